@@ -1,1 +1,259 @@
+//! # CityChain runtime
+//!
+//! The FRAME runtime of CityChain, a sovereign chain that a city runs for its own services.
+//! Consensus is Aura (block authoring) with GRANDPA (finality); the native token is CITY with
+//! [`TOKEN_DECIMALS`] decimals. Transaction fees and every city fee flow into the city treasury
+//! account ([`configs::CityTreasuryAccount`]), so the profit of city services stays in the city.
+//!
+//! Configuration is split by domain under [`configs`]; the runtime APIs live in [`apis`] and the
+//! genesis presets (`development`, `local_testnet`) in [`genesis_config_presets`].
+
 #![cfg_attr(not(feature = "std"), no_std)]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use alloc::vec::Vec;
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+use sp_version::RuntimeVersion;
+
+pub use frame_support::{construct_runtime, parameter_types};
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+pub use sp_runtime::{Perbill, Permill};
+
+/// Opaque types: the node knows the block format without knowing the runtime's calls.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::traits::Hash as HashT;
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
+}
+
+impl_opaque_keys! {
+	/// The session keys of a CityChain validator: Aura (authoring) and GRANDPA (finality).
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub grandpa: Grandpa,
+	}
+}
+
+/// The runtime version. `spec_version` must be bumped on every runtime logic change;
+/// `transaction_version` whenever call indices or extrinsic formats change.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
+	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Target block time. Aura slots are this long; 6 s keeps finality lag low on city hardware.
+pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+/// Aura slot duration (one block per slot).
+pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+
+/// Time measured in blocks.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+/// One hour in blocks.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// One day in blocks.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// Symbol of the native token, as shown by wallets and polkadot.js apps.
+pub const TOKEN_SYMBOL: &str = "CITY";
+/// Decimals of the native token.
+pub const TOKEN_DECIMALS: u8 = 12;
+/// The SS58 address prefix of CityChain (addresses start with a distinct character set, so
+/// an address of another network is not mistaken for a CityChain one).
+pub const SS58_PREFIX: u16 = 7303;
+
+/// One CITY in its smallest unit.
+pub const UNIT: Balance = 1_000_000_000_000;
+/// 1/1000 CITY.
+pub const MILLI_UNIT: Balance = 1_000_000_000;
+/// 1/1_000_000 CITY.
+pub const MICRO_UNIT: Balance = 1_000_000;
+
+/// Minimum balance an account must keep to exist: 0.01 CITY, small enough for households and
+/// large enough that dust accounts cannot bloat state for free.
+pub const EXISTENTIAL_DEPOSIT: Balance = 10 * MILLI_UNIT;
+
+/// Block number type.
+pub type BlockNumber = u32;
+/// Signature type of transactions: sr25519, ed25519 or ecdsa.
+pub type Signature = MultiSignature;
+/// Account identifier: the public key of the signer, 32 bytes.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Balance of an account.
+pub type Balance = u128;
+/// Index of a transaction in the chain.
+pub type Nonce = u32;
+/// Hash type.
+pub type Hash = sp_core::H256;
+/// Digest item type.
+pub type DigestItem = generic::DigestItem;
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header type.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block type.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// A signed block with justification.
+pub type SignedBlock = generic::SignedBlock<Block>;
+/// Block identifier.
+pub type BlockId = generic::BlockId<Block>;
+
+/// The transaction extensions, in order. Only standard extensions, so polkadot.js apps and
+/// other metadata-driven clients build transactions without custom types.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Unchecked extrinsic type as expected by this runtime.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload being signed in transactions.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Storage migrations applied on runtime upgrade (none yet).
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Executive: handles dispatch to the various pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+/// Builds the transaction extensions for a transaction signed by an account with `nonce`,
+/// immortal, without a tip and without the metadata hash check. Used by tests and tools that
+/// sign transactions outside the node (the e2e tests, simulators).
+pub fn tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+/// The implicit data (signed but not sent) of [`tx_extension`]: spec and transaction version,
+/// and the genesis hash twice (CheckGenesis, and CheckEra for an immortal transaction).
+pub fn tx_extension_implicit(genesis_hash: Hash) -> <TxExtension as sp_runtime::traits::TransactionExtension<RuntimeCall>>::Implicit {
+	(
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis_hash,
+		genesis_hash,
+		(),
+		(),
+		(),
+		None,
+		(),
+	)
+}
+
+// The runtime: every pallet with an explicit index, so call and storage encodings stay stable.
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	/// Accounts, nonces, events and the block itself.
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	/// On-chain time, set by the block author through an inherent.
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	/// Aura block authoring: the current authority set.
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	/// GRANDPA finality: the current voter set.
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	/// The CITY token: balances, holds and freezes.
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	/// Transaction fees, paid into the city treasury.
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	/// Bootstrap governance: the city's root key until a council takes over.
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+}
+
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benches {
+	frame_benchmarking::define_benchmarks!(
+		[frame_system, SystemBench::<Runtime>]
+		[pallet_balances, Balances]
+		[pallet_timestamp, Timestamp]
+		[pallet_sudo, Sudo]
+	);
+}
+
+#[cfg(test)]
+mod tests;

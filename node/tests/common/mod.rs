@@ -1,0 +1,331 @@
+//! Test harness for end-to-end tests: starts `citychain-node` processes on loopback, talks to
+//! them over plain HTTP JSON-RPC, and signs transactions with the runtime's own types.
+//!
+//! Everything is bounded in time: every wait has a deadline and fails the test with the node
+//! logs' location when it passes. Nodes are killed when their handle drops.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+	fs,
+	io::{Read, Write},
+	net::TcpStream,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+use codec::{Decode, Encode};
+use serde_json::{json, Value};
+use sp_core::{crypto::Pair as _, sr25519, H256};
+
+/// Path of the node binary that cargo built for these tests.
+pub const NODE_BIN: &str = env!("CARGO_BIN_EXE_citychain-node");
+
+/// A JSON-RPC error answer (code and message), or a transport failure.
+#[derive(Debug)]
+pub enum RpcError {
+	/// The node answered with a JSON-RPC error object.
+	Rpc { code: i64, message: String },
+	/// The node could not be reached or answered garbage.
+	Transport(String),
+}
+
+/// Sends one raw HTTP POST body to `127.0.0.1:port` and returns the response body.
+pub fn http_post(port: u16, body: &str) -> Result<String, String> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+	stream.set_read_timeout(Some(Duration::from_secs(20))).map_err(|e| e.to_string())?;
+	let request = format!(
+		"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	);
+	stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+	let mut raw = Vec::new();
+	stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+	let text = String::from_utf8_lossy(&raw).to_string();
+	let (head, rest) = text.split_once("\r\n\r\n").ok_or("no HTTP header end")?;
+	if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+		Ok(dechunk(rest))
+	} else {
+		Ok(rest.to_string())
+	}
+}
+
+fn dechunk(mut rest: &str) -> String {
+	let mut out = String::new();
+	while let Some((size_line, after)) = rest.split_once("\r\n") {
+		let size = usize::from_str_radix(size_line.trim(), 16).unwrap_or(0);
+		if size == 0 || after.len() < size {
+			break;
+		}
+		out.push_str(&after[..size]);
+		rest = after[size..].trim_start_matches("\r\n");
+	}
+	out
+}
+
+/// Calls `method` with `params` on the node's RPC port.
+pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, RpcError> {
+	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+	let text = http_post(port, &body).map_err(RpcError::Transport)?;
+	let answer: Value =
+		serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
+	if let Some(error) = answer.get("error") {
+		return Err(RpcError::Rpc {
+			code: error["code"].as_i64().unwrap_or(0),
+			message: error["message"].as_str().unwrap_or("").to_string(),
+		});
+	}
+	Ok(answer["result"].clone())
+}
+
+fn hex_to_h256(value: &Value) -> H256 {
+	let s = value.as_str().expect("hash is a string");
+	let bytes = hex_decode(s);
+	H256::from_slice(&bytes)
+}
+
+/// Decodes a `0x`-prefixed hex string.
+pub fn hex_decode(s: &str) -> Vec<u8> {
+	let s = s.trim_start_matches("0x");
+	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+}
+
+/// Encodes bytes as a `0x`-prefixed hex string.
+pub fn hex_encode(bytes: &[u8]) -> String {
+	let mut s = String::from("0x");
+	for b in bytes {
+		s.push_str(&format!("{b:02x}"));
+	}
+	s
+}
+
+/// Number of a block header answer.
+fn header_number(header: &Value) -> u32 {
+	let s = header["number"].as_str().expect("number");
+	u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex number")
+}
+
+/// The finalized head (hash, number) of a node, if it answers.
+pub fn finalized(port: u16) -> Option<(H256, u32)> {
+	let hash = rpc(port, "chain_getFinalizedHead", json!([])).ok()?;
+	let header = rpc(port, "chain_getHeader", json!([hash.clone()])).ok()?;
+	Some((hex_to_h256(&hash), header_number(&header)))
+}
+
+/// The best block number of a node, if it answers.
+pub fn best_number(port: u16) -> Option<u32> {
+	let header = rpc(port, "chain_getHeader", json!([])).ok()?;
+	Some(header_number(&header))
+}
+
+/// The hash of block `number` on the node's best chain.
+pub fn block_hash(port: u16, number: u32) -> Option<H256> {
+	let hash = rpc(port, "chain_getBlockHash", json!([number])).ok()?;
+	if hash.is_null() {
+		return None;
+	}
+	Some(hex_to_h256(&hash))
+}
+
+/// Waits until `check` returns `Some`, polling every 500 ms, for at most `timeout`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+	let start = Instant::now();
+	loop {
+		if let Some(value) = check() {
+			return value;
+		}
+		if start.elapsed() > timeout {
+			panic!("timed out after {timeout:?} waiting for {what}");
+		}
+		std::thread::sleep(Duration::from_millis(500));
+	}
+}
+
+/// Free balance of `account` in the state of block `at` (zero if the account does not exist).
+pub fn free_balance(port: u16, account: &citychain_runtime::AccountId, at: H256) -> u128 {
+	let key = frame_system::Account::<citychain_runtime::Runtime>::hashed_key_for(account);
+	let value = rpc(port, "state_getStorage", json!([hex_encode(&key), format!("{at:?}")]))
+		.expect("state_getStorage");
+	if value.is_null() {
+		return 0;
+	}
+	let bytes = hex_decode(value.as_str().expect("storage is hex"));
+	let info = frame_system::AccountInfo::<
+		citychain_runtime::Nonce,
+		pallet_balances::AccountData<citychain_runtime::Balance>,
+	>::decode(&mut &bytes[..])
+	.expect("AccountInfo decodes");
+	info.data.free
+}
+
+/// Builds a signed `Balances::transfer_keep_alive` extrinsic, exactly as a wallet would: with
+/// the account's next nonce and the chain's genesis hash, immortal, no tip.
+pub fn signed_transfer(
+	port: u16,
+	from: &sr25519::Pair,
+	to: citychain_runtime::AccountId,
+	amount: u128,
+) -> Vec<u8> {
+	let genesis = block_hash(port, 0).expect("genesis hash");
+	let from_account: citychain_runtime::AccountId = from.public().into();
+	let nonce = rpc(port, "system_accountNextIndex", json!([from_account.to_string()]))
+		.expect("nonce")
+		.as_u64()
+		.expect("nonce is a number") as citychain_runtime::Nonce;
+	sign_call(
+		from,
+		citychain_runtime::RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: to.into(),
+			value: amount,
+		}),
+		nonce,
+		genesis,
+	)
+}
+
+/// Signs `call` for `from` with `nonce` on the chain with `genesis` hash.
+pub fn sign_call(
+	from: &sr25519::Pair,
+	call: citychain_runtime::RuntimeCall,
+	nonce: citychain_runtime::Nonce,
+	genesis: H256,
+) -> Vec<u8> {
+	let extension = citychain_runtime::tx_extension(nonce);
+	let payload = citychain_runtime::SignedPayload::from_raw(
+		call.clone(),
+		extension.clone(),
+		citychain_runtime::tx_extension_implicit(genesis),
+	);
+	let signature = payload.using_encoded(|bytes| from.sign(bytes));
+	let from_account: citychain_runtime::AccountId = from.public().into();
+	citychain_runtime::UncheckedExtrinsic::new_signed(
+		call,
+		from_account.into(),
+		sp_runtime::MultiSignature::Sr25519(signature),
+		extension,
+	)
+	.encode()
+}
+
+/// A running (or stopped) node process with its own base path, ports and log file.
+pub struct Node {
+	pub name: String,
+	pub rpc_port: u16,
+	pub p2p_port: u16,
+	args: Vec<String>,
+	pub base_path: PathBuf,
+	pub log_path: PathBuf,
+	child: Option<Child>,
+}
+
+impl Node {
+	/// Prepares a node; `extra` are further command-line arguments (chain, validator, ...).
+	pub fn new(name: &str, dir: &Path, rpc_port: u16, p2p_port: u16, extra: &[String]) -> Self {
+		let base_path = dir.join(name);
+		fs::create_dir_all(&base_path).unwrap();
+		let mut args: Vec<String> = vec![
+			"--base-path".into(),
+			base_path.display().to_string(),
+			"--rpc-port".into(),
+			rpc_port.to_string(),
+			"--port".into(),
+			p2p_port.to_string(),
+			"--listen-addr".into(),
+			format!("/ip4/127.0.0.1/tcp/{p2p_port}"),
+			"--no-prometheus".into(),
+			"--no-telemetry".into(),
+			"--no-mdns".into(),
+			"--rpc-cors".into(),
+			"all".into(),
+		];
+		args.extend(extra.iter().cloned());
+		let log_path = dir.join(format!("{name}.log"));
+		Node { name: name.into(), rpc_port, p2p_port, args, base_path, log_path, child: None }
+	}
+
+	/// Starts the process (appending to its log) and waits until its RPC answers.
+	pub fn start(&mut self) {
+		assert!(self.child.is_none(), "{} already running", self.name);
+		let log = fs::OpenOptions::new().create(true).append(true).open(&self.log_path).unwrap();
+		let child = Command::new(NODE_BIN)
+			.args(&self.args)
+			.stdout(Stdio::from(log.try_clone().unwrap()))
+			.stderr(Stdio::from(log))
+			.spawn()
+			.expect("start citychain-node");
+		self.child = Some(child);
+		let port = self.rpc_port;
+		let log = self.log_path.display().to_string();
+		wait_for(&format!("RPC of {} (log {log})", self.name), Duration::from_secs(60), || {
+			rpc(port, "system_health", json!([])).ok()
+		});
+	}
+
+	/// Kills the process with SIGKILL (a crash: no clean shutdown).
+	pub fn kill(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+
+	/// Stops the process with SIGTERM and waits for it to exit (a clean shutdown).
+	pub fn stop(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+			let deadline = Instant::now() + Duration::from_secs(30);
+			loop {
+				if let Ok(Some(_)) = child.try_wait() {
+					break;
+				}
+				if Instant::now() > deadline {
+					let _ = child.kill();
+					let _ = child.wait();
+					break;
+				}
+				std::thread::sleep(Duration::from_millis(100));
+			}
+		}
+	}
+
+	/// Whether the process is still alive.
+	pub fn is_running(&mut self) -> bool {
+		match self.child.as_mut() {
+			Some(child) => matches!(child.try_wait(), Ok(None)),
+			None => false,
+		}
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		self.kill();
+	}
+}
+
+/// A fresh directory for one test's nodes and logs under the cargo target tmp dir.
+pub fn test_dir(name: &str) -> PathBuf {
+	let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{name}"));
+	let _ = fs::remove_dir_all(&dir);
+	fs::create_dir_all(&dir).unwrap();
+	dir
+}
+
+/// The libp2p peer id of a node key (hex secret), as the node itself derives it.
+pub fn peer_id_of(node_key_hex: &str, dir: &Path) -> String {
+	let file = dir.join(format!("nodekey-{}", &node_key_hex[..8]));
+	fs::write(&file, node_key_hex).unwrap();
+	let out = Command::new(NODE_BIN)
+		.args(["key", "inspect-node-key", "--file"])
+		.arg(&file)
+		.output()
+		.expect("inspect-node-key");
+	assert!(out.status.success(), "inspect-node-key failed: {out:?}");
+	String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A deterministic node key for validator `index` (tests only: real networks generate theirs).
+pub fn node_key(index: usize) -> String {
+	format!("{:064x}", 0xC17Cu64 * 1000 + index as u64 + 1)
+}

@@ -1,0 +1,101 @@
+//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators:
+//! Alice, Bob, Charlie, Dave). Both endow the well-known dev accounts and the city treasury.
+
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+use crate::{
+	configs::CityTreasuryAccount, AccountId, AuraConfig, BalancesConfig, GrandpaConfig,
+	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+};
+
+/// Balance given to each endowed dev account: one million CITY.
+pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
+
+/// Builds the genesis JSON patch for a network with the given validators, root key and
+/// endowed accounts.
+pub fn city_genesis(
+	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	root: AccountId,
+	endowed_accounts: Vec<AccountId>,
+) -> Value {
+	let mut balances: Vec<(AccountId, u128)> =
+		endowed_accounts.into_iter().map(|account| (account, ENDOWMENT)).collect();
+	// The treasury account exists from genesis, so the first fee paid into it is never lost
+	// to the existential deposit.
+	balances.push((CityTreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
+
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances },
+		aura: AuraConfig {
+			authorities: initial_authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: GrandpaConfig {
+			authorities: initial_authorities
+				.iter()
+				.map(|(_, grandpa)| (grandpa.clone(), 1))
+				.collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+/// The Aura (sr25519) and GRANDPA (ed25519) keys of a well-known dev seed (`//Alice`, ...).
+fn dev_authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
+	(AuraId::from(aura.public()), GrandpaId::from(grandpa.public()))
+}
+
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+/// `development`: a single validator (Alice), Alice is root.
+pub fn development_config_genesis() -> Value {
+	city_genesis(
+		vec![dev_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		Sr25519Keyring::Alice.to_account_id(),
+		dev_accounts(),
+	)
+}
+
+/// `local_testnet`: four validators (Alice, Bob, Charlie, Dave), so one may fail without
+/// stalling GRANDPA finality. Alice is root.
+pub fn local_config_genesis() -> Value {
+	city_genesis(
+		vec![
+			dev_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			dev_authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			dev_authority(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			dev_authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		Sr25519Keyring::Alice.to_account_id(),
+		dev_accounts(),
+	)
+}
+
+/// Returns the JSON of the named preset, if it exists.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.unwrap_or_else(|_| alloc::string::String::from("{}"))
+			.into_bytes(),
+	)
+}
+
+/// The names of the presets this runtime provides.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

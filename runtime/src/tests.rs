@@ -1,0 +1,168 @@
+//! Runtime tests: genesis presets, the fee path into the city treasury, and the constants that
+//! clients rely on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use codec::Encode;
+use frame_support::traits::{fungible::Inspect, Get};
+use serde_json::Value;
+use sp_core::{crypto::Pair as _, sr25519};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{generic::Digest, traits::Header as _, BuildStorage};
+
+use crate::*;
+
+/// Merges a genesis preset patch into the default genesis config, as the node does.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+fn genesis_from_preset(name: &str) -> RuntimeGenesisConfig {
+	let patch = genesis_config_presets::get_preset(&name.into()).expect("preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	serde_json::from_value(config).expect("preset deserializes into RuntimeGenesisConfig")
+}
+
+fn ext_from_preset(name: &str) -> sp_io::TestExternalities {
+	genesis_from_preset(name).build_storage().expect("genesis builds").into()
+}
+
+#[test]
+fn presets_are_listed() {
+	let names: Vec<_> = genesis_config_presets::preset_names()
+		.into_iter()
+		.map(|id| String::from_utf8(id.as_ref().as_bytes().to_vec()).unwrap())
+		.collect();
+	assert_eq!(names, vec!["development", "local_testnet"]);
+	assert!(genesis_config_presets::get_preset(&"no_such_preset".into()).is_none());
+}
+
+#[test]
+fn development_preset_has_one_validator_and_endowed_accounts() {
+	ext_from_preset("development").execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		for account in Sr25519Keyring::well_known() {
+			assert_eq!(
+				Balances::balance(&account.to_account_id()),
+				genesis_config_presets::ENDOWMENT
+			);
+		}
+		assert_eq!(Balances::balance(&configs::CityTreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_four_distinct_validators() {
+	ext_from_preset("local_testnet").execute_with(|| {
+		let aura = pallet_aura::Authorities::<Runtime>::get();
+		assert_eq!(aura.len(), 4);
+		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+				.iter()
+				.map(|k| k.public().into())
+				.collect();
+		assert_eq!(aura.into_inner(), expected);
+		let grandpa = Grandpa::grandpa_authorities();
+		assert_eq!(grandpa.len(), 4);
+		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+	});
+}
+
+#[test]
+fn transaction_fees_go_to_the_city_treasury() {
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
+		let header = Header::new(
+			1,
+			Default::default(),
+			Default::default(),
+			genesis_hash,
+			Digest::default(),
+		);
+		Executive::initialize_block(&header);
+
+		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
+		let alice_account: AccountId = alice.public().into();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: bob.clone().into(),
+			value: 7 * UNIT,
+		});
+		let extension = tx_extension(0);
+		let payload =
+			SignedPayload::from_raw(call.clone(), extension.clone(), tx_extension_implicit(genesis_hash));
+		let signature = payload.using_encoded(|bytes| alice.sign(bytes));
+		let xt = UncheckedExtrinsic::new_signed(
+			call,
+			alice_account.clone().into(),
+			MultiSignature::Sr25519(signature),
+			extension,
+		);
+
+		let issuance_before = Balances::total_issuance();
+		let treasury_before = Balances::balance(&configs::CityTreasuryAccount::get());
+		let alice_before = Balances::balance(&alice_account);
+
+		Executive::apply_extrinsic(xt).expect("valid transaction").expect("dispatch succeeds");
+
+		let fee = alice_before - Balances::balance(&alice_account) - 7 * UNIT;
+		assert!(fee > 0, "a transfer pays a fee");
+		assert_eq!(Balances::balance(&bob), genesis_config_presets::ENDOWMENT + 7 * UNIT);
+		assert_eq!(
+			Balances::balance(&configs::CityTreasuryAccount::get()),
+			treasury_before + fee,
+			"the whole fee lands in the treasury"
+		);
+		assert_eq!(Balances::total_issuance(), issuance_before, "no fee is burnt");
+	});
+}
+
+#[test]
+fn a_transaction_signed_for_another_chain_is_rejected() {
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
+		let header =
+			Header::new(1, Default::default(), Default::default(), genesis_hash, Digest::default());
+		Executive::initialize_block(&header);
+		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
+		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![1, 2, 3] });
+		let extension = tx_extension(0);
+		let other_chain = Hash::repeat_byte(0x42);
+		let payload =
+			SignedPayload::from_raw(call.clone(), extension.clone(), tx_extension_implicit(other_chain));
+		let signature = payload.using_encoded(|bytes| alice.sign(bytes));
+		let alice_account: AccountId = alice.public().into();
+		let xt = UncheckedExtrinsic::new_signed(
+			call,
+			alice_account.into(),
+			MultiSignature::Sr25519(signature),
+			extension,
+		);
+		assert!(Executive::apply_extrinsic(xt).is_err(), "bad proof must be refused");
+	});
+}
+
+#[test]
+fn treasury_account_is_derived_from_the_pallet_id() {
+	use sp_runtime::traits::AccountIdConversion;
+	let expected: AccountId = frame_support::PalletId(*b"city/trs").into_account_truncating();
+	assert_eq!(configs::CityTreasuryAccount::get(), expected);
+}
+
+#[test]
+fn runtime_constants_match_what_clients_are_told() {
+	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), SS58_PREFIX);
+	assert_eq!(UNIT, 10u128.pow(TOKEN_DECIMALS as u32));
+	assert_eq!(VERSION.spec_name, "citychain");
+	assert_eq!(MINUTES, 10, "6 s blocks");
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regenerates the committed chain specs from the runtime's genesis presets:
+#   chain-specs/local.json          the 4-validator local testnet (plain, human-readable)
+#   chain-specs/city-template.json  the starting point of a real city network: same runtime,
+#                                   placeholders for the city's own validator keys and root.
+# A test (node/tests/chain_spec.rs) fails when local.json no longer matches the node.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+citychain_setup
+cd "$ROOT"
+cargo build --locked --release -p citychain-node
+NODE="$CARGO_TARGET_DIR/release/citychain-node"
+"$NODE" export-chain-spec --chain local >chain-specs/local.json
+python3 - "$ROOT/chain-specs/local.json" "$ROOT/chain-specs/city-template.json" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+spec["name"] = "CityChain City Network (template)"
+spec["id"] = "citychain_city"
+spec["chainType"] = "Live"
+spec["bootNodes"] = ["/dns/validator-1.city.example/tcp/30333/p2p/REPLACE_WITH_PEER_ID"]
+patch = spec["genesis"]["runtimeGenesis"]["patch"]
+patch["aura"]["authorities"] = ["REPLACE_WITH_AURA_SR25519_SS58_OF_VALIDATOR_1"]
+patch["grandpa"]["authorities"] = [["REPLACE_WITH_GRANDPA_ED25519_SS58_OF_VALIDATOR_1", 1]]
+patch["sudo"]["key"] = "REPLACE_WITH_CITY_ROOT_ACCOUNT"
+patch["balances"]["balances"] = [b for b in patch["balances"]["balances"]][-1:] + [["REPLACE_WITH_CITY_ROOT_ACCOUNT", 1000000000000000000]]
+json.dump(spec, open(sys.argv[2], "w"), indent=2)
+open(sys.argv[2], "a").write("\n")
+PY
+echo "wrote chain-specs/local.json and chain-specs/city-template.json"
