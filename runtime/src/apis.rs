@@ -17,10 +17,13 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use city_primitives::{DeviceId, DeviceKey};
+use pallet_device_registry::runtime_api::DeviceInfo;
+
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry,
+	Executive, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -197,6 +200,30 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_device_registry::runtime_api::DeviceRegistryApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn device(id: DeviceId) -> Option<DeviceInfo<AccountId, Balance, BlockNumber>> {
+			pallet_device_registry::Devices::<Runtime>::get(id)
+				.map(|record| DeviceInfo::from_record(id, record))
+		}
+
+		fn devices_by_owner(
+			owner: AccountId,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Vec<DeviceInfo<AccountId, Balance, BlockNumber>> {
+			DeviceRegistry::devices_of(&owner, start_after, limit)
+				.into_iter()
+				.map(|(id, record)| DeviceInfo::from_record(id, record))
+				.collect()
+		}
+
+		fn device_by_key(key: DeviceKey) -> Option<DeviceInfo<AccountId, Balance, BlockNumber>> {
+			DeviceRegistry::device_by_key(&key).map(|(id, record)| DeviceInfo::from_record(id, record))
 		}
 	}
 

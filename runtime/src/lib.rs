@@ -242,6 +242,10 @@ mod runtime {
 	/// Bootstrap governance: the city's root key until a council takes over.
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	/// Smart-city devices: keys (with proof of possession), owners, zones, status, certification.
+	#[runtime::pallet_index(20)]
+	pub type DeviceRegistry = pallet_device_registry;
 }
 
 
@@ -252,6 +256,7 @@ mod benches {
 		[pallet_balances, Balances]
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
+		[pallet_device_registry, DeviceRegistry]
 	);
 }
 

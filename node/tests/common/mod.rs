@@ -142,21 +142,28 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
 	}
 }
 
-/// Free balance of `account` in the state of block `at` (zero if the account does not exist).
-pub fn free_balance(port: u16, account: &citychain_runtime::AccountId, at: H256) -> u128 {
+type AccountInfo = frame_system::AccountInfo<
+	citychain_runtime::Nonce,
+	pallet_balances::AccountData<citychain_runtime::Balance>,
+>;
+
+/// `System::Account` of `account` in the state of block `at`, if the account exists.
+pub fn account_info(port: u16, account: &citychain_runtime::AccountId, at: H256) -> Option<AccountInfo> {
 	let key = frame_system::Account::<citychain_runtime::Runtime>::hashed_key_for(account);
 	let value = rpc(port, "state_getStorage", json!([hex_encode(&key), format!("{at:?}")]))
 		.expect("state_getStorage");
-	if value.is_null() {
-		return 0;
-	}
-	let bytes = hex_decode(value.as_str().expect("storage is hex"));
-	let info = frame_system::AccountInfo::<
-		citychain_runtime::Nonce,
-		pallet_balances::AccountData<citychain_runtime::Balance>,
-	>::decode(&mut &bytes[..])
-	.expect("AccountInfo decodes");
-	info.data.free
+	let bytes = hex_decode(value.as_str()?);
+	Some(AccountInfo::decode(&mut &bytes[..]).expect("AccountInfo decodes"))
+}
+
+/// Free balance of `account` at block `at` (zero if the account does not exist).
+pub fn free_balance(port: u16, account: &citychain_runtime::AccountId, at: H256) -> u128 {
+	account_info(port, account, at).map_or(0, |info| info.data.free)
+}
+
+/// Nonce of `account` at block `at`: how many of its transactions are in blocks up to `at`.
+pub fn account_nonce(port: u16, account: &citychain_runtime::AccountId, at: H256) -> u32 {
+	account_info(port, account, at).map_or(0, |info| info.nonce)
 }
 
 /// Builds a signed `Balances::transfer_keep_alive` extrinsic, exactly as a wallet would: with

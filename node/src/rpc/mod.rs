@@ -1,9 +1,13 @@
-//! The node's JSON-RPC extensions: `system_accountNextIndex` and `payment_*` on top of the
-//! standard Substrate methods that sc-service installs. The `city_*` namespace is merged here.
+//! The node's JSON-RPC extensions, on top of the standard Substrate methods that sc-service
+//! installs: `system_accountNextIndex`, `payment_*`, and the `city_*` namespace (a thin layer
+//! over the city pallets' runtime APIs, with numbered errors: see [`errors`]).
+
+pub mod device;
+pub mod errors;
 
 use std::sync::Arc;
 
-use citychain_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -29,8 +33,15 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_device_registry::runtime_api::DeviceRegistryApi<
+		Block,
+		AccountId,
+		Balance,
+		BlockNumber,
+	>,
 	P: TransactionPool + 'static,
 {
+	use device::{CityDevice, CityDeviceApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -38,7 +49,8 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(CityDevice::new(client).into_rpc())?;
 
 	Ok(module)
 }

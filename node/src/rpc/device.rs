@@ -1,0 +1,326 @@
+//! `city_device`, `city_devicesByOwner`, `city_deviceByKey`: the device registry's runtime API
+//! over JSON-RPC, with typed JSON output.
+
+use std::sync::Arc;
+
+use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
+use city_primitives::{DeviceClass, DeviceId, DeviceKey, DeviceStatus, Suspender};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use pallet_device_registry::runtime_api::{DeviceInfo, DeviceRegistryApi};
+use serde::{Deserialize, Serialize};
+use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_blockchain::HeaderBackend;
+use sp_core::{crypto::Ss58Codec, ecdsa, ed25519, sr25519, H256};
+
+use super::errors::{self, invalid_param, not_found};
+
+/// Largest page of `city_devicesByOwner`.
+pub const MAX_PAGE: u32 = 1000;
+/// Page size of `city_devicesByOwner` when `limit` is not given.
+pub const DEFAULT_PAGE: u32 = 100;
+
+/// A device key in JSON: `{"scheme": "sr25519" | "ed25519" | "ecdsa", "publicKey": "0x.."}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyJson {
+	/// Signature scheme.
+	pub scheme: String,
+	/// Public key bytes, hex with `0x` (32 bytes; 33 compressed bytes for ecdsa).
+	pub public_key: String,
+}
+
+/// The registrar's certification in JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificationJson {
+	/// The registrar account (SS58), if the registrar is an account.
+	pub by: Option<String>,
+	/// Block of certification.
+	pub at: BlockNumber,
+}
+
+/// Device metadata in JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataJson {
+	/// Geohash text ("" if not disclosed).
+	pub geohash: String,
+	/// Model hash, hex.
+	pub model_hash: Option<String>,
+	/// Firmware hash, hex.
+	pub firmware_hash: Option<String>,
+	/// URI (UTF-8, lossy), "" if none.
+	pub uri: String,
+}
+
+/// A device in JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceJson {
+	/// Device id.
+	pub id: DeviceId,
+	/// Owner (SS58).
+	pub owner: String,
+	/// Operator (SS58), if any.
+	pub operator: Option<String>,
+	/// `smartMeter`, `solarInverter`, `parkingSensor`, `airQualitySensor`, `vehicle`,
+	/// `charger` or `other`.
+	pub class: String,
+	/// Zone (district) id.
+	pub zone: u32,
+	/// Current key.
+	pub key: KeyJson,
+	/// Current key epoch.
+	pub key_epoch: u32,
+	/// `active`, `suspended`, `revoked` or `decommissioned`.
+	pub status: String,
+	/// Who suspended it (`owner` or `registrar`), when suspended.
+	pub suspended_by: Option<String>,
+	/// Certification, if certified.
+	pub certification: Option<CertificationJson>,
+	/// Block of revocation, if revoked.
+	pub revoked_at: Option<BlockNumber>,
+	/// Metadata.
+	pub metadata: MetadataJson,
+	/// Block of registration.
+	pub registered_at: BlockNumber,
+	/// Deposit held, in the smallest unit, as a decimal string (u128 does not fit JSON numbers).
+	pub deposit: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+	format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn ss58(account: &AccountId) -> String {
+	account.to_ss58check()
+}
+
+/// The JSON form of a device key.
+pub fn key_json(key: &DeviceKey) -> KeyJson {
+	let (scheme, bytes): (&str, &[u8]) = match key {
+		DeviceKey::Sr25519(k) => ("sr25519", k.as_ref()),
+		DeviceKey::Ed25519(k) => ("ed25519", k.as_ref()),
+		DeviceKey::Ecdsa(k) => ("ecdsa", k.as_ref()),
+	};
+	KeyJson { scheme: scheme.into(), public_key: hex(bytes) }
+}
+
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+	let s = s.strip_prefix("0x")?;
+	if s.len() % 2 != 0 {
+		return None;
+	}
+	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Parses a JSON device key.
+pub fn parse_key(key: &KeyJson) -> Result<DeviceKey, String> {
+	let bytes = parse_hex(&key.public_key)
+		.ok_or_else(|| format!("publicKey must be 0x-prefixed hex, got {:?}", key.public_key))?;
+	let wrong_len = |want: usize| format!("a {} key has {want} bytes, got {}", key.scheme, bytes.len());
+	match key.scheme.as_str() {
+		"sr25519" => <[u8; 32]>::try_from(bytes.as_slice())
+			.map(|raw| DeviceKey::Sr25519(sr25519::Public::from_raw(raw)))
+			.map_err(|_| wrong_len(32)),
+		"ed25519" => <[u8; 32]>::try_from(bytes.as_slice())
+			.map(|raw| DeviceKey::Ed25519(ed25519::Public::from_raw(raw)))
+			.map_err(|_| wrong_len(32)),
+		"ecdsa" => <[u8; 33]>::try_from(bytes.as_slice())
+			.map(|raw| DeviceKey::Ecdsa(ecdsa::Public::from_raw(raw)))
+			.map_err(|_| wrong_len(33)),
+		other => Err(format!("scheme must be sr25519, ed25519 or ecdsa, got {other:?}")),
+	}
+}
+
+/// Parses an account given as SS58 (any network prefix) or as 32 bytes of `0x` hex.
+pub fn parse_account(s: &str) -> Result<AccountId, String> {
+	if let Some(bytes) = parse_hex(s) {
+		return <[u8; 32]>::try_from(bytes.as_slice())
+			.map(AccountId::from)
+			.map_err(|_| format!("a hex account id has 32 bytes, got {}", bytes.len()));
+	}
+	AccountId::from_ss58check_with_version(s)
+		.map(|(account, _)| account)
+		.map_err(|e| format!("not an SS58 address or 0x hex account id: {s:?} ({e:?})"))
+}
+
+fn class_name(class: DeviceClass) -> &'static str {
+	match class {
+		DeviceClass::SmartMeter => "smartMeter",
+		DeviceClass::SolarInverter => "solarInverter",
+		DeviceClass::ParkingSensor => "parkingSensor",
+		DeviceClass::AirQualitySensor => "airQualitySensor",
+		DeviceClass::Vehicle => "vehicle",
+		DeviceClass::Charger => "charger",
+		DeviceClass::Other => "other",
+	}
+}
+
+/// The JSON form of a device.
+pub fn device_json(info: DeviceInfo<AccountId, Balance, BlockNumber>) -> DeviceJson {
+	let (status, suspended_by) = match info.status {
+		DeviceStatus::Active => ("active", None),
+		DeviceStatus::Suspended(Suspender::Owner) => ("suspended", Some("owner".to_string())),
+		DeviceStatus::Suspended(Suspender::Registrar) => {
+			("suspended", Some("registrar".to_string()))
+		},
+		DeviceStatus::Revoked => ("revoked", None),
+		DeviceStatus::Decommissioned => ("decommissioned", None),
+	};
+	DeviceJson {
+		id: info.id,
+		owner: ss58(&info.owner),
+		operator: info.operator.as_ref().map(ss58),
+		class: class_name(info.class).into(),
+		zone: info.zone,
+		key: key_json(&info.key),
+		key_epoch: info.key_epoch,
+		status: status.into(),
+		suspended_by,
+		certification: info
+			.certification
+			.map(|c| CertificationJson { by: c.by.as_ref().map(ss58), at: c.at }),
+		revoked_at: info.revoked_at,
+		metadata: MetadataJson {
+			geohash: String::from_utf8_lossy(&info.geohash).into_owned(),
+			model_hash: info.model_hash.map(|h| hex(h.as_bytes())),
+			firmware_hash: info.firmware_hash.map(|h| hex(h.as_bytes())),
+			uri: String::from_utf8_lossy(&info.uri).into_owned(),
+		},
+		registered_at: info.registered_at,
+		deposit: info.deposit.to_string(),
+	}
+}
+
+/// The device registry's JSON-RPC methods.
+#[rpc(server, namespace = "city")]
+pub trait CityDeviceApi {
+	/// The device with `id` at block `at` (default: best block).
+	#[method(name = "device")]
+	fn device(&self, id: DeviceId, at: Option<H256>) -> RpcResult<DeviceJson>;
+
+	/// The live devices of `owner` (SS58 or 0x hex) with ids above `startAfter`, at most
+	/// `limit` (default 100, at most 1000), in id order.
+	#[method(name = "devicesByOwner")]
+	fn devices_by_owner(
+		&self,
+		owner: String,
+		start_after: Option<DeviceId>,
+		limit: Option<u32>,
+		at: Option<H256>,
+	) -> RpcResult<Vec<DeviceJson>>;
+
+	/// The device registered with `key` (its current or an earlier key).
+	#[method(name = "deviceByKey")]
+	fn device_by_key(&self, key: KeyJson, at: Option<H256>) -> RpcResult<DeviceJson>;
+}
+
+/// Implementation of [`CityDeviceApiServer`] over a client.
+pub struct CityDevice<C> {
+	client: Arc<C>,
+}
+
+impl<C> CityDevice<C> {
+	/// A new instance over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+impl<C> CityDevice<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: DeviceRegistryApi<Block, AccountId, Balance, BlockNumber>,
+{
+	/// The block to query, checking that its runtime has the API.
+	fn at(&self, at: Option<H256>) -> RpcResult<H256> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let has_api = self
+			.client
+			.runtime_api()
+			.has_api::<dyn DeviceRegistryApi<Block, AccountId, Balance, BlockNumber>>(at)
+			.map_err(|e| errors::error(errors::API_UNAVAILABLE, format!("block {at:?}: {e}")))?;
+		if !has_api {
+			return Err(errors::error(
+				errors::API_UNAVAILABLE,
+				format!("the runtime at block {at:?} has no DeviceRegistryApi"),
+			));
+		}
+		Ok(at)
+	}
+}
+
+impl<C> CityDeviceApiServer for CityDevice<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: DeviceRegistryApi<Block, AccountId, Balance, BlockNumber>,
+{
+	fn device(&self, id: DeviceId, at: Option<H256>) -> RpcResult<DeviceJson> {
+		let at = self.at(at)?;
+		self.client
+			.runtime_api()
+			.device(at, id)
+			.map_err(errors::runtime_error)?
+			.map(device_json)
+			.ok_or_else(|| not_found(format!("no device with id {id}")))
+	}
+
+	fn devices_by_owner(
+		&self,
+		owner: String,
+		start_after: Option<DeviceId>,
+		limit: Option<u32>,
+		at: Option<H256>,
+	) -> RpcResult<Vec<DeviceJson>> {
+		let owner = parse_account(&owner).map_err(invalid_param)?;
+		let limit = limit.unwrap_or(DEFAULT_PAGE);
+		if limit == 0 || limit > MAX_PAGE {
+			return Err(invalid_param(format!("limit must be 1..={MAX_PAGE}, got {limit}")));
+		}
+		let at = self.at(at)?;
+		let devices = self
+			.client
+			.runtime_api()
+			.devices_by_owner(at, owner, start_after, limit)
+			.map_err(errors::runtime_error)?;
+		Ok(devices.into_iter().map(device_json).collect())
+	}
+
+	fn device_by_key(&self, key: KeyJson, at: Option<H256>) -> RpcResult<DeviceJson> {
+		let parsed = parse_key(&key).map_err(invalid_param)?;
+		let at = self.at(at)?;
+		self.client
+			.runtime_api()
+			.device_by_key(at, parsed)
+			.map_err(errors::runtime_error)?
+			.map(device_json)
+			.ok_or_else(|| not_found(format!("no device registered with {} key {}", key.scheme, key.public_key)))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn keys_round_trip_and_bad_keys_are_explained() {
+		let key = DeviceKey::Ecdsa(ecdsa::Public::from_raw([2u8; 33]));
+		assert_eq!(parse_key(&key_json(&key)), Ok(key));
+		let bad = KeyJson { scheme: "rsa".into(), public_key: "0x00".into() };
+		assert!(parse_key(&bad).unwrap_err().contains("scheme"));
+		let short = KeyJson { scheme: "sr25519".into(), public_key: "0x0011".into() };
+		assert!(parse_key(&short).unwrap_err().contains("32 bytes"));
+		let not_hex = KeyJson { scheme: "ed25519".into(), public_key: "zz".into() };
+		assert!(parse_key(&not_hex).unwrap_err().contains("hex"));
+	}
+
+	#[test]
+	fn accounts_parse_from_ss58_and_hex() {
+		let account = AccountId::from([7u8; 32]);
+		assert_eq!(parse_account(&account.to_ss58check()), Ok(account.clone()));
+		assert_eq!(parse_account(&hex(&[7u8; 32])), Ok(account));
+		assert!(parse_account("5notanaddress").is_err());
+		assert!(parse_account("0x1234").unwrap_err().contains("32 bytes"));
+	}
+}

@@ -1,0 +1,957 @@
+//! Tests of the device registry: every call's success path (state and events) and every error.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::{mock::*, *};
+use city_primitives::{DeviceClass, DeviceLookup, DeviceStatus, Suspender};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
+use sp_core::{crypto::Pair as _, ecdsa, ed25519, sr25519, H256};
+use sp_runtime::{DispatchError, MultiSignature};
+
+type Registry = crate::Pallet<Test>;
+
+fn hold_reason() -> RuntimeHoldReason {
+	HoldReason::DeviceDeposit.into()
+}
+
+fn held(who: u8) -> Balance {
+	Balances::balance_on_hold(&hold_reason(), &account(who))
+}
+
+/// A device's key pair, of any of the three schemes.
+enum DevicePair {
+	Sr(sr25519::Pair),
+	Ed(ed25519::Pair),
+	Ec(ecdsa::Pair),
+}
+
+impl DevicePair {
+	fn sr(seed: u8) -> Self {
+		DevicePair::Sr(sr25519::Pair::from_seed(&[seed; 32]))
+	}
+	fn ed(seed: u8) -> Self {
+		DevicePair::Ed(ed25519::Pair::from_seed(&[seed; 32]))
+	}
+	fn ec(seed: u8) -> Self {
+		DevicePair::Ec(ecdsa::Pair::from_seed(&[seed; 32]))
+	}
+	fn key(&self) -> DeviceKey {
+		match self {
+			DevicePair::Sr(p) => DeviceKey::Sr25519(p.public()),
+			DevicePair::Ed(p) => DeviceKey::Ed25519(p.public()),
+			DevicePair::Ec(p) => DeviceKey::Ecdsa(p.public()),
+		}
+	}
+	fn sign(&self, message: &[u8]) -> MultiSignature {
+		match self {
+			DevicePair::Sr(p) => p.sign(message).into(),
+			DevicePair::Ed(p) => p.sign(message).into(),
+			DevicePair::Ec(p) => p.sign(message).into(),
+		}
+	}
+	fn register_proof(&self, owner: u8) -> MultiSignature {
+		self.sign(&register_payload(&Registry::genesis_hash(), &account(owner), &self.key()))
+	}
+	fn rotate_proof(&self, device: DeviceId, epoch: KeyEpoch) -> MultiSignature {
+		self.sign(&rotate_payload(&Registry::genesis_hash(), device, epoch, &self.key()))
+	}
+}
+
+fn meta(geohash: &str, uri: &str) -> MetadataOf<Test> {
+	DeviceMetadata {
+		geohash: geohash.as_bytes().to_vec().try_into().unwrap(),
+		model_hash: Some(H256::repeat_byte(7)),
+		firmware_hash: None,
+		uri: uri.as_bytes().to_vec().try_into().unwrap(),
+	}
+}
+
+fn register(owner: u8, pair: &DevicePair) -> DeviceId {
+	let id = NextDeviceId::<Test>::get();
+	assert_ok!(Registry::register(
+		RuntimeOrigin::signed(account(owner)),
+		DeviceClass::SmartMeter,
+		7,
+		pair.key(),
+		pair.register_proof(owner),
+		None,
+		meta("u33dc0", "ipfs://meter"),
+	));
+	id
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn status(id: DeviceId) -> DeviceStatus {
+	Devices::<Test>::get(id).unwrap().status
+}
+
+// ---------------------------------------------------------------- register
+
+#[test]
+fn register_records_device_indexes_key_and_holds_deposit() {
+	new_test_ext().execute_with(|| {
+		for (i, pair) in [DevicePair::sr(11), DevicePair::ed(12), DevicePair::ec(13)].iter().enumerate() {
+			let metadata = meta("u33dc0", "ipfs://meter");
+			let deposit = 100 + metadata.encoded_size() as Balance;
+			let before = held(ALICE);
+			assert_ok!(Registry::register(
+				RuntimeOrigin::signed(account(ALICE)),
+				DeviceClass::SolarInverter,
+				42,
+				pair.key(),
+				pair.register_proof(ALICE),
+				Some(account(CHARLIE)),
+				metadata.clone(),
+			));
+			let id = i as DeviceId;
+			let record = Devices::<Test>::get(id).unwrap();
+			assert_eq!(record.owner, account(ALICE));
+			assert_eq!(record.operator, Some(account(CHARLIE)));
+			assert_eq!(record.class, DeviceClass::SolarInverter);
+			assert_eq!(record.zone, 42);
+			assert_eq!(record.key, pair.key());
+			assert_eq!(record.key_epoch, 0);
+			assert_eq!(record.status, DeviceStatus::Active);
+			assert_eq!(record.certification, None);
+			assert_eq!(record.metadata, metadata);
+			assert_eq!(record.registered_at, 1);
+			assert_eq!(record.deposit, deposit);
+			assert_eq!(held(ALICE), before + deposit);
+			assert_eq!(DeviceByKey::<Test>::get(pair.key()), Some(id));
+			assert_eq!(KeyHistory::<Test>::get(id, 0), Some(pair.key()));
+			assert!(DevicesByOwner::<Test>::contains_key(account(ALICE), id));
+			assert_eq!(OwnerDeviceCount::<Test>::get(account(ALICE)), i as u32 + 1);
+			assert_eq!(NextDeviceId::<Test>::get(), id + 1);
+			assert_eq!(
+				last_event(),
+				Event::Registered {
+					device: id,
+					owner: account(ALICE),
+					class: DeviceClass::SolarInverter,
+					zone: 42,
+					key: pair.key(),
+					deposit,
+				}
+				.into()
+			);
+		}
+	});
+}
+
+#[test]
+fn register_rejects_a_signature_by_another_key() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		let other = DevicePair::sr(12);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(ALICE)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				other.register_proof(ALICE),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::BadProof
+		);
+	});
+}
+
+#[test]
+fn register_rejects_a_proof_made_for_another_owner() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::ed(11);
+		// Bob saw Alice's proof and tries to register Alice's device as his own.
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(BOB)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(ALICE),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::BadProof
+		);
+	});
+}
+
+#[test]
+fn register_rejects_a_proof_for_another_chain_or_domain() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::ec(11);
+		let other_genesis = H256::repeat_byte(1);
+		let wrong_chain = pair.sign(&register_payload(&other_genesis, &account(ALICE), &pair.key()));
+		let wrong_tag =
+			pair.sign(&(ROTATE_TAG, Registry::genesis_hash(), account(ALICE), pair.key()).encode());
+		for proof in [wrong_chain, wrong_tag] {
+			assert_noop!(
+				Registry::register(
+					RuntimeOrigin::signed(account(ALICE)),
+					DeviceClass::SmartMeter,
+					1,
+					pair.key(),
+					proof,
+					None,
+					Default::default(),
+				),
+				Error::<Test>::BadProof
+			);
+		}
+	});
+}
+
+#[test]
+fn register_rejects_a_signature_of_another_scheme() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		let ed = DevicePair::ed(11);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(ALICE)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				ed.register_proof(ALICE),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::SignatureSchemeMismatch
+		);
+	});
+}
+
+#[test]
+fn register_rejects_a_reused_key() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		register(ALICE, &pair);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(BOB)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(BOB),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::KeyAlreadyUsed
+		);
+	});
+}
+
+#[test]
+fn a_key_can_never_be_registered_again_after_decommission_or_rotation() {
+	new_test_ext().execute_with(|| {
+		let first = DevicePair::sr(11);
+		let second = DevicePair::sr(12);
+		let id = register(ALICE, &first);
+		assert_ok!(Registry::rotate_key(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			second.key(),
+			second.rotate_proof(id, 1)
+		));
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
+		for pair in [&first, &second] {
+			assert_noop!(
+				Registry::register(
+					RuntimeOrigin::signed(account(ALICE)),
+					DeviceClass::SmartMeter,
+					1,
+					pair.key(),
+					pair.register_proof(ALICE),
+					None,
+					Default::default(),
+				),
+				Error::<Test>::KeyAlreadyUsed
+			);
+		}
+	});
+}
+
+#[test]
+fn register_respects_the_per_owner_cap() {
+	new_test_ext().execute_with(|| {
+		for seed in 11..14 {
+			register(ALICE, &DevicePair::sr(seed));
+		}
+		let pair = DevicePair::sr(14);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(ALICE)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(ALICE),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::TooManyDevices
+		);
+		// Decommissioning frees a place.
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 0));
+		register(ALICE, &pair);
+	});
+}
+
+#[test]
+fn register_needs_funds_for_the_deposit() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(PAUPER)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(PAUPER),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::InsufficientBalanceForDeposit
+		);
+	});
+}
+
+#[test]
+fn register_rejects_an_invalid_geohash() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		// 'a' is not in the geohash alphabet.
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(ALICE)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(ALICE),
+				None,
+				meta("u33a", ""),
+			),
+			Error::<Test>::InvalidGeohash
+		);
+	});
+}
+
+#[test]
+fn register_fails_cleanly_when_ids_are_exhausted() {
+	new_test_ext().execute_with(|| {
+		NextDeviceId::<Test>::put(DeviceId::MAX);
+		let pair = DevicePair::sr(11);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::signed(account(ALICE)),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(ALICE),
+				None,
+				Default::default(),
+			),
+			Error::<Test>::Overflow
+		);
+	});
+}
+
+#[test]
+fn register_requires_a_signed_origin() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		assert_noop!(
+			Registry::register(
+				RuntimeOrigin::root(),
+				DeviceClass::SmartMeter,
+				1,
+				pair.key(),
+				pair.register_proof(ALICE),
+				None,
+				Default::default(),
+			),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+// ---------------------------------------------------------------- update_metadata
+
+#[test]
+fn update_metadata_replaces_it_and_adjusts_the_deposit() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		let old_deposit = Devices::<Test>::get(id).unwrap().deposit;
+		let bigger = meta("u33dc0bcdefg", "https://city.example/devices/meter-0001");
+		let bigger_deposit = 100 + bigger.encoded_size() as Balance;
+		assert!(bigger_deposit > old_deposit);
+		assert_ok!(Registry::update_metadata(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			bigger.clone()
+		));
+		assert_eq!(Devices::<Test>::get(id).unwrap().metadata, bigger);
+		assert_eq!(Devices::<Test>::get(id).unwrap().deposit, bigger_deposit);
+		assert_eq!(held(ALICE), bigger_deposit);
+		assert_eq!(
+			last_event(),
+			Event::MetadataUpdated { device: id, deposit: bigger_deposit }.into()
+		);
+
+		let empty: MetadataOf<Test> = Default::default();
+		let small_deposit = 100 + empty.encoded_size() as Balance;
+		assert_ok!(Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), id, empty));
+		assert_eq!(held(ALICE), small_deposit);
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - small_deposit);
+	});
+}
+
+#[test]
+fn update_metadata_errors() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_noop!(
+			Registry::update_metadata(RuntimeOrigin::signed(account(BOB)), id, Default::default()),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), 99, Default::default()),
+			Error::<Test>::UnknownDevice
+		);
+		assert_noop!(
+			Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), id, meta("ail", "")),
+			Error::<Test>::InvalidGeohash
+		);
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
+		assert_noop!(
+			Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), id, Default::default()),
+			Error::<Test>::Revoked
+		);
+	});
+}
+
+#[test]
+fn update_metadata_needs_funds_for_a_bigger_deposit() {
+	new_test_ext().execute_with(|| {
+		// Pauper gets just enough for a device with empty metadata.
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(account(BOB)),
+			account(PAUPER),
+			60
+		));
+		let pair = DevicePair::sr(11);
+		assert_ok!(Registry::register(
+			RuntimeOrigin::signed(account(PAUPER)),
+			DeviceClass::AirQualitySensor,
+			1,
+			pair.key(),
+			pair.register_proof(PAUPER),
+			None,
+			Default::default(),
+		));
+		assert_noop!(
+			Registry::update_metadata(
+				RuntimeOrigin::signed(account(PAUPER)),
+				0,
+				meta("u33dc0", "https://city.example/a/very/long/uri/that/costs/deposit")
+			),
+			Error::<Test>::InsufficientBalanceForDeposit
+		);
+	});
+}
+
+// ---------------------------------------------------------------- rotate_key
+
+#[test]
+fn rotate_key_by_owner_and_operator_keeps_history() {
+	new_test_ext().execute_with(|| {
+		let first = DevicePair::sr(11);
+		let second = DevicePair::ed(12);
+		let third = DevicePair::ec(13);
+		let id = register(ALICE, &first);
+		assert_ok!(Registry::rotate_key(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			second.key(),
+			second.rotate_proof(id, 1)
+		));
+		assert_eq!(last_event(), Event::KeyRotated { device: id, epoch: 1, key: second.key() }.into());
+		assert_ok!(Registry::set_operator(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			Some(account(CHARLIE))
+		));
+		assert_ok!(Registry::rotate_key(
+			RuntimeOrigin::signed(account(CHARLIE)),
+			id,
+			third.key(),
+			third.rotate_proof(id, 2)
+		));
+		let record = Devices::<Test>::get(id).unwrap();
+		assert_eq!(record.key, third.key());
+		assert_eq!(record.key_epoch, 2);
+		assert_eq!(KeyHistory::<Test>::get(id, 0), Some(first.key()));
+		assert_eq!(KeyHistory::<Test>::get(id, 1), Some(second.key()));
+		assert_eq!(KeyHistory::<Test>::get(id, 2), Some(third.key()));
+		for pair in [&first, &second, &third] {
+			assert_eq!(DeviceByKey::<Test>::get(pair.key()), Some(id));
+		}
+		assert_eq!(<Registry as DeviceLookup<_>>::key_at(id, 1), Some(second.key()));
+	});
+}
+
+#[test]
+fn rotate_key_errors() {
+	new_test_ext().execute_with(|| {
+		let first = DevicePair::sr(11);
+		let new = DevicePair::sr(12);
+		let id = register(ALICE, &first);
+		let other = register(BOB, &DevicePair::sr(13));
+		// Wrong caller.
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(BOB)),
+				id,
+				new.key(),
+				new.rotate_proof(id, 1)
+			),
+			Error::<Test>::NotOwnerOrOperator
+		);
+		// Proof by the old key instead of the new one.
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				new.key(),
+				first.sign(&rotate_payload(&Registry::genesis_hash(), id, 1, &new.key()))
+			),
+			Error::<Test>::BadProof
+		);
+		// Proof for a stale epoch (replay of an earlier rotation's proof).
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				new.key(),
+				new.rotate_proof(id, 0)
+			),
+			Error::<Test>::BadProof
+		);
+		// Proof made for another device.
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				new.key(),
+				new.rotate_proof(other, 1)
+			),
+			Error::<Test>::BadProof
+		);
+		// Key in use by another device.
+		let bobs_key = DevicePair::sr(13);
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				bobs_key.key(),
+				bobs_key.rotate_proof(id, 1)
+			),
+			Error::<Test>::KeyAlreadyUsed
+		);
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				77,
+				new.key(),
+				new.rotate_proof(77, 1)
+			),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				new.key(),
+				new.rotate_proof(id, 1)
+			),
+			Error::<Test>::Decommissioned
+		);
+	});
+}
+
+// ---------------------------------------------------------------- transfer_ownership
+
+#[test]
+fn transfer_ownership_moves_device_deposit_and_indexes() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_ok!(Registry::set_operator(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			Some(account(CHARLIE))
+		));
+		let deposit = Devices::<Test>::get(id).unwrap().deposit;
+		assert_ok!(Registry::transfer_ownership(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			account(BOB)
+		));
+		let record = Devices::<Test>::get(id).unwrap();
+		assert_eq!(record.owner, account(BOB));
+		assert_eq!(record.operator, None, "the old owner's gateway does not follow the device");
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(held(BOB), deposit);
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - deposit);
+		assert!(!DevicesByOwner::<Test>::contains_key(account(ALICE), id));
+		assert!(DevicesByOwner::<Test>::contains_key(account(BOB), id));
+		assert_eq!(OwnerDeviceCount::<Test>::get(account(ALICE)), 0);
+		assert_eq!(OwnerDeviceCount::<Test>::get(account(BOB)), 1);
+		assert_eq!(
+			last_event(),
+			Event::OwnershipTransferred { device: id, from: account(ALICE), to: account(BOB) }
+				.into()
+		);
+		// Bob can decommission and gets the deposit.
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(BOB)), id));
+		assert_eq!(Balances::balance(&account(BOB)), ENDOWMENT + deposit);
+	});
+}
+
+#[test]
+fn transfer_ownership_errors() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_noop!(
+			Registry::transfer_ownership(RuntimeOrigin::signed(account(BOB)), id, account(BOB)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Registry::transfer_ownership(RuntimeOrigin::signed(account(ALICE)), id, account(ALICE)),
+			Error::<Test>::AlreadyOwner
+		);
+		assert_noop!(
+			Registry::transfer_ownership(RuntimeOrigin::signed(account(ALICE)), 5, account(BOB)),
+			Error::<Test>::UnknownDevice
+		);
+		// An account that does not exist cannot take over a held deposit.
+		assert_noop!(
+			Registry::transfer_ownership(RuntimeOrigin::signed(account(ALICE)), id, account(77)),
+			Error::<Test>::NewOwnerCannotHoldDeposit
+		);
+		for seed in 21..24 {
+			register(BOB, &DevicePair::sr(seed));
+		}
+		assert_noop!(
+			Registry::transfer_ownership(RuntimeOrigin::signed(account(ALICE)), id, account(BOB)),
+			Error::<Test>::TooManyDevices
+		);
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
+		assert_noop!(
+			Registry::transfer_ownership(RuntimeOrigin::signed(account(ALICE)), id, account(CHARLIE)),
+			Error::<Test>::Revoked
+		);
+	});
+}
+
+// ---------------------------------------------------------------- set_operator
+
+#[test]
+fn set_operator_sets_and_clears() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_ok!(Registry::set_operator(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			Some(account(CHARLIE))
+		));
+		assert_eq!(Devices::<Test>::get(id).unwrap().operator, Some(account(CHARLIE)));
+		assert_eq!(
+			last_event(),
+			Event::OperatorSet { device: id, operator: Some(account(CHARLIE)) }.into()
+		);
+		assert_ok!(Registry::set_operator(RuntimeOrigin::signed(account(ALICE)), id, None));
+		assert_eq!(Devices::<Test>::get(id).unwrap().operator, None);
+		assert_eq!(last_event(), Event::OperatorSet { device: id, operator: None }.into());
+	});
+}
+
+#[test]
+fn set_operator_errors() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_ok!(Registry::set_operator(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			Some(account(CHARLIE))
+		));
+		// The operator cannot appoint another operator.
+		assert_noop!(
+			Registry::set_operator(RuntimeOrigin::signed(account(CHARLIE)), id, Some(account(BOB))),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Registry::set_operator(RuntimeOrigin::signed(account(ALICE)), 9, None),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_noop!(
+			Registry::set_operator(RuntimeOrigin::signed(account(ALICE)), id, None),
+			Error::<Test>::Decommissioned
+		);
+	});
+}
+
+// ---------------------------------------------------------------- suspend / resume
+
+#[test]
+fn owner_suspends_and_resumes() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_ok!(Registry::suspend(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_eq!(status(id), DeviceStatus::Suspended(Suspender::Owner));
+		assert_eq!(last_event(), Event::Suspended { device: id, by: Suspender::Owner }.into());
+		assert!(!<Registry as DeviceLookup<_>>::device(id).unwrap().is_active());
+		assert_ok!(Registry::resume(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_eq!(status(id), DeviceStatus::Active);
+		assert_eq!(last_event(), Event::Resumed { device: id }.into());
+	});
+}
+
+#[test]
+fn registrar_suspension_is_lifted_only_by_the_registrar() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_ok!(Registry::suspend(RuntimeOrigin::root(), id));
+		assert_eq!(status(id), DeviceStatus::Suspended(Suspender::Registrar));
+		assert_eq!(last_event(), Event::Suspended { device: id, by: Suspender::Registrar }.into());
+		assert_noop!(
+			Registry::resume(RuntimeOrigin::signed(account(ALICE)), id),
+			Error::<Test>::SuspendedByRegistrar
+		);
+		assert_ok!(Registry::resume(RuntimeOrigin::root(), id));
+		assert_eq!(status(id), DeviceStatus::Active);
+	});
+}
+
+#[test]
+fn suspend_and_resume_errors() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_noop!(
+			Registry::suspend(RuntimeOrigin::signed(account(BOB)), id),
+			Error::<Test>::NotOwnerOrRegistrar
+		);
+		assert_noop!(
+			Registry::resume(RuntimeOrigin::signed(account(ALICE)), id),
+			Error::<Test>::NotSuspended
+		);
+		assert_noop!(
+			Registry::suspend(RuntimeOrigin::signed(account(ALICE)), 4),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(Registry::suspend(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_noop!(
+			Registry::suspend(RuntimeOrigin::signed(account(ALICE)), id),
+			Error::<Test>::NotActive
+		);
+		assert_noop!(
+			Registry::resume(RuntimeOrigin::signed(account(BOB)), id),
+			Error::<Test>::NotOwnerOrRegistrar
+		);
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
+		assert_noop!(Registry::resume(RuntimeOrigin::root(), id), Error::<Test>::Revoked);
+		assert_noop!(Registry::suspend(RuntimeOrigin::root(), id), Error::<Test>::Revoked);
+	});
+}
+
+// ---------------------------------------------------------------- revoke / decommission
+
+#[test]
+fn revoke_is_permanent_and_keeps_the_record() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::sr(11);
+		let id = register(ALICE, &pair);
+		let deposit = Devices::<Test>::get(id).unwrap().deposit;
+		System::set_block_number(5);
+		assert_ok!(Registry::revoke(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_eq!(status(id), DeviceStatus::Revoked);
+		assert_eq!(Devices::<Test>::get(id).unwrap().revoked_at, Some(5));
+		assert_eq!(last_event(), Event::Revoked { device: id }.into());
+		assert_eq!(<Registry as DeviceLookup<_>>::key_at(id, 0), Some(pair.key()));
+		assert_noop!(Registry::revoke(RuntimeOrigin::root(), id), Error::<Test>::Revoked);
+		// The owner may still take the deposit back; the revocation stays on record.
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT);
+		assert_eq!(last_event(), Event::Decommissioned { device: id, deposit_released: deposit }.into());
+		assert_eq!(Devices::<Test>::get(id).unwrap().revoked_at, Some(5));
+	});
+}
+
+#[test]
+fn registrar_revokes_any_device() {
+	new_test_ext().execute_with(|| {
+		let id = register(BOB, &DevicePair::sr(11));
+		assert_noop!(
+			Registry::revoke(RuntimeOrigin::signed(account(ALICE)), id),
+			Error::<Test>::NotOwnerOrRegistrar
+		);
+		assert_noop!(Registry::revoke(RuntimeOrigin::root(), 3), Error::<Test>::UnknownDevice);
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
+		assert_eq!(status(id), DeviceStatus::Revoked);
+	});
+}
+
+#[test]
+fn decommission_returns_the_deposit_and_keeps_a_record() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::ec(11);
+		let id = register(ALICE, &pair);
+		let deposit = Devices::<Test>::get(id).unwrap().deposit;
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - deposit);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT);
+		assert_eq!(held(ALICE), 0);
+		let record = Devices::<Test>::get(id).unwrap();
+		assert_eq!(record.status, DeviceStatus::Decommissioned);
+		assert_eq!(record.deposit, 0);
+		assert_eq!(record.metadata, Default::default());
+		assert_eq!(record.key, pair.key());
+		assert!(!DevicesByOwner::<Test>::contains_key(account(ALICE), id));
+		assert_eq!(OwnerDeviceCount::<Test>::get(account(ALICE)), 0);
+		assert_eq!(DeviceByKey::<Test>::get(pair.key()), Some(id));
+		assert_eq!(last_event(), Event::Decommissioned { device: id, deposit_released: deposit }.into());
+	});
+}
+
+#[test]
+fn decommission_errors() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_noop!(
+			Registry::decommission(RuntimeOrigin::signed(account(BOB)), id),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(Registry::decommission(RuntimeOrigin::root(), id), DispatchError::BadOrigin);
+		assert_noop!(
+			Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 8),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
+		assert_noop!(
+			Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id),
+			Error::<Test>::Decommissioned
+		);
+	});
+}
+
+// ---------------------------------------------------------------- certify / uncertify
+
+#[test]
+fn registrar_certifies_and_uncertifies() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		System::set_block_number(3);
+		assert_ok!(Registry::certify(RuntimeOrigin::root(), id));
+		assert_eq!(
+			Devices::<Test>::get(id).unwrap().certification,
+			Some(Certification { by: None, at: 3 })
+		);
+		assert!(<Registry as DeviceLookup<_>>::device(id).unwrap().certified);
+		assert_eq!(last_event(), Event::Certified { device: id }.into());
+		assert_ok!(Registry::uncertify(RuntimeOrigin::root(), id));
+		assert_eq!(Devices::<Test>::get(id).unwrap().certification, None);
+		assert_eq!(last_event(), Event::Uncertified { device: id }.into());
+	});
+}
+
+#[test]
+fn certify_errors() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &DevicePair::sr(11));
+		assert_noop!(
+			Registry::certify(RuntimeOrigin::signed(account(ALICE)), id),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Registry::uncertify(RuntimeOrigin::signed(account(ALICE)), id),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Registry::certify(RuntimeOrigin::root(), 6), Error::<Test>::UnknownDevice);
+		assert_noop!(Registry::uncertify(RuntimeOrigin::root(), id), Error::<Test>::NotCertified);
+		assert_ok!(Registry::certify(RuntimeOrigin::root(), id));
+		assert_noop!(Registry::certify(RuntimeOrigin::root(), id), Error::<Test>::AlreadyCertified);
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
+		assert_noop!(Registry::uncertify(RuntimeOrigin::root(), id), Error::<Test>::Revoked);
+	});
+}
+
+// ---------------------------------------------------------------- queries and lookup
+
+#[test]
+fn lookup_summarises_the_device() {
+	new_test_ext().execute_with(|| {
+		let pair = DevicePair::ed(11);
+		let id = register(ALICE, &pair);
+		let summary = <Registry as DeviceLookup<_>>::device(id).unwrap();
+		assert_eq!(summary.owner, account(ALICE));
+		assert_eq!(summary.class, DeviceClass::SmartMeter);
+		assert_eq!(summary.zone, 7);
+		assert_eq!(summary.key, pair.key());
+		assert!(summary.is_active());
+		assert!(summary.is_controller(&account(ALICE)));
+		assert!(!summary.is_controller(&account(BOB)));
+		assert!(<Registry as DeviceLookup<_>>::device(id + 1).is_none());
+		assert!(<Registry as DeviceLookup<_>>::key_at(id, 1).is_none());
+	});
+}
+
+#[test]
+fn devices_of_pages_by_id() {
+	new_test_ext().execute_with(|| {
+		register(ALICE, &DevicePair::sr(11));
+		register(BOB, &DevicePair::sr(12));
+		register(ALICE, &DevicePair::sr(13));
+		register(ALICE, &DevicePair::sr(14));
+		let ids = |after, limit| -> Vec<DeviceId> {
+			Registry::devices_of(&account(ALICE), after, limit).into_iter().map(|(id, _)| id).collect()
+		};
+		assert_eq!(ids(None, 10), vec![0, 2, 3]);
+		assert_eq!(ids(None, 2), vec![0, 2]);
+		assert_eq!(ids(Some(2), 2), vec![3]);
+		assert_eq!(ids(Some(3), 2), Vec::<DeviceId>::new());
+		assert_eq!(Registry::device_by_key(&DevicePair::sr(12).key()).map(|(id, _)| id), Some(1));
+		assert!(Registry::device_by_key(&DevicePair::sr(99).key()).is_none());
+	});
+}
+
+#[test]
+fn payloads_are_the_documented_bytes() {
+	// The README documents these layouts for device makers; changing them breaks devices.
+	let genesis = H256::repeat_byte(0xAB);
+	let owner = account(ALICE);
+	let key = DeviceKey::Ed25519(ed25519::Public::from_raw([0x11; 32]));
+	let payload = register_payload(&genesis, &owner, &key);
+	let mut expected = b"CITYCHAIN/DEVICE/REG/v1\0".to_vec();
+	expected.extend_from_slice(&[0xAB; 32]);
+	expected.extend_from_slice(&[ALICE; 32]);
+	expected.push(0); // DeviceKey::Ed25519
+	expected.extend_from_slice(&[0x11; 32]);
+	assert_eq!(payload, expected);
+
+	let payload = rotate_payload(&genesis, 5, 2, &key);
+	let mut expected = b"CITYCHAIN/DEVICE/ROT/v1\0".to_vec();
+	expected.extend_from_slice(&[0xAB; 32]);
+	expected.extend_from_slice(&5u64.to_le_bytes());
+	expected.extend_from_slice(&2u32.to_le_bytes());
+	expected.push(0);
+	expected.extend_from_slice(&[0x11; 32]);
+	assert_eq!(payload, expected);
+}

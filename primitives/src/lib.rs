@@ -1,0 +1,222 @@
+//! # CityChain primitives
+//!
+//! What CityChain's pallets share without depending on each other: device identifiers, device
+//! keys and signatures, device classes and statuses, and the [`DeviceLookup`] trait through
+//! which the attestation, energy and ride pallets read the device registry.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::{ecdsa, ed25519, sr25519, RuntimeDebug};
+use sp_runtime::{traits::Verify, MultiSignature, MultiSigner};
+
+/// Identifier of a registered device, assigned in registration order.
+pub type DeviceId = u64;
+/// A city district (zone) identifier, assigned by the city.
+pub type ZoneId = u32;
+/// Generation of a device's key: 0 at registration, +1 at every rotation.
+pub type KeyEpoch = u32;
+
+/// The public key of a device: ed25519, sr25519 or ecdsa (secp256k1, compressed). Encoded
+/// like `MultiSigner` (same variant order), but with a known maximum size.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	RuntimeDebug,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub enum DeviceKey {
+	/// Ed25519 public key (32 bytes). Encoded index 0, as in `MultiSigner`.
+	Ed25519(ed25519::Public),
+	/// Schnorrkel/Ristretto sr25519 public key (32 bytes). Encoded index 1.
+	Sr25519(sr25519::Public),
+	/// Compressed secp256k1 ECDSA public key (33 bytes). Encoded index 2.
+	Ecdsa(ecdsa::Public),
+}
+
+impl DeviceKey {
+	/// Whether `signature` is this key's signature of `message`.
+	///
+	/// The signature scheme must match the key's: an sr25519 key only accepts sr25519
+	/// signatures. ECDSA signs `blake2_256(message)` (Substrate's convention), the other two
+	/// sign `message` itself.
+	pub fn verify(&self, message: &[u8], signature: &MultiSignature) -> bool {
+		match (self, signature) {
+			(DeviceKey::Sr25519(key), MultiSignature::Sr25519(sig)) => sig.verify(message, key),
+			(DeviceKey::Ed25519(key), MultiSignature::Ed25519(sig)) => sig.verify(message, key),
+			(DeviceKey::Ecdsa(key), MultiSignature::Ecdsa(sig)) => sig.verify(message, key),
+			_ => false,
+		}
+	}
+
+	/// Whether `signature` uses this key's signature scheme.
+	pub fn same_scheme(&self, signature: &MultiSignature) -> bool {
+		matches!(
+			(self, signature),
+			(DeviceKey::Sr25519(_), MultiSignature::Sr25519(_)) |
+				(DeviceKey::Ed25519(_), MultiSignature::Ed25519(_)) |
+				(DeviceKey::Ecdsa(_), MultiSignature::Ecdsa(_))
+		)
+	}
+}
+
+impl From<MultiSigner> for DeviceKey {
+	fn from(signer: MultiSigner) -> Self {
+		match signer {
+			MultiSigner::Sr25519(key) => DeviceKey::Sr25519(key),
+			MultiSigner::Ed25519(key) => DeviceKey::Ed25519(key),
+			MultiSigner::Ecdsa(key) => DeviceKey::Ecdsa(key),
+		}
+	}
+}
+
+impl From<DeviceKey> for MultiSigner {
+	fn from(key: DeviceKey) -> Self {
+		match key {
+			DeviceKey::Sr25519(key) => MultiSigner::Sr25519(key),
+			DeviceKey::Ed25519(key) => MultiSigner::Ed25519(key),
+			DeviceKey::Ecdsa(key) => MultiSigner::Ecdsa(key),
+		}
+	}
+}
+
+/// What kind of device this is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	RuntimeDebug,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub enum DeviceClass {
+	/// Electricity meter (import/export counters).
+	SmartMeter,
+	/// Solar (PV) inverter.
+	SolarInverter,
+	/// Parking space occupancy sensor.
+	ParkingSensor,
+	/// Air-quality sensor.
+	AirQualitySensor,
+	/// Vehicle (e.g. a ride-hailing car) with an on-board unit.
+	Vehicle,
+	/// Electric-vehicle charger.
+	Charger,
+	/// Any other device.
+	Other,
+}
+
+/// Who suspended a device: the owner may only lift its own suspension.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	RuntimeDebug,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub enum Suspender {
+	/// The device's owner.
+	Owner,
+	/// The city registrar.
+	Registrar,
+}
+
+/// Lifecycle status of a device. Only an `Active` device may act (sign readings, trade, ...).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	RuntimeDebug,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub enum DeviceStatus {
+	/// In service.
+	Active,
+	/// Temporarily out of service; can be resumed.
+	Suspended(Suspender),
+	/// Permanently barred (compromised, fraudulent). The record and its keys are kept so that
+	/// earlier readings stay verifiable.
+	Revoked,
+	/// Retired by its owner; the deposit was returned. The record and its keys are kept.
+	Decommissioned,
+}
+
+/// What other pallets need to know about a device.
+#[derive(Clone, PartialEq, Eq, RuntimeDebug)]
+pub struct DeviceSummary<AccountId> {
+	/// The device's owner.
+	pub owner: AccountId,
+	/// A gateway allowed to act for the device, if any.
+	pub operator: Option<AccountId>,
+	/// The device's class.
+	pub class: DeviceClass,
+	/// The zone (district) the device is in.
+	pub zone: ZoneId,
+	/// Lifecycle status.
+	pub status: DeviceStatus,
+	/// Whether the city registrar has certified the device.
+	pub certified: bool,
+	/// The current key's epoch.
+	pub key_epoch: KeyEpoch,
+	/// The current key.
+	pub key: DeviceKey,
+}
+
+impl<AccountId: PartialEq> DeviceSummary<AccountId> {
+	/// Whether the device is in service.
+	pub fn is_active(&self) -> bool {
+		self.status == DeviceStatus::Active
+	}
+
+	/// Whether `who` is the owner or the operator.
+	pub fn is_controller(&self, who: &AccountId) -> bool {
+		&self.owner == who || self.operator.as_ref() == Some(who)
+	}
+}
+
+/// Read access to the device registry for other pallets.
+pub trait DeviceLookup<AccountId> {
+	/// The device's summary, if it is registered.
+	fn device(id: DeviceId) -> Option<DeviceSummary<AccountId>>;
+
+	/// The key the device had at `epoch` (also after rotation, revocation or decommissioning),
+	/// so that readings signed under an earlier key stay verifiable.
+	fn key_at(id: DeviceId, epoch: KeyEpoch) -> Option<DeviceKey>;
+}
+
+/// A registry with no devices (for tests and runtimes without a registry).
+impl<AccountId> DeviceLookup<AccountId> for () {
+	fn device(_: DeviceId) -> Option<DeviceSummary<AccountId>> {
+		None
+	}
+
+	fn key_at(_: DeviceId, _: KeyEpoch) -> Option<DeviceKey> {
+		None
+	}
+}

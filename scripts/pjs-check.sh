@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts a dev node and connects @polkadot/api to it with no custom types (what polkadot.js apps
+# does), checking chain properties, metadata docs, balances and a JS-signed transfer.
+# Needs node.js and npm (the npm registry); installs @polkadot/api into scripts/pjs-check.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
+[ -x "$NODE_BIN" ] || { echo "build the node first (scripts/build.sh)"; exit 1; }
+if ! command -v node >/dev/null 2>&1; then
+	echo "node.js is not installed: skipping the polkadot.js check"
+	exit 0
+fi
+(cd scripts/pjs-check && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+PORT=19990
+LOG="$CARGO_TARGET_DIR/pjs-check-node.log"
+"$NODE_BIN" --dev --tmp --rpc-port "$PORT" --port 40390 --no-prometheus --no-telemetry >"$LOG" 2>&1 &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+	curl -s -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}' \
+		"http://127.0.0.1:$PORT" >/dev/null 2>&1 && break
+	sleep 1
+done
+node scripts/pjs-check/check.mjs "ws://127.0.0.1:$PORT"
