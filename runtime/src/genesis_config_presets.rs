@@ -1,5 +1,6 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators:
-//! Alice, Bob, Charlie, Dave). Both endow the well-known dev accounts and the city treasury.
+//! Alice, Bob, Charlie, Dave; at least 4 must remain). Both endow the well-known dev accounts
+//! and the city treasury.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -10,17 +11,29 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::CityTreasuryAccount, AccountId, AuraConfig, BalancesConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::CityTreasuryAccount, AccountId, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
 
 /// Balance given to each endowed dev account: one million CITY.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
 
-/// Builds the genesis JSON patch for a network with the given validators, root key and
-/// endowed accounts.
+/// A validator at genesis: its account and its session keys (Aura sr25519, GRANDPA ed25519).
+pub struct GenesisValidator {
+	/// The validator's account (pays the session key deposit).
+	pub account: AccountId,
+	/// Aura key.
+	pub aura: AuraId,
+	/// GRANDPA key.
+	pub grandpa: GrandpaId,
+}
+
+/// Builds the genesis JSON patch for a network with the given validators (and minimum set
+/// size), root key and endowed accounts. Validators' session keys go into pallet-session, which
+/// hands them to Aura and GRANDPA; the validators must be endowed (session key deposit).
 pub fn city_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	validators: Vec<GenesisValidator>,
+	min_validators: u32,
 	root: AccountId,
 	endowed_accounts: Vec<AccountId>,
 ) -> Value {
@@ -32,22 +45,34 @@ pub fn city_genesis(
 
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances },
-		aura: AuraConfig {
-			authorities: initial_authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		validator_set: ValidatorSetConfig {
+			initial_validators: validators.iter().map(|v| v.account.clone()).collect::<Vec<_>>(),
+			min_validators,
 		},
-		grandpa: GrandpaConfig {
-			authorities: initial_authorities
-				.iter()
-				.map(|(_, grandpa)| (grandpa.clone(), 1))
+		session: SessionConfig {
+			keys: validators
+				.into_iter()
+				.map(|v| {
+					(
+						v.account.clone(),
+						v.account,
+						SessionKeys { aura: v.aura, grandpa: v.grandpa },
+					)
+				})
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})
 }
 
-/// The Aura (sr25519) and GRANDPA (ed25519) keys of a well-known dev seed (`//Alice`, ...).
-fn dev_authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(AuraId::from(aura.public()), GrandpaId::from(grandpa.public()))
+/// A well-known dev validator (`//Alice`, ...): its sr25519 account and Aura key, and the
+/// ed25519 GRANDPA key of the same seed.
+fn dev_validator(account: Sr25519Keyring, grandpa: Ed25519Keyring) -> GenesisValidator {
+	GenesisValidator {
+		account: account.to_account_id(),
+		aura: AuraId::from(account.public()),
+		grandpa: GrandpaId::from(grandpa.public()),
+	}
 }
 
 fn dev_accounts() -> Vec<AccountId> {
@@ -57,7 +82,8 @@ fn dev_accounts() -> Vec<AccountId> {
 /// `development`: a single validator (Alice), Alice is root.
 pub fn development_config_genesis() -> Value {
 	city_genesis(
-		vec![dev_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		1,
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 	)
@@ -68,11 +94,12 @@ pub fn development_config_genesis() -> Value {
 pub fn local_config_genesis() -> Value {
 	city_genesis(
 		vec![
-			dev_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			dev_authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			dev_authority(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			dev_authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+			dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			dev_validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			dev_validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			dev_validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
+		4,
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 	)

@@ -215,6 +215,10 @@ mod runtime {
 	)]
 	pub struct Runtime;
 
+	// Declaration order is hook and genesis order: balances before the session key deposits,
+	// the validator set before the session that asks it for validators, and the session
+	// before Aura and GRANDPA so a new set is in place before they act on a block.
+
 	/// Accounts, nonces, events and the block itself.
 	#[runtime::pallet_index(0)]
 	pub type System = frame_system;
@@ -222,14 +226,6 @@ mod runtime {
 	/// On-chain time, set by the block author through an inherent.
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
-
-	/// Aura block authoring: the current authority set.
-	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
-
-	/// GRANDPA finality: the current voter set.
-	#[runtime::pallet_index(3)]
-	pub type Grandpa = pallet_grandpa;
 
 	/// The CITY token: balances, holds and freezes.
 	#[runtime::pallet_index(4)]
@@ -242,6 +238,22 @@ mod runtime {
 	/// Bootstrap governance: the city's root key until a council takes over.
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	/// The city-governed validator set (departments and partners).
+	#[runtime::pallet_index(7)]
+	pub type ValidatorSet = pallet_validator_set;
+
+	/// Sessions: validators' keys, and the hand-over of the validator set to Aura and GRANDPA.
+	#[runtime::pallet_index(8)]
+	pub type Session = pallet_session;
+
+	/// Aura block authoring: the current authority set.
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	/// GRANDPA finality: the current voter set.
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
 
 	/// Smart-city devices: keys (with proof of possession), owners, zones, status, certification.
 	#[runtime::pallet_index(20)]
@@ -257,6 +269,7 @@ mod benches {
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
 		[pallet_device_registry, DeviceRegistry]
+		[pallet_validator_set, ValidatorSet]
 	);
 }
 

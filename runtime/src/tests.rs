@@ -75,6 +75,34 @@ fn local_testnet_preset_has_four_distinct_validators() {
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 4);
 		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+		let validators: Vec<AccountId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect();
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), validators);
+		assert_eq!(pallet_validator_set::Validators::<Runtime>::get().into_inner(), validators);
+		assert_eq!(pallet_validator_set::MinValidators::<Runtime>::get(), 4);
+		for validator in &validators {
+			assert!(Session::load_keys(validator).is_some(), "genesis validators have keys");
+		}
+	});
+}
+
+#[test]
+fn the_admin_cannot_shrink_the_local_testnet_below_four() {
+	ext_from_preset("local_testnet").execute_with(|| {
+		assert_eq!(
+			ValidatorSet::remove_validator(
+				RuntimeOrigin::root(),
+				Sr25519Keyring::Bob.to_account_id()
+			),
+			Err(pallet_validator_set::Error::<Runtime>::TooFewValidators.into())
+		);
 	});
 }
 

@@ -336,3 +336,68 @@ pub fn peer_id_of(node_key_hex: &str, dir: &Path) -> String {
 pub fn node_key(index: usize) -> String {
 	format!("{:064x}", 0xC17Cu64 * 1000 + index as u64 + 1)
 }
+
+/// Calls a runtime API function through `state_call` at block `at` (best block if `None`)
+/// and returns the SCALE-encoded answer.
+pub fn state_call(port: u16, method: &str, args: &[u8], at: Option<H256>) -> Vec<u8> {
+	let mut params = vec![json!(method), json!(hex_encode(args))];
+	if let Some(at) = at {
+		params.push(json!(format!("{at:?}")));
+	}
+	let answer = rpc(port, "state_call", Value::Array(params)).expect("state_call");
+	hex_decode(answer.as_str().expect("state_call answers hex"))
+}
+
+/// The Aura authorities at block `at`.
+pub fn aura_authorities(port: u16, at: Option<H256>) -> Vec<sp_consensus_aura::sr25519::AuthorityId> {
+	Decode::decode(&mut &state_call(port, "AuraApi_authorities", &[], at)[..]).expect("authorities")
+}
+
+/// The GRANDPA voters at block `at`.
+pub fn grandpa_authorities(port: u16, at: Option<H256>) -> sp_consensus_grandpa::AuthorityList {
+	Decode::decode(&mut &state_call(port, "GrandpaApi_grandpa_authorities", &[], at)[..])
+		.expect("grandpa authorities")
+}
+
+/// The Aura key that authored block `hash`: the authority of the block's slot, among the
+/// authorities of its parent.
+pub fn block_author(port: u16, hash: H256) -> Option<sp_consensus_aura::sr25519::AuthorityId> {
+	let header = rpc(port, "chain_getHeader", json!([format!("{hash:?}")])).ok()?;
+	let parent = hex_to_h256(&header["parentHash"]);
+	let slot = header["digest"]["logs"].as_array()?.iter().find_map(|log| {
+		let item = sp_runtime::DigestItem::decode(&mut &hex_decode(log.as_str()?)[..]).ok()?;
+		item.pre_runtime_try_to::<sp_consensus_aura::Slot>(&sp_consensus_aura::AURA_ENGINE_ID)
+	})?;
+	let authorities = aura_authorities(port, Some(parent));
+	let index = (u64::from(slot) % authorities.len() as u64) as usize;
+	authorities.get(index).cloned()
+}
+
+/// The hash of the best block of a node.
+pub fn best_hash(port: u16) -> Option<H256> {
+	rpc(port, "chain_getBlockHash", json!([])).ok().map(|hash| hex_to_h256(&hash))
+}
+
+/// Submits a signed call from `from` (next nonce from the node) and waits until it is in a
+/// finalized block; returns that finalized head.
+pub fn submit_and_finalize(
+	port: u16,
+	from: &sr25519::Pair,
+	call: citychain_runtime::RuntimeCall,
+	timeout: Duration,
+) -> H256 {
+	let genesis = block_hash(port, 0).expect("genesis");
+	let account: citychain_runtime::AccountId = from.public().into();
+	let (head, _) = finalized(port).expect("finalized head");
+	let nonce = account_nonce(port, &account, head);
+	let pool_nonce = rpc(port, "system_accountNextIndex", json!([account.to_string()]))
+		.expect("nonce")
+		.as_u64()
+		.expect("nonce is a number") as u32;
+	let xt = sign_call(from, call, pool_nonce.max(nonce), genesis);
+	rpc(port, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("transaction accepted");
+	wait_for("transaction finalized", timeout, || {
+		let (head, _) = finalized(port)?;
+		(account_nonce(port, &account, head) > pool_nonce.max(nonce)).then_some(head)
+	})
+}

@@ -1,0 +1,183 @@
+//! End-to-end: the city changes its validator set on a live network, exactly as the runbook
+//! (`docs/validators.md`) says.
+//!
+//! 1. Alice, Bob, Charlie, Dave validate (`--chain local`); Eve runs `--validator` without
+//!    keys: a full node, not in the set.
+//! 2. Eve generates session keys over RPC (`author_rotateKeysWithOwner`) and registers them
+//!    (`session.set_keys`); the admin origin (sudo) adds her (`validatorSet.addValidator`).
+//! 3. After the session change Eve is an Aura and GRANDPA authority and authors blocks. Her
+//!    GRANDPA votes count: with Dave stopped, the 4 online voters of 5 (Eve among them) still
+//!    reach the 2/3 supermajority, and finality advances.
+//! 4. Two of five validators stop: finality halts (as GRANDPA requires), blocks continue.
+//!    They restart: finality resumes on its own and every node agrees on the finalized hash.
+//! 5. The admin origin removes Dave: after the session change he is no authority and authors
+//!    no more blocks.
+//!
+//! Finality never stalls during the two membership changes.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use codec::{Decode, Encode};
+use common::*;
+use serde_json::json;
+use sp_core::{crypto::Pair as _, sr25519};
+
+const NAMES: [&str; 5] = ["alice", "bob", "charlie", "dave", "eve"];
+const RPC_BASE: u16 = 19980;
+const P2P_BASE: u16 = 40380;
+/// Sessions are 10 blocks (60 s); a key change takes effect one to two sessions later.
+const SESSION_WAIT: Duration = Duration::from_secs(240);
+
+fn sudo(call: citychain_runtime::RuntimeCall) -> citychain_runtime::RuntimeCall {
+	citychain_runtime::RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) })
+}
+
+/// Waits until finality on `port` passes its current finalized number by `blocks`.
+fn finality_advances(port: u16, blocks: u32, timeout: Duration) {
+	let (_, start) = finalized(port).unwrap();
+	wait_for(&format!("finality +{blocks} on {port}"), timeout, || {
+		finalized(port).filter(|(_, n)| *n >= start + blocks)
+	});
+}
+
+#[test]
+fn city_adds_and_removes_validators_on_a_live_network() {
+	let dir = test_dir("validator-set");
+	let boot = peer_id_of(&node_key(0), &dir);
+	let bootnode = format!("/ip4/127.0.0.1/tcp/{P2P_BASE}/p2p/{boot}");
+	let mut nodes: Vec<Node> = NAMES
+		.iter()
+		.enumerate()
+		.map(|(i, name)| {
+			let mut extra = vec!["--chain".into(), "local".into(), "--node-key".into(), node_key(i)];
+			if *name == "eve" {
+				// A validator-to-be: authoring enabled, but no keys yet and not in the set.
+				extra.extend(["--validator".into(), "--name".into(), "Eve".into()]);
+			} else {
+				extra.push(format!("--{name}"));
+			}
+			if i != 0 {
+				extra.extend(["--bootnodes".into(), bootnode.clone()]);
+			}
+			Node::new(name, &dir, RPC_BASE + i as u16, P2P_BASE + i as u16, &extra)
+		})
+		.collect();
+	for node in nodes.iter_mut() {
+		node.start();
+	}
+	let ports: Vec<u16> = nodes.iter().map(|n| n.rpc_port).collect();
+	let (alice_port, eve_port) = (ports[0], ports[4]);
+	for &port in &ports {
+		wait_for("finalized #2", Duration::from_secs(120), || finalized(port).filter(|(_, n)| *n >= 2));
+	}
+
+	// 2. Eve's keys: generated in her node's keystore, with a proof naming her account.
+	let eve = sr25519::Pair::from_string("//Eve", None).unwrap();
+	let eve_account: citychain_runtime::AccountId = eve.public().into();
+	let generated = rpc(eve_port, "author_rotateKeysWithOwner", json!([hex_encode(&eve_account.encode())]))
+		.expect("author_rotateKeysWithOwner");
+	let keys_bytes = hex_decode(generated["keys"].as_str().expect("keys"));
+	let proof = hex_decode(generated["proof"].as_str().expect("proof of possession"));
+	let keys = citychain_runtime::SessionKeys::decode(&mut &keys_bytes[..]).expect("session keys");
+	let eve_aura = keys.aura.clone();
+	let eve_grandpa = keys.grandpa.clone();
+	submit_and_finalize(
+		eve_port,
+		&eve,
+		citychain_runtime::RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof }),
+		Duration::from_secs(60),
+	);
+	let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
+	submit_and_finalize(
+		alice_port,
+		&alice,
+		sudo(citychain_runtime::RuntimeCall::ValidatorSet(
+			pallet_validator_set::Call::add_validator { who: eve_account.clone() },
+		)),
+		Duration::from_secs(60),
+	);
+	let (_, added_number) = finalized(alice_port).unwrap();
+
+	// 3. Eve becomes an authority and authors blocks; finality kept going meanwhile.
+	wait_for("Eve in the Aura and GRANDPA sets", SESSION_WAIT, || {
+		let (head, _) = finalized(alice_port)?;
+		let aura = aura_authorities(alice_port, Some(head));
+		let grandpa = grandpa_authorities(alice_port, Some(head));
+		(aura.contains(&eve_aura) && grandpa.iter().any(|(id, _)| *id == eve_grandpa)).then_some(())
+	});
+	let (_, joined_number) = finalized(alice_port).unwrap();
+	assert!(joined_number > added_number, "finality advanced through the change");
+	let start = Instant::now();
+	wait_for("a block authored by Eve", Duration::from_secs(120), || {
+		let head = best_hash(eve_port)?;
+		(block_author(eve_port, head)? == eve_aura).then_some(())
+	});
+	println!("FIGURE Eve authored a block {:.0} s after joining", start.elapsed().as_secs_f64());
+
+	// Eve's votes count: 5 voters need 4; with Dave down, Alice+Bob+Charlie+Eve finalize.
+	nodes[3].stop();
+	finality_advances(alice_port, 3, Duration::from_secs(120));
+	nodes[3].start();
+
+	// 4. Two of five down: finality halts, blocks continue; back up: it resumes by itself.
+	for &port in &ports {
+		wait_for("dave caught up", Duration::from_secs(120), || {
+			let (_, n) = finalized(port)?;
+			let (_, a) = finalized(alice_port)?;
+			(n + 2 >= a).then_some(())
+		});
+	}
+	nodes[2].stop();
+	nodes[3].stop();
+	let (_, halted_at) = finalized(alice_port).unwrap();
+	let best_before = best_number(alice_port).unwrap();
+	std::thread::sleep(Duration::from_secs(36));
+	let (_, still) = finalized(alice_port).unwrap();
+	let best_after = best_number(alice_port).unwrap();
+	assert!(still <= halted_at + 1, "finality must halt with 3 of 5 voters: {halted_at} -> {still}");
+	assert!(best_after > best_before, "blocks continue while finality halts");
+	nodes[2].start();
+	nodes[3].start();
+	finality_advances(alice_port, 3, Duration::from_secs(180));
+	let (_, target) = finalized(alice_port).unwrap();
+	for &port in &ports {
+		wait_for("every node finalizes the same height", Duration::from_secs(120), || {
+			finalized(port).filter(|(_, n)| *n >= target)
+		});
+	}
+	let agreed = block_hash(alice_port, target).unwrap();
+	for &port in &ports {
+		assert_eq!(block_hash(port, target), Some(agreed), "nodes disagree at #{target}");
+	}
+
+	// 5. Dave is removed and stops authoring.
+	let dave_aura: sp_consensus_aura::sr25519::AuthorityId =
+		sp_keyring::Sr25519Keyring::Dave.public().into();
+	submit_and_finalize(
+		alice_port,
+		&alice,
+		sudo(citychain_runtime::RuntimeCall::ValidatorSet(
+			pallet_validator_set::Call::remove_validator {
+				who: sp_keyring::Sr25519Keyring::Dave.to_account_id(),
+			},
+		)),
+		Duration::from_secs(60),
+	);
+	let (_, removed_number) = finalized(alice_port).unwrap();
+	let gone_at = wait_for("Dave out of the Aura set", SESSION_WAIT, || {
+		let (head, n) = finalized(alice_port)?;
+		(!aura_authorities(alice_port, Some(head)).contains(&dave_aura)).then_some(n)
+	});
+	assert!(gone_at > removed_number, "finality advanced through the removal");
+	finality_advances(alice_port, 6, Duration::from_secs(120));
+	let (head, head_number) = finalized(alice_port).unwrap();
+	let mut hash = head;
+	for _ in 0..(head_number - gone_at) {
+		assert_ne!(block_author(alice_port, hash), Some(dave_aura.clone()), "Dave authored after removal");
+		let header = rpc(alice_port, "chain_getHeader", json!([format!("{hash:?}")])).unwrap();
+		hash = sp_core::H256::from_slice(&hex_decode(header["parentHash"].as_str().unwrap()));
+	}
+	assert_eq!(grandpa_authorities(alice_port, Some(head)).len(), 4);
+}

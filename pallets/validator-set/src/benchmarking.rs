@@ -1,0 +1,77 @@
+//! Benchmarks of the validator set (v2 syntax). Worst case: a set one below `MaxValidators`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::Pallet as ValidatorSet;
+use frame_benchmarking::v2::*;
+use frame_support::{traits::Get, BoundedVec};
+use frame_system::pallet_prelude::BlockNumberFor;
+
+fn fill<T: Config>(count: u32) {
+	let validators: alloc::vec::Vec<T::AccountId> =
+		(0..count).map(|i| account("validator", i, 0)).collect();
+	Validators::<T>::put(BoundedVec::truncate_from(validators));
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn add_validator() -> Result<(), BenchmarkError> {
+		fill::<T>(T::MaxValidators::get().saturating_sub(1));
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who: T::AccountId = account("new", 0, 0);
+		if !T::HasSessionKeys::contains(&who) {
+			// The runtime's key registry cannot be primed generically.
+			return Err(BenchmarkError::Override(BenchmarkResult::from_weight(
+				T::WeightInfo::add_validator(),
+			)));
+		}
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+
+		assert!(Validators::<T>::get().contains(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_validator() -> Result<(), BenchmarkError> {
+		fill::<T>(T::MaxValidators::get());
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who: T::AccountId = account("validator", 0, 0);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+
+		assert!(!Validators::<T>::get().contains(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn note_stalled() -> Result<(), BenchmarkError> {
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let delay: BlockNumberFor<T> = 10u32.into();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, delay, 1u32.into());
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_min_validators() -> Result<(), BenchmarkError> {
+		fill::<T>(T::MaxValidators::get());
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 1);
+
+		assert_eq!(MinValidators::<T>::get(), 1);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(ValidatorSet, crate::mock::new_test_ext(), crate::mock::Test);
+}
