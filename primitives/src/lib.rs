@@ -8,7 +8,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_core::{ecdsa, ed25519, sr25519, RuntimeDebug};
+use sp_core::{ecdsa, ed25519, sr25519};
 use sp_runtime::{traits::Verify, MultiSignature, MultiSigner};
 
 /// Identifier of a registered device, assigned in registration order.
@@ -31,7 +31,7 @@ pub type KeyEpoch = u32;
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	RuntimeDebug,
+	Debug,
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 pub enum DeviceKey {
@@ -69,16 +69,6 @@ impl DeviceKey {
 	}
 }
 
-impl From<MultiSigner> for DeviceKey {
-	fn from(signer: MultiSigner) -> Self {
-		match signer {
-			MultiSigner::Sr25519(key) => DeviceKey::Sr25519(key),
-			MultiSigner::Ed25519(key) => DeviceKey::Ed25519(key),
-			MultiSigner::Ecdsa(key) => DeviceKey::Ecdsa(key),
-		}
-	}
-}
-
 impl From<DeviceKey> for MultiSigner {
 	fn from(key: DeviceKey) -> Self {
 		match key {
@@ -100,7 +90,7 @@ impl From<DeviceKey> for MultiSigner {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	RuntimeDebug,
+	Debug,
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 pub enum DeviceClass {
@@ -131,7 +121,7 @@ pub enum DeviceClass {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	RuntimeDebug,
+	Debug,
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 pub enum Suspender {
@@ -152,7 +142,7 @@ pub enum Suspender {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	RuntimeDebug,
+	Debug,
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 pub enum DeviceStatus {
@@ -168,7 +158,7 @@ pub enum DeviceStatus {
 }
 
 /// What other pallets need to know about a device.
-#[derive(Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct DeviceSummary<AccountId> {
 	/// The device's owner.
 	pub owner: AccountId,

@@ -6,12 +6,12 @@ use city_primitives::{DeviceClass, DeviceId, DeviceKey, DeviceStatus, KeyEpoch, 
 use codec::{Codec, Decode, Encode};
 use frame_support::traits::Get;
 use scale_info::TypeInfo;
-use sp_core::{RuntimeDebug, H256};
+use sp_core::H256;
 
 use crate::{Certification, Device};
 
 /// A device as the API returns it: the stored record with its id, bounds erased.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct DeviceInfo<AccountId, Balance, BlockNumber> {
 	/// The device id.
 	pub id: DeviceId,

@@ -2,7 +2,7 @@
 
 use city_primitives::{DeviceClass, DeviceKey, DeviceStatus, DeviceSummary, KeyEpoch, ZoneId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::Get, BoundedVec, CloneNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound, RuntimeDebugNoBound};
+use frame_support::{traits::Get, BoundedVec, CloneNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound, DebugNoBound};
 use scale_info::TypeInfo;
 use sp_core::{ConstU32, H256};
 
@@ -20,7 +20,7 @@ pub const MAX_GEOHASH_LEN: u32 = 12;
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	RuntimeDebugNoBound,
+	DebugNoBound,
 )]
 #[scale_info(skip_type_params(MaxUriLen))]
 pub struct DeviceMetadata<MaxUriLen: Get<u32>> {
@@ -43,7 +43,7 @@ impl<MaxUriLen: Get<u32>> DeviceMetadata<MaxUriLen> {
 
 /// The registrar's certification of a device.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebugNoBound,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct Certification<AccountId, BlockNumber> {
 	/// The registrar's account, if the registrar origin is an account (`None` for root or a
@@ -63,7 +63,7 @@ pub struct Certification<AccountId, BlockNumber> {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	RuntimeDebugNoBound,
+	DebugNoBound,
 )]
 #[scale_info(skip_type_params(MaxUriLen))]
 pub struct Device<
