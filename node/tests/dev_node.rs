@@ -22,9 +22,7 @@ fn dev_node_serves_wallets_and_routes_fees_to_the_treasury() {
 		Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string(), "--tmp".to_string()]);
 	let started = Instant::now();
 	node.start();
-	wait_for("first block", Duration::from_secs(60), || {
-		best_number(RPC_PORT).filter(|n| *n >= 1)
-	});
+	wait_for("first block", Duration::from_secs(60), || best_number(RPC_PORT).filter(|n| *n >= 1));
 	println!("FIGURE dev node: first block {:.1} s after start", started.elapsed().as_secs_f64());
 
 	// What polkadot.js apps reads on connect.
@@ -45,12 +43,8 @@ fn dev_node_serves_wallets_and_routes_fees_to_the_treasury() {
 		text.contains("Transfer some liquid free balance to another account"),
 		"call docs are in the metadata"
 	);
-	let versions = rpc(
-		RPC_PORT,
-		"state_call",
-		json!(["Metadata_metadata_versions", "0x"]),
-	)
-	.unwrap();
+	let versions =
+		rpc(RPC_PORT, "state_call", json!(["Metadata_metadata_versions", "0x"])).unwrap();
 	let versions: Vec<u32> =
 		codec::Decode::decode(&mut &hex_decode(versions.as_str().unwrap())[..]).unwrap();
 	assert!(versions.contains(&16), "metadata v16 is offered: {versions:?}");

@@ -31,10 +31,7 @@ fn rpc_error_code(result: Result<Value, RpcError>) -> (i64, String) {
 	}
 }
 
-fn register_call(
-	device_public: [u8; 32],
-	signature: [u8; 64],
-) -> citychain_runtime::RuntimeCall {
+fn register_call(device_public: [u8; 32], signature: [u8; 64]) -> citychain_runtime::RuntimeCall {
 	citychain_runtime::RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register {
 		class: DeviceClass::SolarInverter,
 		zone: 3,
@@ -87,8 +84,8 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 		rpc(RPC_PORT, "city_deviceByKey", json!([key_json, format!("{head:?}")])).ok()
 	});
 	// The node writes addresses with CityChain's SS58 prefix.
-	let alice_address = alice_account
-		.to_ss58check_with_version(citychain_runtime::SS58_PREFIX.into());
+	let alice_address =
+		alice_account.to_ss58check_with_version(citychain_runtime::SS58_PREFIX.into());
 	assert_eq!(device_json["owner"], json!(alice_address));
 	assert_eq!(device_json["class"], json!("solarInverter"));
 	assert_eq!(device_json["zone"], json!(3));
@@ -106,10 +103,15 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 	assert_eq!(page, json!([device_json.clone()]));
 
 	// The runtime API through state_call, SCALE in and out, as any client can do.
-	let raw = rpc(RPC_PORT, "state_call", json!(["DeviceRegistryApi_device", hex_encode(&id.encode())]))
-		.unwrap();
+	let raw =
+		rpc(RPC_PORT, "state_call", json!(["DeviceRegistryApi_device", hex_encode(&id.encode())]))
+			.unwrap();
 	let info = Option::<
-		DeviceInfo<citychain_runtime::AccountId, citychain_runtime::Balance, citychain_runtime::BlockNumber>,
+		DeviceInfo<
+			citychain_runtime::AccountId,
+			citychain_runtime::Balance,
+			citychain_runtime::BlockNumber,
+		>,
 	>::decode(&mut &hex_decode(raw.as_str().unwrap())[..])
 	.unwrap()
 	.expect("device exists");
@@ -125,7 +127,12 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 	stolen.push(0);
 	stolen.extend_from_slice(&other_public);
 	let bob = sr25519::Pair::from_string("//Bob", None).unwrap();
-	let xt = sign_call(&bob, register_call(other_public, other_device.sign(&stolen).to_bytes()), 0, genesis);
+	let xt = sign_call(
+		&bob,
+		register_call(other_public, other_device.sign(&stolen).to_bytes()),
+		0,
+		genesis,
+	);
 	rpc(RPC_PORT, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("pays its fee");
 	let bob_account: citychain_runtime::AccountId = bob.public().into();
 	let head = wait_for("Bob's failed registration finalized", Duration::from_secs(60), || {
@@ -133,18 +140,23 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 		(account_nonce(RPC_PORT, &bob_account, head) >= 1).then_some(head)
 	});
 	let other_key = json!({"scheme": "ed25519", "publicKey": hex_encode(&other_public)});
-	let (code, _) = rpc_error_code(rpc(RPC_PORT, "city_deviceByKey", json!([other_key, format!("{head:?}")])));
+	let (code, _) =
+		rpc_error_code(rpc(RPC_PORT, "city_deviceByKey", json!([other_key, format!("{head:?}")])));
 	assert_eq!(code, 4004);
 
 	// Numbered errors with messages for unknown ids and bad parameters.
 	let (code, message) = rpc_error_code(rpc(RPC_PORT, "city_device", json!([999_999])));
 	assert_eq!(code, 4004);
 	assert!(message.contains("999999"), "{message}");
-	let (code, message) = rpc_error_code(rpc(RPC_PORT, "city_devicesByOwner", json!(["not-an-address"])));
+	let (code, message) =
+		rpc_error_code(rpc(RPC_PORT, "city_devicesByOwner", json!(["not-an-address"])));
 	assert_eq!(code, 4001);
 	assert!(message.contains("SS58"), "{message}");
-	let (code, _) =
-		rpc_error_code(rpc(RPC_PORT, "city_devicesByOwner", json!([alice_account.to_string(), null, 0])));
+	let (code, _) = rpc_error_code(rpc(
+		RPC_PORT,
+		"city_devicesByOwner",
+		json!([alice_account.to_string(), null, 0]),
+	));
 	assert_eq!(code, 4001);
 	let (code, message) = rpc_error_code(rpc(
 		RPC_PORT,

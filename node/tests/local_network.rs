@@ -104,13 +104,13 @@ fn four_validators_finalize_survive_crashes_and_restart() {
 		match rpc(ports[2], method, params.clone()) {
 			Err(RpcError::Rpc { code, message }) => {
 				assert!(code != 0 && !message.is_empty(), "{method}{params}: {code} {message}")
-			},
+			}
 			other => panic!("{method}{params} should fail with an RPC error, got {other:?}"),
 		}
 	}
 	// A replayed (already included) transfer is refused too.
 	match rpc(ports[2], "author_submitExtrinsic", json!([hex_encode(&xt)])) {
-		Err(RpcError::Rpc { .. }) => {},
+		Err(RpcError::Rpc { .. }) => {}
 		other => panic!("replayed transfer should be refused, got {other:?}"),
 	}
 	let broken = http_post(ports[2], "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ").unwrap();

@@ -51,7 +51,8 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 		.iter()
 		.enumerate()
 		.map(|(i, name)| {
-			let mut extra = vec!["--chain".into(), "local".into(), "--node-key".into(), node_key(i)];
+			let mut extra =
+				vec!["--chain".into(), "local".into(), "--node-key".into(), node_key(i)];
 			if *name == "eve" {
 				// A validator-to-be: authoring enabled, but no keys yet and not in the set.
 				extra.extend(["--validator".into(), "--name".into(), "Eve".into()]);
@@ -70,14 +71,17 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 	let ports: Vec<u16> = nodes.iter().map(|n| n.rpc_port).collect();
 	let (alice_port, eve_port) = (ports[0], ports[4]);
 	for &port in &ports {
-		wait_for("finalized #2", Duration::from_secs(120), || finalized(port).filter(|(_, n)| *n >= 2));
+		wait_for("finalized #2", Duration::from_secs(120), || {
+			finalized(port).filter(|(_, n)| *n >= 2)
+		});
 	}
 
 	// 2. Eve's keys: generated in her node's keystore, with a proof naming her account.
 	let eve = sr25519::Pair::from_string("//Eve", None).unwrap();
 	let eve_account: citychain_runtime::AccountId = eve.public().into();
-	let generated = rpc(eve_port, "author_rotateKeysWithOwner", json!([hex_encode(&eve_account.encode())]))
-		.expect("author_rotateKeysWithOwner");
+	let generated =
+		rpc(eve_port, "author_rotateKeysWithOwner", json!([hex_encode(&eve_account.encode())]))
+			.expect("author_rotateKeysWithOwner");
 	let keys_bytes = hex_decode(generated["keys"].as_str().expect("keys"));
 	let proof = hex_decode(generated["proof"].as_str().expect("proof of possession"));
 	let keys = citychain_runtime::SessionKeys::decode(&mut &keys_bytes[..]).expect("session keys");
@@ -136,7 +140,10 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 	std::thread::sleep(Duration::from_secs(36));
 	let (_, still) = finalized(alice_port).unwrap();
 	let best_after = best_number(alice_port).unwrap();
-	assert!(still <= halted_at + 1, "finality must halt with 3 of 5 voters: {halted_at} -> {still}");
+	assert!(
+		still <= halted_at + 1,
+		"finality must halt with 3 of 5 voters: {halted_at} -> {still}"
+	);
 	assert!(best_after > best_before, "blocks continue while finality halts");
 	nodes[2].start();
 	nodes[3].start();
@@ -175,7 +182,11 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 	let (head, head_number) = finalized(alice_port).unwrap();
 	let mut hash = head;
 	for _ in 0..(head_number - gone_at) {
-		assert_ne!(block_author(alice_port, hash), Some(dave_aura.clone()), "Dave authored after removal");
+		assert_ne!(
+			block_author(alice_port, hash),
+			Some(dave_aura.clone()),
+			"Dave authored after removal"
+		);
 		let header = rpc(alice_port, "chain_getHeader", json!([format!("{hash:?}")])).unwrap();
 		hash = sp_core::H256::from_slice(&hex_decode(header["parentHash"].as_str().unwrap()));
 	}

@@ -62,9 +62,9 @@ impl DeviceKey {
 	pub fn same_scheme(&self, signature: &MultiSignature) -> bool {
 		matches!(
 			(self, signature),
-			(DeviceKey::Sr25519(_), MultiSignature::Sr25519(_)) |
-				(DeviceKey::Ed25519(_), MultiSignature::Ed25519(_)) |
-				(DeviceKey::Ecdsa(_), MultiSignature::Ecdsa(_))
+			(DeviceKey::Sr25519(_), MultiSignature::Sr25519(_))
+				| (DeviceKey::Ed25519(_), MultiSignature::Ed25519(_))
+				| (DeviceKey::Ecdsa(_), MultiSignature::Ecdsa(_))
 		)
 	}
 }

@@ -182,7 +182,9 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 
 /// The implicit data (signed but not sent) of [`tx_extension`]: spec and transaction version,
 /// and the genesis hash twice (CheckGenesis, and CheckEra for an immortal transaction).
-pub fn tx_extension_implicit(genesis_hash: Hash) -> <TxExtension as sp_runtime::traits::TransactionExtension<RuntimeCall>>::Implicit {
+pub fn tx_extension_implicit(
+	genesis_hash: Hash,
+) -> <TxExtension as sp_runtime::traits::TransactionExtension<RuntimeCall>>::Implicit {
 	(
 		(),
 		VERSION.spec_version,
@@ -259,7 +261,6 @@ mod runtime {
 	#[runtime::pallet_index(20)]
 	pub type DeviceRegistry = pallet_device_registry;
 }
-
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benches {

@@ -19,7 +19,7 @@ fn merge(base: &mut Value, patch: Value) {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(Value::Null), value);
 			}
-		},
+		}
 		(base, patch) => *base = patch,
 	}
 }
@@ -66,11 +66,15 @@ fn local_testnet_preset_has_four_distinct_validators() {
 	ext_from_preset("local_testnet").execute_with(|| {
 		let aura = pallet_aura::Authorities::<Runtime>::get();
 		assert_eq!(aura.len(), 4);
-		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
-				.iter()
-				.map(|k| k.public().into())
-				.collect();
+		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.public().into())
+		.collect();
 		assert_eq!(aura.into_inner(), expected);
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 4);
@@ -110,13 +114,8 @@ fn the_admin_cannot_shrink_the_local_testnet_below_four() {
 fn transaction_fees_go_to_the_city_treasury() {
 	ext_from_preset("development").execute_with(|| {
 		let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
-		let header = Header::new(
-			1,
-			Default::default(),
-			Default::default(),
-			genesis_hash,
-			Digest::default(),
-		);
+		let header =
+			Header::new(1, Default::default(), Default::default(), genesis_hash, Digest::default());
 		Executive::initialize_block(&header);
 
 		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
@@ -127,8 +126,11 @@ fn transaction_fees_go_to_the_city_treasury() {
 			value: 7 * UNIT,
 		});
 		let extension = tx_extension(0);
-		let payload =
-			SignedPayload::from_raw(call.clone(), extension.clone(), tx_extension_implicit(genesis_hash));
+		let payload = SignedPayload::from_raw(
+			call.clone(),
+			extension.clone(),
+			tx_extension_implicit(genesis_hash),
+		);
 		let signature = payload.using_encoded(|bytes| alice.sign(bytes));
 		let xt = UncheckedExtrinsic::new_signed(
 			call,
@@ -166,8 +168,11 @@ fn a_transaction_signed_for_another_chain_is_rejected() {
 		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![1, 2, 3] });
 		let extension = tx_extension(0);
 		let other_chain = Hash::repeat_byte(0x42);
-		let payload =
-			SignedPayload::from_raw(call.clone(), extension.clone(), tx_extension_implicit(other_chain));
+		let payload = SignedPayload::from_raw(
+			call.clone(),
+			extension.clone(),
+			tx_extension_implicit(other_chain),
+		);
 		let signature = payload.using_encoded(|bytes| alice.sign(bytes));
 		let alice_account: AccountId = alice.public().into();
 		let xt = UncheckedExtrinsic::new_signed(

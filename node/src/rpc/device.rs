@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use city_primitives::{DeviceClass, DeviceId, DeviceKey, DeviceStatus, Suspender};
+use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_device_registry::runtime_api::{DeviceInfo, DeviceRegistryApi};
 use serde::{Deserialize, Serialize};
@@ -118,7 +118,8 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
 pub fn parse_key(key: &KeyJson) -> Result<DeviceKey, String> {
 	let bytes = parse_hex(&key.public_key)
 		.ok_or_else(|| format!("publicKey must be 0x-prefixed hex, got {:?}", key.public_key))?;
-	let wrong_len = |want: usize| format!("a {} key has {want} bytes, got {}", key.scheme, bytes.len());
+	let wrong_len =
+		|want: usize| format!("a {} key has {want} bytes, got {}", key.scheme, bytes.len());
 	match key.scheme.as_str() {
 		"sr25519" => <[u8; 32]>::try_from(bytes.as_slice())
 			.map(|raw| DeviceKey::Sr25519(sr25519::Public::from_raw(raw)))
@@ -164,7 +165,7 @@ pub fn device_json(info: DeviceInfo<AccountId, Balance, BlockNumber>) -> DeviceJ
 		DeviceStatus::Suspended(Suspender::Owner) => ("suspended", Some("owner".to_string())),
 		DeviceStatus::Suspended(Suspender::Registrar) => {
 			("suspended", Some("registrar".to_string()))
-		},
+		}
 		DeviceStatus::Revoked => ("revoked", None),
 		DeviceStatus::Decommissioned => ("decommissioned", None),
 	};
@@ -295,7 +296,12 @@ where
 			.device_by_key(at, parsed)
 			.map_err(errors::runtime_error)?
 			.map(device_json)
-			.ok_or_else(|| not_found(format!("no device registered with {} key {}", key.scheme, key.public_key)))
+			.ok_or_else(|| {
+				not_found(format!(
+					"no device registered with {} key {}",
+					key.scheme, key.public_key
+				))
+			})
 	}
 }
 

@@ -148,7 +148,11 @@ type AccountInfo = frame_system::AccountInfo<
 >;
 
 /// `System::Account` of `account` in the state of block `at`, if the account exists.
-pub fn account_info(port: u16, account: &citychain_runtime::AccountId, at: H256) -> Option<AccountInfo> {
+pub fn account_info(
+	port: u16,
+	account: &citychain_runtime::AccountId,
+	at: H256,
+) -> Option<AccountInfo> {
 	let key = frame_system::Account::<citychain_runtime::Runtime>::hashed_key_for(account);
 	let value = rpc(port, "state_getStorage", json!([hex_encode(&key), format!("{at:?}")]))
 		.expect("state_getStorage");
@@ -349,7 +353,10 @@ pub fn state_call(port: u16, method: &str, args: &[u8], at: Option<H256>) -> Vec
 }
 
 /// The Aura authorities at block `at`.
-pub fn aura_authorities(port: u16, at: Option<H256>) -> Vec<sp_consensus_aura::sr25519::AuthorityId> {
+pub fn aura_authorities(
+	port: u16,
+	at: Option<H256>,
+) -> Vec<sp_consensus_aura::sr25519::AuthorityId> {
 	Decode::decode(&mut &state_call(port, "AuraApi_authorities", &[], at)[..]).expect("authorities")
 }
 

@@ -29,7 +29,7 @@ fn sign(key: &DeviceKey, message: &[u8]) -> MultiSignature {
 			MultiSignature::Ecdsa(
 				sp_io::crypto::ecdsa_sign_prehashed(KEY_TYPE, public, &digest).unwrap(),
 			)
-		},
+		}
 		_ => unreachable!("benchmarks use ecdsa keys"),
 	}
 }

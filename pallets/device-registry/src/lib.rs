@@ -158,19 +158,13 @@ pub mod pallet {
 	/// Every key ever registered, to the device it belongs to. Never removed, so a key can
 	/// never be registered twice.
 	#[pallet::storage]
-	pub type DeviceByKey<T: Config> = StorageMap<_, Blake2_128Concat, DeviceKey, DeviceId, OptionQuery>;
+	pub type DeviceByKey<T: Config> =
+		StorageMap<_, Blake2_128Concat, DeviceKey, DeviceId, OptionQuery>;
 
 	/// Every key a device has had, by epoch (0 = the registration key).
 	#[pallet::storage]
-	pub type KeyHistory<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		DeviceId,
-		Twox64Concat,
-		KeyEpoch,
-		DeviceKey,
-		OptionQuery,
-	>;
+	pub type KeyHistory<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DeviceId, Twox64Concat, KeyEpoch, DeviceKey, OptionQuery>;
 
 	/// The live (not decommissioned) devices of each owner, for paging by owner.
 	#[pallet::storage]
@@ -511,13 +505,22 @@ pub mod pallet {
 		}
 
 		/// Holds more or releases part of `owner`'s deposit, from `old` to `new`.
-		fn adjust_hold(owner: &T::AccountId, old: BalanceOf<T>, new: BalanceOf<T>) -> DispatchResult {
+		fn adjust_hold(
+			owner: &T::AccountId,
+			old: BalanceOf<T>,
+			new: BalanceOf<T>,
+		) -> DispatchResult {
 			let reason = HoldReason::DeviceDeposit.into();
 			if new > old {
 				T::Currency::hold(&reason, owner, new.saturating_sub(old))
 					.map_err(|_| Error::<T>::InsufficientBalanceForDeposit)?;
 			} else if old > new {
-				T::Currency::release(&reason, owner, old.saturating_sub(new), Precision::BestEffort)?;
+				T::Currency::release(
+					&reason,
+					owner,
+					old.saturating_sub(new),
+					Precision::BestEffort,
+				)?;
 			}
 			Ok(())
 		}
@@ -617,8 +620,8 @@ pub mod pallet {
 			match record.status {
 				DeviceStatus::Suspended(Suspender::Registrar) if by == Suspender::Owner => {
 					return Err(Error::<T>::SuspendedByRegistrar.into())
-				},
-				DeviceStatus::Suspended(_) => {},
+				}
+				DeviceStatus::Suspended(_) => {}
 				_ => return Err(Error::<T>::NotSuspended.into()),
 			}
 			record.status = DeviceStatus::Active;
@@ -676,12 +679,12 @@ pub mod pallet {
 					record.certification =
 						Some(Certification { by, at: frame_system::Pallet::<T>::block_number() });
 					Self::deposit_event(Event::Certified { device });
-				},
+				}
 				None => {
 					ensure!(record.certification.is_some(), Error::<T>::NotCertified);
 					record.certification = None;
 					Self::deposit_event(Event::Uncertified { device });
-				},
+				}
 			}
 			Devices::<T>::insert(device, record);
 			Ok(())

@@ -96,7 +96,9 @@ fn status(id: DeviceId) -> DeviceStatus {
 #[test]
 fn register_records_device_indexes_key_and_holds_deposit() {
 	new_test_ext().execute_with(|| {
-		for (i, pair) in [DevicePair::sr(11), DevicePair::ed(12), DevicePair::ec(13)].iter().enumerate() {
+		for (i, pair) in
+			[DevicePair::sr(11), DevicePair::ed(12), DevicePair::ec(13)].iter().enumerate()
+		{
 			let metadata = meta("u33dc0", "ipfs://meter");
 			let deposit = 100 + metadata.encoded_size() as Balance;
 			let before = held(ALICE);
@@ -189,7 +191,8 @@ fn register_rejects_a_proof_for_another_chain_or_domain() {
 	new_test_ext().execute_with(|| {
 		let pair = DevicePair::ec(11);
 		let other_genesis = H256::repeat_byte(1);
-		let wrong_chain = pair.sign(&register_payload(&other_genesis, &account(ALICE), &pair.key()));
+		let wrong_chain =
+			pair.sign(&register_payload(&other_genesis, &account(ALICE), &pair.key()));
 		let wrong_tag =
 			pair.sign(&(ROTATE_TAG, Registry::genesis_hash(), account(ALICE), pair.key()).encode());
 		for proof in [wrong_chain, wrong_tag] {
@@ -422,7 +425,11 @@ fn update_metadata_errors() {
 			Error::<Test>::NotOwner
 		);
 		assert_noop!(
-			Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), 99, Default::default()),
+			Registry::update_metadata(
+				RuntimeOrigin::signed(account(ALICE)),
+				99,
+				Default::default()
+			),
 			Error::<Test>::UnknownDevice
 		);
 		assert_noop!(
@@ -431,7 +438,11 @@ fn update_metadata_errors() {
 		);
 		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
 		assert_noop!(
-			Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), id, Default::default()),
+			Registry::update_metadata(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				Default::default()
+			),
 			Error::<Test>::Revoked
 		);
 	});
@@ -482,7 +493,10 @@ fn rotate_key_by_owner_and_operator_keeps_history() {
 			second.key(),
 			second.rotate_proof(id, 1)
 		));
-		assert_eq!(last_event(), Event::KeyRotated { device: id, epoch: 1, key: second.key() }.into());
+		assert_eq!(
+			last_event(),
+			Event::KeyRotated { device: id, epoch: 1, key: second.key() }.into()
+		);
 		assert_ok!(Registry::set_operator(
 			RuntimeOrigin::signed(account(ALICE)),
 			id,
@@ -655,7 +669,11 @@ fn transfer_ownership_errors() {
 		);
 		assert_ok!(Registry::revoke(RuntimeOrigin::root(), id));
 		assert_noop!(
-			Registry::transfer_ownership(RuntimeOrigin::signed(account(ALICE)), id, account(CHARLIE)),
+			Registry::transfer_ownership(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				account(CHARLIE)
+			),
 			Error::<Test>::Revoked
 		);
 	});
@@ -790,7 +808,10 @@ fn revoke_is_permanent_and_keeps_the_record() {
 		// The owner may still take the deposit back; the revocation stays on record.
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
 		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT);
-		assert_eq!(last_event(), Event::Decommissioned { device: id, deposit_released: deposit }.into());
+		assert_eq!(
+			last_event(),
+			Event::Decommissioned { device: id, deposit_released: deposit }.into()
+		);
 		assert_eq!(Devices::<Test>::get(id).unwrap().revoked_at, Some(5));
 	});
 }
@@ -827,7 +848,10 @@ fn decommission_returns_the_deposit_and_keeps_a_record() {
 		assert!(!DevicesByOwner::<Test>::contains_key(account(ALICE), id));
 		assert_eq!(OwnerDeviceCount::<Test>::get(account(ALICE)), 0);
 		assert_eq!(DeviceByKey::<Test>::get(pair.key()), Some(id));
-		assert_eq!(last_event(), Event::Decommissioned { device: id, deposit_released: deposit }.into());
+		assert_eq!(
+			last_event(),
+			Event::Decommissioned { device: id, deposit_released: deposit }.into()
+		);
 	});
 }
 
@@ -921,7 +945,10 @@ fn devices_of_pages_by_id() {
 		register(ALICE, &DevicePair::sr(13));
 		register(ALICE, &DevicePair::sr(14));
 		let ids = |after, limit| -> Vec<DeviceId> {
-			Registry::devices_of(&account(ALICE), after, limit).into_iter().map(|(id, _)| id).collect()
+			Registry::devices_of(&account(ALICE), after, limit)
+				.into_iter()
+				.map(|(id, _)| id)
+				.collect()
 		};
 		assert_eq!(ids(None, 10), vec![0, 2, 3]);
 		assert_eq!(ids(None, 2), vec![0, 2]);

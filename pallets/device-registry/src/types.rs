@@ -2,7 +2,10 @@
 
 use city_primitives::{DeviceClass, DeviceKey, DeviceStatus, DeviceSummary, KeyEpoch, ZoneId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::Get, BoundedVec, CloneNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound, DebugNoBound};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
+	PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 use sp_core::{ConstU32, H256};
 
@@ -37,7 +40,9 @@ pub struct DeviceMetadata<MaxUriLen: Get<u32>> {
 impl<MaxUriLen: Get<u32>> DeviceMetadata<MaxUriLen> {
 	/// Whether the geohash uses only the geohash alphabet (`0-9`, `b-z` without `a i l o`).
 	pub fn geohash_is_valid(&self) -> bool {
-		self.geohash.iter().all(|c| matches!(c, b'0'..=b'9' | b'b'..=b'h' | b'j' | b'k' | b'm' | b'n' | b'p'..=b'z'))
+		self.geohash.iter().all(
+			|c| matches!(c, b'0'..=b'9' | b'b'..=b'h' | b'j' | b'k' | b'm' | b'n' | b'p'..=b'z'),
+		)
 	}
 }
 

@@ -21,7 +21,8 @@ mod benchmarks {
 	#[benchmark]
 	fn add_validator() -> Result<(), BenchmarkError> {
 		fill::<T>(T::MaxValidators::get().saturating_sub(1));
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("new", 0, 0);
 		if !T::HasSessionKeys::contains(&who) {
 			// The runtime's key registry cannot be primed generically.
@@ -40,7 +41,8 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_validator() -> Result<(), BenchmarkError> {
 		fill::<T>(T::MaxValidators::get());
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("validator", 0, 0);
 
 		#[extrinsic_call]
@@ -52,7 +54,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn note_stalled() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let delay: BlockNumberFor<T> = 10u32.into();
 
 		#[extrinsic_call]
@@ -64,7 +67,8 @@ mod benchmarks {
 	#[benchmark]
 	fn set_min_validators() -> Result<(), BenchmarkError> {
 		fill::<T>(T::MaxValidators::get());
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 1);

@@ -4,7 +4,10 @@
 
 use crate as pallet_validator_set;
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::{ConstU32, Contains}};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, Contains},
+};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -57,9 +60,12 @@ impl pallet_validator_set::Config for Test {
 /// Four initial validators: 1, 2, 3, 4.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_validator_set::GenesisConfig::<Test> { initial_validators: vec![1, 2, 3, 4], min_validators: 3 }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_validator_set::GenesisConfig::<Test> {
+		initial_validators: vec![1, 2, 3, 4],
+		min_validators: 3,
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -48,7 +48,10 @@ fn add_validator_errors() {
 		assert_noop!(Set::add_validator(RuntimeOrigin::root(), 2), Error::<Test>::AlreadyValidator);
 		assert_noop!(Set::add_validator(RuntimeOrigin::root(), 9), Error::<Test>::NoSessionKeys);
 		assert_ok!(Set::add_validator(RuntimeOrigin::root(), 5));
-		assert_noop!(Set::add_validator(RuntimeOrigin::root(), 6), Error::<Test>::TooManyValidators);
+		assert_noop!(
+			Set::add_validator(RuntimeOrigin::root(), 6),
+			Error::<Test>::TooManyValidators
+		);
 	});
 }
 
@@ -82,8 +85,9 @@ fn validators_without_keys_are_skipped_but_never_below_the_minimum() {
 		// Validator 4 purges its keys: it drops out at the next session.
 		set_keyed(&[1, 2, 3]);
 		assert_eq!(Set::new_session(1), Some(vec![1, 2, 3]));
-		assert!(System::events().iter().any(|r| r.event ==
-			Event::ValidatorWithoutKeysSkipped { session: 1, who: 4 }.into()));
+		assert!(System::events()
+			.iter()
+			.any(|r| r.event == Event::ValidatorWithoutKeysSkipped { session: 1, who: 4 }.into()));
 		// Two more lose their keys: the set would fall below the minimum, so it is kept.
 		set_keyed(&[1]);
 		assert_eq!(Set::new_session(2), None);
@@ -93,7 +97,10 @@ fn validators_without_keys_are_skipped_but_never_below_the_minimum() {
 #[test]
 fn note_stalled_reaches_the_finality_gadget() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Set::note_stalled(RuntimeOrigin::signed(1), 10, 100), DispatchError::BadOrigin);
+		assert_noop!(
+			Set::note_stalled(RuntimeOrigin::signed(1), 10, 100),
+			DispatchError::BadOrigin
+		);
 		assert_ok!(Set::note_stalled(RuntimeOrigin::root(), 10, 100));
 		assert_eq!(STALLS.with(|s| s.borrow().clone()), vec![(10, 100)]);
 		assert_eq!(
@@ -107,11 +114,23 @@ fn note_stalled_reaches_the_finality_gadget() {
 fn set_min_validators_bounds_the_set() {
 	new_test_ext().execute_with(|| {
 		assert_eq!(MinValidators::<Test>::get(), 3);
-		assert_noop!(Set::set_min_validators(RuntimeOrigin::signed(1), 2), DispatchError::BadOrigin);
-		assert_noop!(Set::set_min_validators(RuntimeOrigin::root(), 0), Error::<Test>::InvalidMinimum);
-		assert_noop!(Set::set_min_validators(RuntimeOrigin::root(), 5), Error::<Test>::InvalidMinimum);
+		assert_noop!(
+			Set::set_min_validators(RuntimeOrigin::signed(1), 2),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Set::set_min_validators(RuntimeOrigin::root(), 0),
+			Error::<Test>::InvalidMinimum
+		);
+		assert_noop!(
+			Set::set_min_validators(RuntimeOrigin::root(), 5),
+			Error::<Test>::InvalidMinimum
+		);
 		assert_ok!(Set::set_min_validators(RuntimeOrigin::root(), 4));
 		assert_eq!(last_event(), Event::MinValidatorsSet { min: 4 }.into());
-		assert_noop!(Set::remove_validator(RuntimeOrigin::root(), 1), Error::<Test>::TooFewValidators);
+		assert_noop!(
+			Set::remove_validator(RuntimeOrigin::root(), 1),
+			Error::<Test>::TooFewValidators
+		);
 	});
 }

@@ -7,7 +7,6 @@ use frame_support::{
 };
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 
-
 use frame_support::traits::Contains;
 use frame_system::EnsureRoot;
 use sp_runtime::traits::{ConvertInto, OpaqueKeys};
@@ -55,7 +54,6 @@ impl pallet_grandpa::Config for Runtime {
 	type KeyOwnerProof = sp_core::Void;
 	type EquivocationReportSystem = ();
 }
-
 
 /// Sessions: rotate every [`SESSION_PERIOD`] blocks; the validator set pallet decides who.
 impl pallet_session::Config for Runtime {

@@ -1,7 +1,9 @@
 //! frame-system, timestamp and sudo.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstU32, Everything},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -31,7 +33,10 @@ parameter_types! {
 		NORMAL_DISPATCH_RATIO,
 	);
 	/// 5 MiB blocks, 75% of it for ordinary transactions.
-	pub RuntimeBlockLength: BlockLength = BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
 	/// The network's SS58 prefix, also set as `ss58Format` in the chain spec properties.
 	pub const SS58Prefix: u16 = SS58_PREFIX;
 }
