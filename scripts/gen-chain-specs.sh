@@ -2,7 +2,8 @@
 # Regenerates the committed chain specs from the runtime's genesis presets:
 #   chain-specs/local.json          the 4-validator local testnet (plain, human-readable)
 #   chain-specs/city-template.json  the starting point of a real city network: same runtime,
-#                                   placeholders for the city's own validator keys and root.
+#                                   placeholders for the city's own validators, keys and root
+#                                   (add one entry per validator; at least 4 in production).
 # A test (node/tests/chain_spec.rs) fails when local.json no longer matches the node.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -19,10 +20,21 @@ spec["id"] = "citychain_city"
 spec["chainType"] = "Live"
 spec["bootNodes"] = ["/dns/validator-1.city.example/tcp/30333/p2p/REPLACE_WITH_PEER_ID"]
 patch = spec["genesis"]["runtimeGenesis"]["patch"]
-patch["aura"]["authorities"] = ["REPLACE_WITH_AURA_SR25519_SS58_OF_VALIDATOR_1"]
-patch["grandpa"]["authorities"] = [["REPLACE_WITH_GRANDPA_ED25519_SS58_OF_VALIDATOR_1", 1]]
-patch["sudo"]["key"] = "REPLACE_WITH_CITY_ROOT_ACCOUNT"
-patch["balances"]["balances"] = [b for b in patch["balances"]["balances"]][-1:] + [["REPLACE_WITH_CITY_ROOT_ACCOUNT", 1000000000000000000]]
+validator = "REPLACE_WITH_VALIDATOR_1_ACCOUNT_SS58"
+patch["validatorSet"] = {"initialValidators": [validator], "minValidators": 1}
+patch["session"]["keys"] = [[validator, validator, {
+    "aura": "REPLACE_WITH_VALIDATOR_1_AURA_SR25519_SS58",
+    "grandpa": "REPLACE_WITH_VALIDATOR_1_GRANDPA_ED25519_SS58",
+}]]
+patch["sudo"]["key"] = "REPLACE_WITH_CITY_ROOT_ACCOUNT_SS58"
+# The treasury keeps its existential deposit; the root account and each validator need funds
+# (validators hold the session key deposit).
+treasury = patch["balances"]["balances"][-1]
+patch["balances"]["balances"] = [
+    treasury,
+    ["REPLACE_WITH_CITY_ROOT_ACCOUNT_SS58", 1000000000000000000],
+    [validator, 10000000000000],
+]
 json.dump(spec, open(sys.argv[2], "w"), indent=2)
 open(sys.argv[2], "a").write("\n")
 PY
