@@ -14,7 +14,7 @@ fi
 (cd scripts/pjs-check && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 PORT=19990
 LOG="$CARGO_TARGET_DIR/pjs-check-node.log"
-"$NODE_BIN" --dev --tmp --rpc-port "$PORT" --port 40390 --no-prometheus --no-telemetry >"$LOG" 2>&1 &
+"$NODE_BIN" --dev --tmp --rpc-port "$PORT" --listen-addr /ip4/127.0.0.1/tcp/40390 --no-prometheus --no-telemetry >"$LOG" 2>&1 &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do

@@ -66,7 +66,7 @@ else
 		"$NODE" --chain local --"$name" \
 			--base-path "$DATA/local/$name" \
 			--node-key "$(key_of "$i")" \
-			--port $((30333 + i)) --listen-addr "/ip4/127.0.0.1/tcp/$((30333 + i))" \
+			--listen-addr "/ip4/127.0.0.1/tcp/$((30333 + i))" \
 			--rpc-port $((9944 + i)) --rpc-cors all \
 			--prometheus-port $((9615 + i)) \
 			--bootnodes "$BOOTNODE" \

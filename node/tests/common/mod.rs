@@ -240,8 +240,6 @@ impl Node {
 			base_path.display().to_string(),
 			"--rpc-port".into(),
 			rpc_port.to_string(),
-			"--port".into(),
-			p2p_port.to_string(),
 			"--listen-addr".into(),
 			format!("/ip4/127.0.0.1/tcp/{p2p_port}"),
 			"--no-prometheus".into(),
@@ -267,8 +265,14 @@ impl Node {
 			.expect("start citychain-node");
 		self.child = Some(child);
 		let port = self.rpc_port;
-		let log = self.log_path.display().to_string();
-		wait_for(&format!("RPC of {} (log {log})", self.name), Duration::from_secs(60), || {
+		let log = self.log_path.clone();
+		let name = self.name.clone();
+		wait_for(&format!("RPC of {name} (log {})", log.display()), Duration::from_secs(60), || {
+			if !self.is_running() {
+				let text = fs::read_to_string(&log).unwrap_or_default();
+				let tail: Vec<&str> = text.lines().rev().take(15).collect();
+				panic!("{name} exited at start; log tail:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+			}
 			rpc(port, "system_health", json!([])).ok()
 		});
 	}
