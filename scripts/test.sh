@@ -13,8 +13,9 @@ step "rustfmt"
 cargo fmt --all -- --check
 
 step "unit tests: runtime and pallets (dev profile)"
-# The runtime's wasm is built once, by the release build below; unit tests run natively.
-SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude citychain-node
+# Native only: the runtime's wasm (feature `build-wasm`) is built once, by the node's release
+# build below.
+cargo test --locked --workspace --exclude citychain-node
 
 step "node build and end-to-end tests (release profile)"
 cargo test --locked --release -p citychain-node -- --test-threads=1 --nocapture
@@ -25,6 +26,6 @@ scripts/pjs-check.sh
 # The node is linted by developers (scripts/lint.sh): a clippy pass over the client stack
 # would cost CI a third compilation of it.
 step "clippy: runtime, pallets, primitives"
-SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --exclude citychain-node --all-targets -- -D warnings
+cargo clippy --locked --workspace --exclude citychain-node --all-targets -- -D warnings
 
 step "done"

@@ -18,8 +18,7 @@ const P2P_PORT: u16 = 40360;
 #[test]
 fn dev_node_serves_wallets_and_routes_fees_to_the_treasury() {
 	let dir = test_dir("dev-node");
-	let mut node =
-		Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string()]);
+	let mut node = Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string()]);
 	let started = Instant::now();
 	node.start();
 	wait_for("first block", Duration::from_secs(60), || best_number(RPC_PORT).filter(|n| *n >= 1));

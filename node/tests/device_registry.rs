@@ -50,8 +50,7 @@ fn register_call(device_public: [u8; 32], signature: [u8; 64]) -> citychain_runt
 #[test]
 fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 	let dir = test_dir("device-registry");
-	let mut node =
-		Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string()]);
+	let mut node = Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string()]);
 	node.start();
 	wait_for("first block", Duration::from_secs(60), || best_number(RPC_PORT).filter(|n| *n >= 1));
 	let genesis = block_hash(RPC_PORT, 0).unwrap();

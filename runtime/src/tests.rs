@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use codec::Encode;
-use frame_support::traits::{fungible::Inspect, Get};
+use frame_support::traits::fungible::Inspect;
 use serde_json::Value;
 use sp_core::{crypto::Pair as _, sr25519};
 use sp_keyring::Sr25519Keyring;
@@ -37,10 +37,7 @@ fn ext_from_preset(name: &str) -> sp_io::TestExternalities {
 
 #[test]
 fn presets_are_listed() {
-	let names: Vec<_> = genesis_config_presets::preset_names()
-		.into_iter()
-		.map(|id| String::from_utf8(id.as_ref().as_bytes().to_vec()).unwrap())
-		.collect();
+	let names = genesis_config_presets::preset_names();
 	assert_eq!(names, vec!["development", "local_testnet"]);
 	assert!(genesis_config_presets::get_preset(&"no_such_preset".into()).is_none());
 }

@@ -267,14 +267,21 @@ impl Node {
 		let port = self.rpc_port;
 		let log = self.log_path.clone();
 		let name = self.name.clone();
-		wait_for(&format!("RPC of {name} (log {})", log.display()), Duration::from_secs(60), || {
-			if !self.is_running() {
-				let text = fs::read_to_string(&log).unwrap_or_default();
-				let tail: Vec<&str> = text.lines().rev().take(15).collect();
-				panic!("{name} exited at start; log tail:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
-			}
-			rpc(port, "system_health", json!([])).ok()
-		});
+		wait_for(
+			&format!("RPC of {name} (log {})", log.display()),
+			Duration::from_secs(60),
+			|| {
+				if !self.is_running() {
+					let text = fs::read_to_string(&log).unwrap_or_default();
+					let tail: Vec<&str> = text.lines().rev().take(15).collect();
+					panic!(
+						"{name} exited at start; log tail:\n{}",
+						tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+					);
+				}
+				rpc(port, "system_health", json!([])).ok()
+			},
+		);
 	}
 
 	/// Kills the process with SIGKILL (a crash: no clean shutdown).
