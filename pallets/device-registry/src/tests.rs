@@ -21,7 +21,8 @@ fn held(who: u8) -> Balance {
 	Balances::balance_on_hold(&hold_reason(), &account(who))
 }
 
-/// A device's key pair, of any of the three schemes.
+/// A device's key pair, of any of the three schemes (test helper; size does not matter).
+#[allow(clippy::large_enum_variant)]
 enum DevicePair {
 	Sr(sr25519::Pair),
 	Ed(ed25519::Pair),

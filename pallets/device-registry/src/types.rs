@@ -71,6 +71,8 @@ pub struct Certification<AccountId, BlockNumber> {
 	DebugNoBound,
 )]
 #[scale_info(skip_type_params(MaxUriLen))]
+// The derives add their own where-clauses next to these bounds.
+#[allow(clippy::multiple_bound_locations)]
 pub struct Device<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	Balance: Clone + PartialEq + Eq + core::fmt::Debug,

@@ -28,7 +28,7 @@ thread_local! {
 	/// Accounts that have "registered session keys".
 	pub static KEYED: RefCell<Vec<u64>> = RefCell::new(vec![1, 2, 3, 4, 5, 6]);
 	/// Calls to `note_stalled`.
-	pub static STALLS: RefCell<Vec<(u64, u64)>> = RefCell::new(vec![]);
+	pub static STALLS: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 }
 
 pub struct Keyed;
