@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the pallets' benchmarks (v2) in the wasm runtime and regenerates their weights.rs.
+# Builds the node with `--features runtime-benchmarks` (not part of the default build: the
+# benchmarking CLI pulls in many more crates).
+#
+#   scripts/benchmark.sh                  every city pallet
+#   scripts/benchmark.sh device-registry  one pallet
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+citychain_setup
+cd "$ROOT"
+cargo build --locked --release -p citychain-node --features runtime-benchmarks
+NODE="$CARGO_TARGET_DIR/release/citychain-node"
+
+PALLETS=("${@:-device-registry validator-set}")
+for pallet in ${PALLETS[@]}; do
+	name="pallet_${pallet//-/_}"
+	echo "== $name"
+	"$NODE" benchmark pallet \
+		--runtime "$CARGO_TARGET_DIR/release/wbuild/citychain-runtime/citychain_runtime.compact.compressed.wasm" \
+		--genesis-builder=runtime --genesis-builder-preset=development \
+		--pallet "$name" --extrinsic '*' \
+		--steps 50 --repeat 20 --heap-pages 4096 \
+		--output "pallets/$pallet/src/weights.rs" \
+		--header scripts/weights-header.txt
+done
+# The benchmarking build replaced the node binary; rebuild the default one.
+cargo build --locked --release -p citychain-node
