@@ -12,11 +12,9 @@
 //!
 //! It also prints the finality lag (best - finalized) seen while the network runs.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use sp_core::{crypto::Pair as _, sr25519};
 

@@ -4,11 +4,9 @@
 //! The runtime code blob is compared by presence only: the wasm embeds source paths, so two
 //! clones in different folders build different bytes from the same source.
 
-mod common;
-
 use std::process::Command;
 
-use common::NODE_BIN;
+use crate::common::NODE_BIN;
 use serde_json::Value;
 
 fn without_code(mut spec: Value) -> Value {

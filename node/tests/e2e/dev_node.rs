@@ -4,11 +4,9 @@
 //! runtime version), that the first block comes quickly, and that a transfer's fee lands in
 //! the city treasury. Prints the time to the first block.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use sp_core::{crypto::Pair as _, sr25519};
 

@@ -6,13 +6,11 @@
 //! `city_deviceByKey`, `city_devicesByOwner` and a raw `state_call`; bad parameters get
 //! numbered errors.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use city_primitives::{DeviceClass, DeviceKey};
 use codec::{Decode, Encode};
-use common::*;
 use ed25519_dalek::Signer;
 use pallet_device_registry::{runtime_api::DeviceInfo, DeviceMetadata};
 use serde_json::{json, Value};

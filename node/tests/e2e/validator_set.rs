@@ -15,12 +15,10 @@
 //!
 //! Finality never stalls during the two membership changes.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use codec::{Decode, Encode};
-use common::*;
 use serde_json::json;
 use sp_core::{crypto::Pair as _, sr25519};
 
