@@ -1,0 +1,120 @@
+//! Test runtime: system, timestamp and attestation, with an in-memory device registry.
+
+#![allow(clippy::unwrap_used)]
+
+use crate as pallet_sensor_attestation;
+use city_primitives::{DeviceClass, DeviceId, DeviceKey, DeviceLookup, DeviceStatus, DeviceSummary, KeyEpoch};
+use core::cell::RefCell;
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use sp_runtime::BuildStorage;
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Attestation: pallet_sensor_attestation,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = frame_support::traits::ConstU64<1>;
+	type WeightInfo = ();
+}
+
+thread_local! {
+	/// Registered devices: summary and key history.
+	pub static DEVICES: RefCell<BTreeMap<DeviceId, (DeviceSummary<u64>, Vec<DeviceKey>)>> =
+		const { RefCell::new(BTreeMap::new()) };
+}
+
+/// A device registry kept in memory.
+pub struct Registry;
+impl DeviceLookup<u64> for Registry {
+	fn device(id: DeviceId) -> Option<DeviceSummary<u64>> {
+		DEVICES.with(|d| d.borrow().get(&id).map(|(s, _)| s.clone()))
+	}
+	fn key_at(id: DeviceId, epoch: KeyEpoch) -> Option<DeviceKey> {
+		DEVICES.with(|d| d.borrow().get(&id).and_then(|(_, keys)| keys.get(epoch as usize).cloned()))
+	}
+}
+
+pub fn add_device(id: DeviceId, owner: u64, key: DeviceKey) {
+	DEVICES.with(|d| {
+		d.borrow_mut().insert(
+			id,
+			(
+				DeviceSummary {
+					owner,
+					operator: None,
+					class: DeviceClass::SmartMeter,
+					zone: 1,
+					status: DeviceStatus::Active,
+					certified: true,
+					key_epoch: 0,
+					key: key.clone(),
+				},
+				vec![key],
+			),
+		)
+	});
+}
+
+pub fn set_status(id: DeviceId, status: DeviceStatus) {
+	DEVICES.with(|d| {
+		if let Some((summary, _)) = d.borrow_mut().get_mut(&id) {
+			summary.status = status;
+		}
+	});
+}
+
+pub fn rotate(id: DeviceId, key: DeviceKey) {
+	DEVICES.with(|d| {
+		if let Some((summary, keys)) = d.borrow_mut().get_mut(&id) {
+			summary.key_epoch += 1;
+			summary.key = key.clone();
+			keys.push(key);
+		}
+	});
+}
+
+parameter_types! {
+	pub const MaxClockAhead: u64 = 30_000;
+	pub const MaxReadingAge: u64 = 3_600_000;
+}
+
+impl pallet_sensor_attestation::Config for Test {
+	type Devices = Registry;
+	type MaxClockAhead = MaxClockAhead;
+	type MaxReadingAge = MaxReadingAge;
+	type MaxPendingReadings = frame_support::traits::ConstU64<8>;
+	type RateWindow = frame_support::traits::ConstU64<10>;
+	type MaxPerWindow = ConstU32<5>;
+	type MaxAnchorsPerDevice = ConstU32<3>;
+	type MaxBatchSize = ConstU32<100_000>;
+	type UnsignedLongevity = frame_support::traits::ConstU64<64>;
+	type UnsignedPriority = frame_support::traits::ConstU64<1_000>;
+}
+
+/// Chain time in the tests: 1,000,000 ms.
+pub const NOW: u64 = 1_000_000;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	DEVICES.with(|d| d.borrow_mut().clear());
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Test>::put(NOW);
+	});
+	ext
+}
