@@ -26,6 +26,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod runtime_api;
+
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -532,6 +534,48 @@ pub mod pallet {
 				builder = builder.and_requires((tag, device, seq.saturating_sub(1)));
 			}
 			builder.build()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The runtime API's `verify_reading`.
+		pub fn verify_reading(
+			device: DeviceId,
+			batch_seq: u64,
+			reading: &Reading,
+			leaf_index: u32,
+			proof: &[H256],
+		) -> Result<StoredAnchor<BlockNumberFor<T>>, runtime_api::VerifyError> {
+			use runtime_api::VerifyError;
+			let stored = Anchors::<T>::get(device, batch_seq).ok_or(VerifyError::UnknownAnchor)?;
+			if reading.device != device {
+				return Err(VerifyError::DeviceMismatch);
+			}
+			if leaf_index >= stored.anchor.count {
+				return Err(VerifyError::LeafIndexOutOfRange);
+			}
+			if !verify_inclusion(&stored.anchor.root, stored.anchor.count, leaf_index, reading, proof)
+			{
+				return Err(VerifyError::ProofMismatch);
+			}
+			Ok(stored)
+		}
+
+		/// The runtime API's `anchors`: from `from`, at most `limit` (capped at the retention).
+		pub fn anchors_from(
+			device: DeviceId,
+			from: u64,
+			limit: u32,
+		) -> alloc::vec::Vec<StoredAnchor<BlockNumberFor<T>>> {
+			let keep = u64::from(T::MaxAnchorsPerDevice::get());
+			let limit = limit.min(T::MaxAnchorsPerDevice::get()) as usize;
+			let last = Counters::<T>::get(device).last_batch_seq;
+			// Anchors before `oldest` were pruned: start at the first one still stored.
+			let oldest = last.saturating_sub(keep).saturating_add(1);
+			(from.max(oldest)..=last)
+				.take(limit)
+				.filter_map(|seq| Anchors::<T>::get(device, seq))
+				.collect()
 		}
 	}
 
