@@ -199,6 +199,33 @@ pub fn tx_extension_implicit(
 	)
 }
 
+/// Signs `call` as `signer` with `nonce` for the chain with `genesis_hash`, immortal and without
+/// a tip, as a wallet does. For tests and tools that build transactions outside the node.
+#[cfg(feature = "std")]
+pub fn sign_extrinsic(
+	signer: &sp_core::sr25519::Pair,
+	call: RuntimeCall,
+	nonce: Nonce,
+	genesis_hash: Hash,
+) -> UncheckedExtrinsic {
+	use codec::Encode;
+	use sp_core::Pair;
+	let extension = tx_extension(nonce);
+	let payload = SignedPayload::from_raw(
+		call.clone(),
+		extension.clone(),
+		tx_extension_implicit(genesis_hash),
+	);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	let account: AccountId = signer.public().into();
+	UncheckedExtrinsic::new_signed(
+		call,
+		account.into(),
+		MultiSignature::Sr25519(signature),
+		extension,
+	)
+}
+
 // The runtime: every pallet with an explicit index, so call and storage encodings stay stable.
 #[frame_support::runtime]
 mod runtime {

@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use codec::Encode;
 use frame_support::traits::fungible::Inspect;
 use serde_json::Value;
 use sp_core::{crypto::Pair as _, sr25519};
@@ -107,13 +106,19 @@ fn the_admin_cannot_shrink_the_local_testnet_below_four() {
 	});
 }
 
+/// Initializes block #1 on top of genesis, as the block author would; returns the genesis hash.
+fn start_block_one() -> Hash {
+	let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
+	let header =
+		Header::new(1, Default::default(), Default::default(), genesis_hash, Digest::default());
+	Executive::initialize_block(&header);
+	genesis_hash
+}
+
 #[test]
 fn transaction_fees_go_to_the_city_treasury() {
 	ext_from_preset("development").execute_with(|| {
-		let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
-		let header =
-			Header::new(1, Default::default(), Default::default(), genesis_hash, Digest::default());
-		Executive::initialize_block(&header);
+		let genesis_hash = start_block_one();
 
 		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
 		let alice_account: AccountId = alice.public().into();
@@ -122,19 +127,7 @@ fn transaction_fees_go_to_the_city_treasury() {
 			dest: bob.clone().into(),
 			value: 7 * UNIT,
 		});
-		let extension = tx_extension(0);
-		let payload = SignedPayload::from_raw(
-			call.clone(),
-			extension.clone(),
-			tx_extension_implicit(genesis_hash),
-		);
-		let signature = payload.using_encoded(|bytes| alice.sign(bytes));
-		let xt = UncheckedExtrinsic::new_signed(
-			call,
-			alice_account.clone().into(),
-			MultiSignature::Sr25519(signature),
-			extension,
-		);
+		let xt = sign_extrinsic(&alice, call, 0, genesis_hash);
 
 		let issuance_before = Balances::total_issuance();
 		let treasury_before = Balances::balance(&configs::CityTreasuryAccount::get());
@@ -157,28 +150,15 @@ fn transaction_fees_go_to_the_city_treasury() {
 #[test]
 fn a_transaction_signed_for_another_chain_is_rejected() {
 	ext_from_preset("development").execute_with(|| {
-		let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
-		let header =
-			Header::new(1, Default::default(), Default::default(), genesis_hash, Digest::default());
-		Executive::initialize_block(&header);
+		let genesis_hash = start_block_one();
 		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
 		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![1, 2, 3] });
-		let extension = tx_extension(0);
 		let other_chain = Hash::repeat_byte(0x42);
-		let payload = SignedPayload::from_raw(
-			call.clone(),
-			extension.clone(),
-			tx_extension_implicit(other_chain),
-		);
-		let signature = payload.using_encoded(|bytes| alice.sign(bytes));
-		let alice_account: AccountId = alice.public().into();
-		let xt = UncheckedExtrinsic::new_signed(
-			call,
-			alice_account.into(),
-			MultiSignature::Sr25519(signature),
-			extension,
-		);
-		assert!(Executive::apply_extrinsic(xt).is_err(), "bad proof must be refused");
+		let foreign = sign_extrinsic(&alice, call.clone(), 0, other_chain);
+		assert!(Executive::apply_extrinsic(foreign).is_err(), "bad proof must be refused");
+		// The same transaction signed for this chain goes through.
+		let native = sign_extrinsic(&alice, call, 0, genesis_hash);
+		assert!(matches!(Executive::apply_extrinsic(native), Ok(Ok(()))));
 	});
 }
 

@@ -202,21 +202,7 @@ pub fn sign_call(
 	nonce: citychain_runtime::Nonce,
 	genesis: H256,
 ) -> Vec<u8> {
-	let extension = citychain_runtime::tx_extension(nonce);
-	let payload = citychain_runtime::SignedPayload::from_raw(
-		call.clone(),
-		extension.clone(),
-		citychain_runtime::tx_extension_implicit(genesis),
-	);
-	let signature = payload.using_encoded(|bytes| from.sign(bytes));
-	let from_account: citychain_runtime::AccountId = from.public().into();
-	citychain_runtime::UncheckedExtrinsic::new_signed(
-		call,
-		from_account.into(),
-		sp_runtime::MultiSignature::Sr25519(signature),
-		extension,
-	)
-	.encode()
+	citychain_runtime::sign_extrinsic(from, call, nonce, genesis).encode()
 }
 
 /// A running (or stopped) node process with its own base path, ports and log file.

@@ -70,6 +70,24 @@ fn meta(geohash: &str, uri: &str) -> MetadataOf<Test> {
 	}
 }
 
+/// Registers `key` for `owner` as a smart meter in zone 1, with `proof` and `metadata`.
+fn try_register(
+	owner: u8,
+	key: DeviceKey,
+	proof: MultiSignature,
+	metadata: MetadataOf<Test>,
+) -> sp_runtime::DispatchResult {
+	Registry::register(
+		RuntimeOrigin::signed(account(owner)),
+		DeviceClass::SmartMeter,
+		1,
+		key,
+		proof,
+		None,
+		metadata,
+	)
+}
+
 fn register(owner: u8, pair: &DevicePair) -> DeviceId {
 	let id = NextDeviceId::<Test>::get();
 	assert_ok!(Registry::register(
@@ -153,15 +171,7 @@ fn register_rejects_a_signature_by_another_key() {
 		let pair = DevicePair::sr(11);
 		let other = DevicePair::sr(12);
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(ALICE)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				other.register_proof(ALICE),
-				None,
-				Default::default(),
-			),
+			try_register(ALICE, pair.key(), other.register_proof(ALICE), Default::default()),
 			Error::<Test>::BadProof
 		);
 	});
@@ -173,15 +183,7 @@ fn register_rejects_a_proof_made_for_another_owner() {
 		let pair = DevicePair::ed(11);
 		// Bob saw Alice's proof and tries to register Alice's device as his own.
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(BOB)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				pair.register_proof(ALICE),
-				None,
-				Default::default(),
-			),
+			try_register(BOB, pair.key(), pair.register_proof(ALICE), Default::default()),
 			Error::<Test>::BadProof
 		);
 	});
@@ -198,15 +200,7 @@ fn register_rejects_a_proof_for_another_chain_or_domain() {
 			pair.sign(&(ROTATE_TAG, Registry::genesis_hash(), account(ALICE), pair.key()).encode());
 		for proof in [wrong_chain, wrong_tag] {
 			assert_noop!(
-				Registry::register(
-					RuntimeOrigin::signed(account(ALICE)),
-					DeviceClass::SmartMeter,
-					1,
-					pair.key(),
-					proof,
-					None,
-					Default::default(),
-				),
+				try_register(ALICE, pair.key(), proof, Default::default()),
 				Error::<Test>::BadProof
 			);
 		}
@@ -219,15 +213,7 @@ fn register_rejects_a_signature_of_another_scheme() {
 		let pair = DevicePair::sr(11);
 		let ed = DevicePair::ed(11);
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(ALICE)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				ed.register_proof(ALICE),
-				None,
-				Default::default(),
-			),
+			try_register(ALICE, pair.key(), ed.register_proof(ALICE), Default::default()),
 			Error::<Test>::SignatureSchemeMismatch
 		);
 	});
@@ -239,15 +225,7 @@ fn register_rejects_a_reused_key() {
 		let pair = DevicePair::sr(11);
 		register(ALICE, &pair);
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(BOB)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				pair.register_proof(BOB),
-				None,
-				Default::default(),
-			),
+			try_register(BOB, pair.key(), pair.register_proof(BOB), Default::default()),
 			Error::<Test>::KeyAlreadyUsed
 		);
 	});
@@ -268,15 +246,7 @@ fn a_key_can_never_be_registered_again_after_decommission_or_rotation() {
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
 		for pair in [&first, &second] {
 			assert_noop!(
-				Registry::register(
-					RuntimeOrigin::signed(account(ALICE)),
-					DeviceClass::SmartMeter,
-					1,
-					pair.key(),
-					pair.register_proof(ALICE),
-					None,
-					Default::default(),
-				),
+				try_register(ALICE, pair.key(), pair.register_proof(ALICE), Default::default()),
 				Error::<Test>::KeyAlreadyUsed
 			);
 		}
@@ -291,15 +261,7 @@ fn register_respects_the_per_owner_cap() {
 		}
 		let pair = DevicePair::sr(14);
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(ALICE)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				pair.register_proof(ALICE),
-				None,
-				Default::default(),
-			),
+			try_register(ALICE, pair.key(), pair.register_proof(ALICE), Default::default()),
 			Error::<Test>::TooManyDevices
 		);
 		// Decommissioning frees a place.
@@ -313,15 +275,7 @@ fn register_needs_funds_for_the_deposit() {
 	new_test_ext().execute_with(|| {
 		let pair = DevicePair::sr(11);
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(PAUPER)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				pair.register_proof(PAUPER),
-				None,
-				Default::default(),
-			),
+			try_register(PAUPER, pair.key(), pair.register_proof(PAUPER), Default::default()),
 			Error::<Test>::InsufficientBalanceForDeposit
 		);
 	});
@@ -333,15 +287,7 @@ fn register_rejects_an_invalid_geohash() {
 		let pair = DevicePair::sr(11);
 		// 'a' is not in the geohash alphabet.
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(ALICE)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				pair.register_proof(ALICE),
-				None,
-				meta("u33a", ""),
-			),
+			try_register(ALICE, pair.key(), pair.register_proof(ALICE), meta("u33a", "")),
 			Error::<Test>::InvalidGeohash
 		);
 	});
@@ -353,15 +299,7 @@ fn register_fails_cleanly_when_ids_are_exhausted() {
 		NextDeviceId::<Test>::put(DeviceId::MAX);
 		let pair = DevicePair::sr(11);
 		assert_noop!(
-			Registry::register(
-				RuntimeOrigin::signed(account(ALICE)),
-				DeviceClass::SmartMeter,
-				1,
-				pair.key(),
-				pair.register_proof(ALICE),
-				None,
-				Default::default(),
-			),
+			try_register(ALICE, pair.key(), pair.register_proof(ALICE), Default::default()),
 			Error::<Test>::Overflow
 		);
 	});

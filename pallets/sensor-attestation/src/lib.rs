@@ -1,4 +1,4 @@
-//! # Sensor attestation (WORK IN PROGRESS: not yet compiled, excluded from the workspace)
+//! # Sensor attestation (work in progress: pallet and unit tests; not yet in the runtime)
 //!
 //! A reading counts only if the registered device signed it with its current key; readings of a
 //! device carry a gapless sequence number, so they can neither be replayed nor reordered; anyone
@@ -45,8 +45,18 @@ pub const BATCH_TAG: &[u8; 24] = b"CITYCHAIN/BATCH/v1\0\0\0\0\0\0";
 
 /// What a reading measures.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum MeasurementKind {
 	/// Energy import counter (Wh).
@@ -73,7 +83,15 @@ pub enum MeasurementKind {
 
 /// Unit of a reading's value. Values are integers: the unit carries the scale.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub enum Unit {
@@ -163,7 +181,15 @@ pub struct LatestReading<BlockNumber> {
 
 /// Per-device counters.
 #[derive(
-	Clone, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub struct DeviceCounters<BlockNumber> {
@@ -424,8 +450,8 @@ pub mod pallet {
 		fn check_timestamp(timestamp_ms: u64) -> Result<(), Error<T>> {
 			let now = pallet_timestamp::Pallet::<T>::get();
 			ensure!(
-				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get()) &&
-					timestamp_ms.saturating_add(T::MaxReadingAge::get()) >= now,
+				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get())
+					&& timestamp_ms.saturating_add(T::MaxReadingAge::get()) >= now,
 				Error::<T>::TimestampOutOfWindow
 			);
 			Ok(())
@@ -471,9 +497,9 @@ pub mod pallet {
 			signature: MultiSignature,
 		) -> DispatchResult {
 			ensure!(
-				anchor.count > 0 &&
-					anchor.count <= T::MaxBatchSize::get() &&
-					anchor.period_start_ms <= anchor.period_end_ms,
+				anchor.count > 0
+					&& anchor.count <= T::MaxBatchSize::get()
+					&& anchor.period_start_ms <= anchor.period_end_ms,
 				Error::<T>::BadBatch
 			);
 			let payload = batch_payload(&Self::genesis_hash(), key_epoch, &anchor);
@@ -490,7 +516,10 @@ pub mod pallet {
 			if anchor.batch_seq > keep {
 				let old = anchor.batch_seq.saturating_sub(keep);
 				if Anchors::<T>::take(anchor.device, old).is_some() {
-					Self::deposit_event(Event::AnchorPruned { device: anchor.device, batch_seq: old });
+					Self::deposit_event(Event::AnchorPruned {
+						device: anchor.device,
+						batch_seq: old,
+					});
 				}
 			}
 			Anchors::<T>::insert(
@@ -522,7 +551,10 @@ pub mod pallet {
 			Self::check_device(device, key_epoch, payload, signature, None)
 				.map_err(|e| invalid(error_code::<T>(e)))?;
 			ensure!(seq > last, InvalidTransaction::Stale);
-			ensure!(seq <= last.saturating_add(T::MaxPendingReadings::get()), InvalidTransaction::Future);
+			ensure!(
+				seq <= last.saturating_add(T::MaxPendingReadings::get()),
+				InvalidTransaction::Future
+			);
 			let counters = Counters::<T>::get(device);
 			Self::count_submission(counters).map_err(|e| invalid(error_code::<T>(e)))?;
 			let mut builder = ValidTransaction::with_tag_prefix("CityAttestation")
@@ -554,8 +586,13 @@ pub mod pallet {
 			if leaf_index >= stored.anchor.count {
 				return Err(VerifyError::LeafIndexOutOfRange);
 			}
-			if !verify_inclusion(&stored.anchor.root, stored.anchor.count, leaf_index, reading, proof)
-			{
+			if !verify_inclusion(
+				&stored.anchor.root,
+				stored.anchor.count,
+				leaf_index,
+				reading,
+				proof,
+			) {
 				return Err(VerifyError::ProofMismatch);
 			}
 			Ok(stored)
@@ -607,7 +644,7 @@ pub mod pallet {
 						&payload,
 						signature,
 					)
-				},
+				}
 				Call::anchor_batch { anchor, key_epoch, signature } => {
 					let payload = batch_payload(&Self::genesis_hash(), *key_epoch, anchor);
 					Self::validate_bare(
@@ -619,7 +656,7 @@ pub mod pallet {
 						&payload,
 						signature,
 					)
-				},
+				}
 				_ => InvalidTransaction::Call.into(),
 			}
 		}
@@ -630,7 +667,7 @@ pub mod pallet {
 			let (device, seq, last) = match call {
 				Call::submit_reading { reading, .. } => {
 					(reading.device, reading.seq, Counters::<T>::get(reading.device).last_seq)
-				},
+				}
 				Call::anchor_batch { anchor, .. } => (
 					anchor.device,
 					anchor.batch_seq,

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate as pallet_sensor_attestation;
-use city_primitives::{DeviceClass, DeviceId, DeviceKey, DeviceLookup, DeviceStatus, DeviceSummary, KeyEpoch};
+use city_primitives::{
+	DeviceClass, DeviceId, DeviceKey, DeviceLookup, DeviceStatus, DeviceSummary, KeyEpoch,
+};
 use core::cell::RefCell;
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::BuildStorage;
@@ -31,9 +33,12 @@ impl pallet_timestamp::Config for Test {
 	type WeightInfo = ();
 }
 
+/// A registered device: its summary and its keys by epoch.
+type DeviceEntry = (DeviceSummary<u64>, Vec<DeviceKey>);
+
 thread_local! {
-	/// Registered devices: summary and key history.
-	pub static DEVICES: RefCell<BTreeMap<DeviceId, (DeviceSummary<u64>, Vec<DeviceKey>)>> =
+	/// Registered devices.
+	pub static DEVICES: RefCell<BTreeMap<DeviceId, DeviceEntry>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
 
@@ -44,7 +49,8 @@ impl DeviceLookup<u64> for Registry {
 		DEVICES.with(|d| d.borrow().get(&id).map(|(s, _)| s.clone()))
 	}
 	fn key_at(id: DeviceId, epoch: KeyEpoch) -> Option<DeviceKey> {
-		DEVICES.with(|d| d.borrow().get(&id).and_then(|(_, keys)| keys.get(epoch as usize).cloned()))
+		DEVICES
+			.with(|d| d.borrow().get(&id).and_then(|(_, keys)| keys.get(epoch as usize).cloned()))
 	}
 }
 
@@ -105,8 +111,8 @@ impl pallet_sensor_attestation::Config for Test {
 	type UnsignedPriority = frame_support::traits::ConstU64<1_000>;
 }
 
-/// Chain time in the tests: 1,000,000 ms.
-pub const NOW: u64 = 1_000_000;
+/// Chain time in the tests: 10,000,000 ms.
+pub const NOW: u64 = 10_000_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());

@@ -1,14 +1,16 @@
 //! Tests of sensor attestation: dispatch and pool validation, every error path, Merkle proofs.
 
 #![allow(clippy::unwrap_used)]
+// `ValidateUnsigned` is deprecated upstream, but it is what bare (unsigned) extrinsics use.
+#![allow(deprecated)]
 
 use crate::{mock::*, *};
 use city_primitives::{DeviceKey, DeviceStatus, Suspender};
 use frame_support::{assert_noop, assert_ok, pallet_prelude::*};
 use sp_core::{crypto::Pair as _, ed25519, sr25519};
 use sp_runtime::{
-	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	traits::ValidateUnsigned,
+	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	MultiSignature,
 };
 
@@ -82,8 +84,9 @@ fn replayed_or_reordered_readings_are_refused() {
 		// In the pool: a replay is stale; a reading ahead waits for its predecessor.
 		assert_eq!(validate(&device, reading(7, 1)), Err(InvalidTransaction::Stale.into()));
 		let ahead = validate(&device, reading(7, 3)).unwrap();
-		assert_eq!(ahead.requires, vec![(b"reading" as &[u8], 7u64, 2u64).encode()]);
-		assert_eq!(ahead.provides, vec![(b"reading" as &[u8], 7u64, 3u64).encode()]);
+		let tag = |seq: u64| ("CityAttestation", (b"reading" as &[u8], 7u64, seq)).encode();
+		assert_eq!(ahead.requires, vec![tag(2)]);
+		assert_eq!(ahead.provides, vec![tag(3)]);
 		assert_eq!(validate(&device, reading(7, 2)).unwrap().requires, Vec::<Vec<u8>>::new());
 		assert_eq!(validate(&device, reading(7, 20)), Err(InvalidTransaction::Future.into()));
 		assert_eq!(
@@ -194,7 +197,12 @@ fn gateways_pay_only_for_their_own_devices() {
 			Event::ReadingAttested { reading: r, key_epoch: 0, payer: Some(100) }.into(),
 		);
 		assert_noop!(
-			Attest::submit_reading(RuntimeOrigin::root(), reading(7, 2), 0, sign_reading(&device, 0, &reading(7, 2))),
+			Attest::submit_reading(
+				RuntimeOrigin::root(),
+				reading(7, 2),
+				0,
+				sign_reading(&device, 0, &reading(7, 2))
+			),
 			DispatchError::BadOrigin
 		);
 	});
@@ -232,11 +240,23 @@ fn batches_are_anchored_and_readings_proven_against_them() {
 			let proof = binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
 				leaves, index,
 			);
-			assert!(verify_inclusion(&a.root, a.count, index, &readings[index as usize], &proof.proof));
+			assert!(verify_inclusion(
+				&a.root,
+				a.count,
+				index,
+				&readings[index as usize],
+				&proof.proof
+			));
 			let mut tampered = readings[index as usize].clone();
 			tampered.value -= 1;
 			assert!(!verify_inclusion(&a.root, a.count, index, &tampered, &proof.proof));
-			assert!(!verify_inclusion(&a.root, a.count, (index + 1) % 1000, &readings[index as usize], &proof.proof));
+			assert!(!verify_inclusion(
+				&a.root,
+				a.count,
+				(index + 1) % 1000,
+				&readings[index as usize],
+				&proof.proof
+			));
 		}
 	});
 }
