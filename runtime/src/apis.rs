@@ -19,11 +19,14 @@ use sp_version::RuntimeVersion;
 
 use city_primitives::{DeviceId, DeviceKey};
 use pallet_device_registry::runtime_api::DeviceInfo;
+use pallet_sensor_attestation::{
+	runtime_api::VerifyError, DeviceCounters, LatestReading, MeasurementKind, Reading, StoredAnchor,
+};
 
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry,
 	Executive, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, VERSION,
+	SensorAttestation, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -224,6 +227,32 @@ impl_runtime_apis! {
 
 		fn device_by_key(key: DeviceKey) -> Option<DeviceInfo<AccountId, Balance, BlockNumber>> {
 			DeviceRegistry::device_by_key(&key).map(|(id, record)| DeviceInfo::from_record(id, record))
+		}
+	}
+
+	impl pallet_sensor_attestation::runtime_api::SensorAttestationApi<Block, BlockNumber> for Runtime {
+		fn latest_readings(
+			device: DeviceId,
+		) -> Vec<(MeasurementKind, LatestReading<BlockNumber>)> {
+			pallet_sensor_attestation::Latest::<Runtime>::iter_prefix(device).collect()
+		}
+
+		fn counters(device: DeviceId) -> DeviceCounters<BlockNumber> {
+			pallet_sensor_attestation::Counters::<Runtime>::get(device)
+		}
+
+		fn verify_reading(
+			device: DeviceId,
+			batch_seq: u64,
+			reading: Reading,
+			leaf_index: u32,
+			proof: Vec<sp_core::H256>,
+		) -> Result<StoredAnchor<BlockNumber>, VerifyError> {
+			SensorAttestation::verify_reading(device, batch_seq, &reading, leaf_index, &proof)
+		}
+
+		fn anchors(device: DeviceId, from: u64, limit: u32) -> Vec<StoredAnchor<BlockNumber>> {
+			SensorAttestation::anchors_from(device, from, limit)
 		}
 	}
 

@@ -287,6 +287,10 @@ mod runtime {
 	/// Smart-city devices: keys (with proof of possession), owners, zones, status, certification.
 	#[runtime::pallet_index(20)]
 	pub type DeviceRegistry = pallet_device_registry;
+
+	/// Device-signed readings (fee-less for devices) and Merkle batch anchors.
+	#[runtime::pallet_index(21)]
+	pub type SensorAttestation = pallet_sensor_attestation;
 }
 
 #[cfg(feature = "runtime-benchmarks")]

@@ -176,3 +176,67 @@ fn runtime_constants_match_what_clients_are_told() {
 	assert_eq!(VERSION.spec_name, "citychain");
 	assert_eq!(MINUTES, 10, "6 s blocks");
 }
+
+#[test]
+fn a_device_attests_a_reading_fee_less_as_a_bare_extrinsic() {
+	use city_primitives::{DeviceClass, DeviceKey};
+	use pallet_sensor_attestation::{MeasurementKind, Reading, Unit};
+	use sp_core::ed25519;
+	use sp_runtime::transaction_validity::TransactionSource;
+
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(1_000_000);
+		let device = ed25519::Pair::from_seed(&[7; 32]);
+		let key = DeviceKey::Ed25519(device.public());
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let proof =
+			device.sign(&pallet_device_registry::register_payload(&genesis_hash, &alice, &key));
+		DeviceRegistry::register(
+			RuntimeOrigin::signed(alice.clone()),
+			DeviceClass::SmartMeter,
+			1,
+			key,
+			proof.into(),
+			None,
+			Default::default(),
+		)
+		.unwrap();
+		let alice_balance = Balances::balance(&alice);
+
+		let reading = Reading {
+			device: 0,
+			seq: 1,
+			timestamp_ms: 1_000_000,
+			kind: MeasurementKind::EnergyExport,
+			value: 42,
+			unit: Unit::WattHour,
+		};
+		let signature =
+			device.sign(&pallet_sensor_attestation::reading_payload(&genesis_hash, 0, &reading));
+		let xt = UncheckedExtrinsic::new_bare(RuntimeCall::SensorAttestation(
+			pallet_sensor_attestation::Call::submit_reading {
+				reading,
+				key_epoch: 0,
+				signature: signature.into(),
+			},
+		));
+
+		let parent = frame_system::Pallet::<Runtime>::parent_hash();
+		let valid =
+			Executive::validate_transaction(TransactionSource::External, xt.clone(), parent)
+				.expect("a device-signed reading is valid in the pool");
+		assert_eq!(valid.provides.len(), 1);
+		assert!(matches!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(()))));
+		assert_eq!(
+			pallet_sensor_attestation::Latest::<Runtime>::get(0, MeasurementKind::EnergyExport)
+				.map(|latest| latest.value),
+			Some(42)
+		);
+		assert_eq!(Balances::balance(&alice), alice_balance, "nobody paid a fee");
+		// The same extrinsic again is a replay: refused before it reaches a block.
+		assert!(Executive::validate_transaction(TransactionSource::External, xt.clone(), parent)
+			.is_err());
+		assert!(Executive::apply_extrinsic(xt).is_err());
+	});
+}

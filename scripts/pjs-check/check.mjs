@@ -25,7 +25,7 @@ console.log(`metadata v${api.runtimeMetadata.version}, ${api.runtimeMetadata.asL
 const undocumented = [];
 for (const pallet of api.runtimeMetadata.asLatest.pallets) {
   const name = pallet.name.toString();
-  if (!['DeviceRegistry', 'ValidatorSet'].includes(name)) continue;
+  if (!['DeviceRegistry', 'ValidatorSet', 'SensorAttestation'].includes(name)) continue;
   for (const [call, fn] of Object.entries(api.tx[name[0].toLowerCase() + name.slice(1)] ?? {})) {
     if (fn.meta.docs.length === 0) undocumented.push(`${name}.${call}`);
   }

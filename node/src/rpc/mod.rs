@@ -2,6 +2,7 @@
 //! installs: `system_accountNextIndex`, `payment_*`, and the `city_*` namespace (a thin layer
 //! over the city pallets' runtime APIs, with numbered errors: see [`errors`]).
 
+pub mod attestation;
 pub mod device;
 pub mod errors;
 
@@ -33,6 +34,7 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_sensor_attestation::runtime_api::SensorAttestationApi<Block, BlockNumber>,
 	C::Api: pallet_device_registry::runtime_api::DeviceRegistryApi<
 		Block,
 		AccountId,
@@ -41,6 +43,7 @@ where
 	>,
 	P: TransactionPool + 'static,
 {
+	use attestation::{CityAttestation, CityAttestationApiServer};
 	use device::{CityDevice, CityDeviceApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -50,7 +53,8 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(CityDevice::new(client).into_rpc())?;
+	module.merge(CityDevice::new(client.clone()).into_rpc())?;
+	module.merge(CityAttestation::new(client).into_rpc())?;
 
 	Ok(module)
 }

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod attestation;
 mod chain_spec;
 mod dev_node;
 mod device_registry;

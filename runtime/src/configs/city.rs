@@ -1,9 +1,16 @@
-//! The city pallets: device registry (and, as they land, attestation, energy and rides).
+//! The city pallets: device registry and sensor attestation (energy and rides as they land).
 
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use frame_system::EnsureRoot;
+use sp_runtime::transaction_validity::TransactionPriority;
 
-use crate::{AccountId, Balance, Balances, Runtime, RuntimeHoldReason, MILLI_UNIT};
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, DeviceRegistry, Runtime, RuntimeHoldReason,
+	MILLI_UNIT,
+};
 
 parameter_types! {
 	/// Deposit per registered device: 0.1 CITY, returned on decommission.
@@ -23,4 +30,35 @@ impl pallet_device_registry::Config for Runtime {
 	type MaxDevicesPerOwner = ConstU32<10_000>;
 	type MaxUriLen = ConstU32<128>;
 	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A reading may be stamped at most 1 minute ahead of the chain's time (device clocks).
+	pub const MaxClockAhead: u64 = 60_000;
+	/// A reading (or a batch's last reading) may be up to 24 hours old when submitted, so
+	/// gateways can upload after an outage.
+	pub const MaxReadingAge: u64 = 24 * 60 * 60 * 1000;
+	/// The rate-limit window: 10 blocks (1 minute).
+	pub const AttestationRateWindow: BlockNumber = 10;
+	/// Bare readings rank above ordinary transactions' fee-based priority, below operational.
+	pub const AttestationPriority: TransactionPriority = TransactionPriority::MAX / 4;
+}
+
+/// Sensor attestation over the device registry.
+impl pallet_sensor_attestation::Config for Runtime {
+	type Devices = DeviceRegistry;
+	type MaxClockAhead = MaxClockAhead;
+	type MaxReadingAge = MaxReadingAge;
+	/// A device may queue up to 64 readings ahead of the chain in the pool.
+	type MaxPendingReadings = ConstU64<64>;
+	type RateWindow = AttestationRateWindow;
+	/// 120 submissions per device per minute; a meter reports every 15 minutes.
+	type MaxPerWindow = ConstU32<120>;
+	/// About 41 days of hourly batches per device stay in state; older ones leave with an
+	/// `AnchorPruned` event (their data stays in the `BatchAnchored` event).
+	type MaxAnchorsPerDevice = ConstU32<1_000>;
+	type MaxBatchSize = ConstU32<1_000_000>;
+	/// Bare readings leave the pool after 64 blocks if not included.
+	type UnsignedLongevity = ConstU64<64>;
+	type UnsignedPriority = AttestationPriority;
 }
