@@ -1,4 +1,4 @@
-//! # Sensor attestation (work in progress: pallet and unit tests; not yet in the runtime)
+//! # Sensor attestation
 //!
 //! A reading counts only if the registered device signed it with its current key; readings of a
 //! device carry a gapless sequence number, so they can neither be replayed nor reordered; anyone
