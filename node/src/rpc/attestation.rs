@@ -114,52 +114,55 @@ const UNITS: [(&str, Unit); 6] = [
 	("second", Unit::Second),
 ];
 
+/// The name of `value` in `table` (its `Debug` form if the table lacks it).
+fn table_name<T: Copy + PartialEq + core::fmt::Debug>(table: &[(&str, T)], value: T) -> String {
+	table
+		.iter()
+		.find(|(_, v)| *v == value)
+		.map_or_else(|| format!("{value:?}"), |(name, _)| name.to_string())
+}
+
+/// Parses a name of `table`, or `<open_prefix><code>` for the open-ended variant `open(code)`.
+fn parse_named<T: Copy>(
+	name: &str,
+	table: &[(&str, T)],
+	open_prefix: &str,
+	open: fn(u16) -> T,
+	what: &str,
+) -> Result<T, String> {
+	if let Some(code) = name.strip_prefix(open_prefix) {
+		return code
+			.parse()
+			.map(open)
+			.map_err(|_| format!("{what} code must be 0..=65535, got {code:?}"));
+	}
+	table
+		.iter()
+		.find(|(n, _)| *n == name)
+		.map(|(_, value)| *value)
+		.ok_or_else(|| format!("unknown {what} {name:?}"))
+}
+
 fn kind_name(kind: MeasurementKind) -> String {
 	match kind {
 		MeasurementKind::Generic(code) => format!("generic:{code}"),
-		other => KINDS
-			.iter()
-			.find(|(_, k)| *k == other)
-			.map_or_else(|| format!("{other:?}"), |(name, _)| name.to_string()),
+		other => table_name(&KINDS, other),
 	}
 }
 
 fn unit_name(unit: Unit) -> String {
 	match unit {
 		Unit::Other(code) => format!("other:{code}"),
-		other => UNITS
-			.iter()
-			.find(|(_, u)| *u == other)
-			.map_or_else(|| format!("{other:?}"), |(name, _)| name.to_string()),
+		other => table_name(&UNITS, other),
 	}
 }
 
 fn parse_kind(name: &str) -> Result<MeasurementKind, String> {
-	if let Some(code) = name.strip_prefix("generic:") {
-		return code
-			.parse()
-			.map(MeasurementKind::Generic)
-			.map_err(|_| format!("generic kind code must be 0..=65535, got {code:?}"));
-	}
-	KINDS
-		.iter()
-		.find(|(n, _)| *n == name)
-		.map(|(_, kind)| *kind)
-		.ok_or_else(|| format!("unknown measurement kind {name:?}"))
+	parse_named(name, &KINDS, "generic:", MeasurementKind::Generic, "measurement kind")
 }
 
 fn parse_unit(name: &str) -> Result<Unit, String> {
-	if let Some(code) = name.strip_prefix("other:") {
-		return code
-			.parse()
-			.map(Unit::Other)
-			.map_err(|_| format!("other unit code must be 0..=65535, got {code:?}"));
-	}
-	UNITS
-		.iter()
-		.find(|(n, _)| *n == name)
-		.map(|(_, unit)| *unit)
-		.ok_or_else(|| format!("unknown unit {name:?}"))
+	parse_named(name, &UNITS, "other:", Unit::Other, "unit")
 }
 
 /// The runtime reading of a JSON reading.
