@@ -1,5 +1,5 @@
-//! `city_latestReadings`, `city_verifyReading`, `city_anchors`: sensor attestation's runtime
-//! API over JSON-RPC.
+//! `city_latestReadings`, `city_attestationCounters`, `city_verifyReading`, `city_anchors`:
+//! sensor attestation's runtime API over JSON-RPC.
 
 use std::sync::Arc;
 
@@ -7,8 +7,9 @@ use city_primitives::DeviceId;
 use citychain_runtime::{opaque::Block, BlockNumber};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_sensor_attestation::{
+	names::{kind_name, parse_kind, parse_unit, unit_name},
 	runtime_api::{SensorAttestationApi, VerifyError},
-	MeasurementKind, Reading, StoredAnchor, Unit,
+	Reading, StoredAnchor,
 };
 use serde::{Deserialize, Serialize};
 use sp_api::{ApiExt, ProvideRuntimeApi};
@@ -81,6 +82,20 @@ pub struct AnchorJson {
 	pub anchored_at: BlockNumber,
 }
 
+/// A device's attestation counters: where its sequences stand, what it has attested.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CountersJson {
+	/// Sequence number of the last attested reading (0: none yet); the next must be +1.
+	pub last_seq: u64,
+	/// Sequence number of the last anchored batch (0: none yet); the next must be +1.
+	pub last_batch_seq: u64,
+	/// Readings attested, in total.
+	pub readings: u64,
+	/// Batches anchored, in total.
+	pub batches: u64,
+}
+
 /// The answer of `city_verifyReading`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,78 +106,6 @@ pub struct VerificationJson {
 	pub reason: Option<String>,
 	/// The anchor proven against.
 	pub anchor: Option<AnchorJson>,
-}
-
-const KINDS: [(&str, MeasurementKind); 9] = [
-	("energyImport", MeasurementKind::EnergyImport),
-	("energyExport", MeasurementKind::EnergyExport),
-	("power", MeasurementKind::Power),
-	("parkingOccupancy", MeasurementKind::ParkingOccupancy),
-	("airPm25", MeasurementKind::AirPm25),
-	("airPm10", MeasurementKind::AirPm10),
-	("airNo2", MeasurementKind::AirNo2),
-	("airO3", MeasurementKind::AirO3),
-	("tripSummary", MeasurementKind::TripSummary),
-];
-
-const UNITS: [(&str, Unit); 6] = [
-	("wattHour", Unit::WattHour),
-	("watt", Unit::Watt),
-	("count", Unit::Count),
-	("deciMicrogramPerCubicMetre", Unit::DeciMicrogramPerCubicMetre),
-	("metre", Unit::Metre),
-	("second", Unit::Second),
-];
-
-/// The name of `value` in `table` (its `Debug` form if the table lacks it).
-fn table_name<T: Copy + PartialEq + core::fmt::Debug>(table: &[(&str, T)], value: T) -> String {
-	table
-		.iter()
-		.find(|(_, v)| *v == value)
-		.map_or_else(|| format!("{value:?}"), |(name, _)| name.to_string())
-}
-
-/// Parses a name of `table`, or `<open_prefix><code>` for the open-ended variant `open(code)`.
-fn parse_named<T: Copy>(
-	name: &str,
-	table: &[(&str, T)],
-	open_prefix: &str,
-	open: fn(u16) -> T,
-	what: &str,
-) -> Result<T, String> {
-	if let Some(code) = name.strip_prefix(open_prefix) {
-		return code
-			.parse()
-			.map(open)
-			.map_err(|_| format!("{what} code must be 0..=65535, got {code:?}"));
-	}
-	table
-		.iter()
-		.find(|(n, _)| *n == name)
-		.map(|(_, value)| *value)
-		.ok_or_else(|| format!("unknown {what} {name:?}"))
-}
-
-fn kind_name(kind: MeasurementKind) -> String {
-	match kind {
-		MeasurementKind::Generic(code) => format!("generic:{code}"),
-		other => table_name(&KINDS, other),
-	}
-}
-
-fn unit_name(unit: Unit) -> String {
-	match unit {
-		Unit::Other(code) => format!("other:{code}"),
-		other => table_name(&UNITS, other),
-	}
-}
-
-fn parse_kind(name: &str) -> Result<MeasurementKind, String> {
-	parse_named(name, &KINDS, "generic:", MeasurementKind::Generic, "measurement kind")
-}
-
-fn parse_unit(name: &str) -> Result<Unit, String> {
-	parse_named(name, &UNITS, "other:", Unit::Other, "unit")
 }
 
 /// The runtime reading of a JSON reading.
@@ -219,6 +162,12 @@ pub trait CityAttestationApi {
 	/// The latest reading of every kind the device reported, at block `at` (default: best).
 	#[method(name = "latestReadings")]
 	fn latest_readings(&self, device: DeviceId, at: Option<H256>) -> RpcResult<Vec<LatestJson>>;
+
+	/// The device's attestation counters at block `at` (default: best): a gateway resumes a
+	/// device's sequence numbers from `lastSeq` and `lastBatchSeq`. All zero for a device that
+	/// has attested nothing (or does not exist: see `city_device`).
+	#[method(name = "attestationCounters")]
+	fn attestation_counters(&self, device: DeviceId, at: Option<H256>) -> RpcResult<CountersJson>;
 
 	/// Whether `reading` is leaf `leafIndex` of the device's anchored batch `batchSeq`, by the
 	/// Merkle `proof` (sibling hashes from the leaf up, hex).
@@ -301,6 +250,18 @@ where
 			.collect())
 	}
 
+	fn attestation_counters(&self, device: DeviceId, at: Option<H256>) -> RpcResult<CountersJson> {
+		let at = self.at(at)?;
+		let counters =
+			self.client.runtime_api().counters(at, device).map_err(errors::runtime_error)?;
+		Ok(CountersJson {
+			last_seq: counters.last_seq,
+			last_batch_seq: counters.last_batch_seq,
+			readings: counters.readings,
+			batches: counters.batches,
+		})
+	}
+
 	fn verify_reading(
 		&self,
 		device: DeviceId,
@@ -363,6 +324,10 @@ where
 #[allow(clippy::unwrap_used)]
 mod tests {
 	use super::*;
+	use pallet_sensor_attestation::{
+		names::{KINDS, UNITS},
+		MeasurementKind, Unit,
+	};
 
 	#[test]
 	fn readings_round_trip_through_json() {

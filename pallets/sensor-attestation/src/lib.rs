@@ -26,6 +26,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod names;
 pub mod runtime_api;
 
 #[cfg(test)]

@@ -1,0 +1,284 @@
+//! Simulated devices: ed25519 keys (ed25519-dalek, not Substrate's crypto, as a device maker
+//! would have), proofs of possession, signed readings and Merkle-rooted batches, encoded as the
+//! bare extrinsics a device submits fee-less.
+
+use city_primitives::{DeviceClass, DeviceId, DeviceKey, KeyEpoch, ZoneId};
+use citychain_runtime::{AccountId, RuntimeCall, UncheckedExtrinsic};
+use codec::Encode;
+use ed25519_dalek::{Signer, SigningKey};
+use pallet_sensor_attestation::{BatchAnchor, MeasurementKind, Reading, Unit};
+use sp_core::{ed25519, H256};
+use sp_runtime::{traits::BlakeTwo256, MultiSignature};
+
+/// The key of device `index` of a fleet named `seed`: the same seed and index always give the
+/// same key, so a fleet needs no key files. (Test fleets only: real devices generate their key
+/// in a secure element.)
+pub fn fleet_key(seed: &str, index: u32) -> SigningKey {
+	SigningKey::from_bytes(&sp_io::hashing::blake2_256(
+		&(b"city-sim/device-key", seed, index).encode(),
+	))
+}
+
+/// The registry's view of an ed25519 device key.
+pub fn device_key(key: &SigningKey) -> DeviceKey {
+	DeviceKey::Ed25519(ed25519::Public::from_raw(key.verifying_key().to_bytes()))
+}
+
+/// `key`'s signature of `payload`, as the chain expects it.
+pub fn sign(key: &SigningKey, payload: &[u8]) -> MultiSignature {
+	MultiSignature::Ed25519(ed25519::Signature::from_raw(key.sign(payload).to_bytes()))
+}
+
+/// The `DeviceRegistry::register` call for `key`, owned by `owner`, with the key's proof of
+/// possession over `(REGISTER_TAG, genesis, owner, key)`.
+pub fn register_call(
+	key: &SigningKey,
+	genesis: H256,
+	owner: &AccountId,
+	class: DeviceClass,
+	zone: ZoneId,
+) -> RuntimeCall {
+	let public = device_key(key);
+	let proof = sign(key, &pallet_device_registry::register_payload(&genesis, owner, &public));
+	RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register {
+		class,
+		zone,
+		key: public,
+		proof,
+		operator: None,
+		metadata: Default::default(),
+	})
+}
+
+/// A bare (unsigned, fee-less) extrinsic carrying `call`.
+pub fn bare_extrinsic(call: pallet_sensor_attestation::Call<citychain_runtime::Runtime>) -> Vec<u8> {
+	UncheckedExtrinsic::new_bare(RuntimeCall::SensorAttestation(call)).encode()
+}
+
+/// A registered device that signs readings and batches, tracking its next sequence numbers.
+pub struct SimDevice {
+	/// The device's key.
+	pub key: SigningKey,
+	/// Its registry id.
+	pub id: DeviceId,
+	/// Its current key epoch.
+	pub key_epoch: KeyEpoch,
+	/// Sequence number of its next single reading.
+	pub next_seq: u64,
+	/// Sequence number of its next batch.
+	pub next_batch_seq: u64,
+	/// The chain's genesis hash (part of every signed payload).
+	pub genesis: H256,
+}
+
+impl SimDevice {
+	/// A device resuming after `last_seq` readings and `last_batch_seq` batches.
+	pub fn new(
+		key: SigningKey,
+		id: DeviceId,
+		key_epoch: KeyEpoch,
+		genesis: H256,
+		last_seq: u64,
+		last_batch_seq: u64,
+	) -> Self {
+		SimDevice {
+			key,
+			id,
+			key_epoch,
+			next_seq: last_seq.saturating_add(1),
+			next_batch_seq: last_batch_seq.saturating_add(1),
+			genesis,
+		}
+	}
+
+	/// The next reading (takes the next sequence number).
+	pub fn next_reading(
+		&mut self,
+		kind: MeasurementKind,
+		value: i64,
+		unit: Unit,
+		timestamp_ms: u64,
+	) -> Reading {
+		let seq = self.next_seq;
+		self.next_seq = self.next_seq.saturating_add(1);
+		Reading { device: self.id, seq, timestamp_ms, kind, value, unit }
+	}
+
+	/// The bare `submit_reading` extrinsic for `reading`, signed by the device key over
+	/// `(READING_TAG, genesis, key_epoch, reading)`.
+	pub fn reading_extrinsic(&self, reading: &Reading) -> Vec<u8> {
+		let payload =
+			pallet_sensor_attestation::reading_payload(&self.genesis, self.key_epoch, reading);
+		bare_extrinsic(pallet_sensor_attestation::Call::submit_reading {
+			reading: reading.clone(),
+			key_epoch: self.key_epoch,
+			signature: sign(&self.key, &payload),
+		})
+	}
+
+	/// A batch of `readings` under the next batch sequence number.
+	pub fn next_batch(&mut self, readings: Vec<Reading>) -> Result<Batch, String> {
+		let (first, last) = match (readings.first(), readings.last()) {
+			(Some(first), Some(last)) => (first.timestamp_ms, last.timestamp_ms),
+			_ => return Err("a batch needs at least one reading".into()),
+		};
+		let count = u32::try_from(readings.len()).map_err(|_| "too many readings".to_string())?;
+		let anchor = BatchAnchor {
+			device: self.id,
+			batch_seq: self.next_batch_seq,
+			period_start_ms: first.min(last),
+			period_end_ms: first.max(last),
+			count,
+			root: merkle_root(&readings),
+		};
+		self.next_batch_seq = self.next_batch_seq.saturating_add(1);
+		let payload =
+			pallet_sensor_attestation::batch_payload(&self.genesis, self.key_epoch, &anchor);
+		let signature = sign(&self.key, &payload);
+		Ok(Batch { anchor, key_epoch: self.key_epoch, signature, readings })
+	}
+}
+
+/// A signed batch anchor together with its readings (kept to prove them later).
+pub struct Batch {
+	/// The anchor the device signed.
+	pub anchor: BatchAnchor,
+	/// The key epoch it is signed under.
+	pub key_epoch: KeyEpoch,
+	/// The device's signature of the anchor.
+	pub signature: MultiSignature,
+	/// The readings, in leaf order.
+	pub readings: Vec<Reading>,
+}
+
+impl Batch {
+	/// The bare `anchor_batch` extrinsic.
+	pub fn extrinsic(&self) -> Vec<u8> {
+		bare_extrinsic(pallet_sensor_attestation::Call::anchor_batch {
+			anchor: self.anchor.clone(),
+			key_epoch: self.key_epoch,
+			signature: self.signature.clone(),
+		})
+	}
+
+	/// The Merkle proof of reading `index`: sibling hashes from the leaf up.
+	pub fn proof(&self, index: u32) -> Option<Vec<H256>> {
+		if index as usize >= self.readings.len() {
+			return None;
+		}
+		let leaves = self.readings.iter().map(|r| r.encode());
+		Some(binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>(leaves, index).proof)
+	}
+}
+
+/// The Merkle root of `readings`: leaves `SCALE(reading)` hashed with blake2-256, inner nodes
+/// `blake2_256(left ++ right)`, an odd last node promoted (the pallet's documented encoding).
+pub fn merkle_root(readings: &[Reading]) -> H256 {
+	binary_merkle_tree::merkle_root::<BlakeTwo256, _>(readings.iter().map(|r| r.encode()))
+}
+
+/// `readings` readings of one kind, one per `interval_ms`, ending at `end_ms`, with values
+/// from `value_at` (a meter's periodic log, say). Their sequence numbers run from
+/// `first_seq`: batched readings carry the gateway's own numbering; the chain proves their
+/// membership in an anchored root, not their continuity with single readings.
+pub fn reading_log(
+	device: DeviceId,
+	first_seq: u64,
+	count: u32,
+	end_ms: u64,
+	interval_ms: u64,
+	kind: MeasurementKind,
+	unit: Unit,
+	value_at: impl Fn(u32) -> i64,
+) -> Vec<Reading> {
+	(0..count)
+		.map(|i| Reading {
+			device,
+			seq: first_seq.saturating_add(u64::from(i)),
+			timestamp_ms: end_ms
+				.saturating_sub(interval_ms.saturating_mul(u64::from(count - 1 - i))),
+			kind,
+			value: value_at(i),
+			unit,
+		})
+		.collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::*;
+	use sp_runtime::traits::{IdentifyAccount, Verify};
+
+	#[test]
+	fn fleet_keys_are_deterministic_and_distinct() {
+		assert_eq!(fleet_key("a", 1).to_bytes(), fleet_key("a", 1).to_bytes());
+		assert_ne!(fleet_key("a", 1).to_bytes(), fleet_key("a", 2).to_bytes());
+		assert_ne!(fleet_key("a", 1).to_bytes(), fleet_key("b", 1).to_bytes());
+	}
+
+	#[test]
+	fn readings_are_signed_over_the_pallet_payload() {
+		let genesis = H256::repeat_byte(7);
+		let mut device = SimDevice::new(fleet_key("t", 0), 42, 3, genesis, 10, 0);
+		let reading = device.next_reading(MeasurementKind::Power, -5, Unit::Watt, 1_000);
+		assert_eq!((reading.seq, device.next_seq), (11, 12));
+		let xt = device.reading_extrinsic(&reading);
+		let decoded: UncheckedExtrinsic = codec::Decode::decode(&mut &xt[..]).unwrap();
+		let RuntimeCall::SensorAttestation(pallet_sensor_attestation::Call::submit_reading {
+			reading: r,
+			key_epoch,
+			signature,
+		}) = decoded.function
+		else {
+			panic!("not a reading");
+		};
+		assert_eq!((r, key_epoch), (reading.clone(), 3));
+		let payload = pallet_sensor_attestation::reading_payload(&genesis, 3, &reading);
+		let signer = sp_runtime::MultiSigner::Ed25519(ed25519::Public::from_raw(
+			device.key.verifying_key().to_bytes(),
+		));
+		assert!(signature.verify(&payload[..], &signer.into_account()));
+		// Another genesis (another chain) gives another payload: the signature does not carry.
+		let other = pallet_sensor_attestation::reading_payload(&H256::zero(), 3, &reading);
+		assert!(!signature.verify(&other[..], &sp_runtime::MultiSigner::Ed25519(
+			ed25519::Public::from_raw(device.key.verifying_key().to_bytes())
+		)
+		.into_account()));
+	}
+
+	#[test]
+	fn batches_prove_their_readings_with_the_pallet_verifier() {
+		let mut device = SimDevice::new(fleet_key("t", 1), 9, 0, H256::zero(), 0, 4);
+		let log = reading_log(9, 1, 1000, 2_000_000, 1_000, MeasurementKind::Power, Unit::Watt, |i| {
+			i64::from(i) * 3
+		});
+		assert_eq!(log[999].timestamp_ms, 2_000_000);
+		assert_eq!(log[0].timestamp_ms, 2_000_000 - 999_000);
+		let batch = device.next_batch(log).unwrap();
+		assert_eq!((batch.anchor.batch_seq, batch.anchor.count), (5, 1000));
+		assert_eq!(batch.anchor.period_start_ms, 2_000_000 - 999_000);
+		for index in [0u32, 500, 999] {
+			let proof = batch.proof(index).unwrap();
+			let reading = &batch.readings[index as usize];
+			assert!(pallet_sensor_attestation::verify_inclusion(
+				&batch.anchor.root,
+				1000,
+				index,
+				reading,
+				&proof
+			));
+			let mut tampered = reading.clone();
+			tampered.value += 1;
+			assert!(!pallet_sensor_attestation::verify_inclusion(
+				&batch.anchor.root,
+				1000,
+				index,
+				&tampered,
+				&proof
+			));
+		}
+		assert!(batch.proof(1000).is_none());
+		assert!(device.next_batch(Vec::new()).is_err());
+	}
+}

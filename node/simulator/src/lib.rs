@@ -1,0 +1,270 @@
+//! # city-sim: CityChain device and gateway simulator
+//!
+//! What a city gateway does, over JSON-RPC only:
+//! - generates device keys (ed25519-dalek: not Substrate's crypto) and registers the devices
+//!   with a proof of possession ([`register_fleet`]);
+//! - signs readings and Merkle-rooted batches with the device keys and submits them as bare,
+//!   fee-less extrinsics ([`reading_submissions`], [`batch_submissions`]);
+//! - follows every submission until it is in a finalized block, resubmitting what the pool
+//!   dropped ([`tracker`]), and reports submitted / finalized / resubmitted / rejected.
+//!
+//! The `city-sim` binary wraps this for the command line and the load benchmark
+//! (`scripts/bench-attestation.sh`); the node's end-to-end tests use the library.
+
+pub mod device;
+pub mod rpc;
+pub mod tracker;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use city_primitives::{DeviceClass, DeviceId, KeyEpoch, ZoneId};
+use citychain_runtime::{AccountId, RuntimeCall};
+use codec::Encode;
+use ed25519_dalek::SigningKey;
+use pallet_sensor_attestation::{MeasurementKind, Unit};
+use serde_json::json;
+use sp_core::{crypto::Pair as _, sr25519, H256};
+
+pub use device::{Batch, SimDevice};
+pub use rpc::{Client, RpcError};
+pub use tracker::{Options, Outcome, Report, Submission};
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The sr25519 account of a secret URI (`//Alice`, a mnemonic, a hex seed).
+pub fn account(uri: &str) -> Result<sr25519::Pair, String> {
+	sr25519::Pair::from_string(uri, None).map_err(|e| format!("bad secret URI {uri:?}: {e:?}"))
+}
+
+/// The account's next nonce, counting its transactions in the pool.
+pub fn next_nonce(client: &Client, account: &AccountId) -> Result<u32, RpcError> {
+	let nonce = client.call("system_accountNextIndex", json!([account.to_string()]))?;
+	nonce
+		.as_u64()
+		.map(|n| n as u32)
+		.ok_or_else(|| RpcError::Transport(format!("nonce is not a number: {nonce}")))
+}
+
+/// The registry id and key epoch of the device with ed25519 key `key`, if registered.
+pub fn lookup_devices(
+	client: &Client,
+	keys: &[SigningKey],
+) -> Result<Vec<Option<(DeviceId, KeyEpoch)>>, RpcError> {
+	let mut found = Vec::with_capacity(keys.len());
+	for chunk in keys.chunks(256) {
+		let calls: Vec<(&str, serde_json::Value)> = chunk
+			.iter()
+			.map(|key| {
+				let public = rpc::hex_encode(&key.verifying_key().to_bytes());
+				("city_deviceByKey", json!([{"scheme": "ed25519", "publicKey": public}]))
+			})
+			.collect();
+		for answer in client.batch(&calls)? {
+			found.push(match answer {
+				Ok(device) => match (device["id"].as_u64(), device["keyEpoch"].as_u64()) {
+					(Some(id), Some(epoch)) => Some((id, epoch as KeyEpoch)),
+					_ => return Err(RpcError::Transport(format!("unexpected device: {device}"))),
+				},
+				// 4004: no device has this key.
+				Err(RpcError::Rpc { code: 4004, .. }) => None,
+				Err(e) => return Err(e),
+			});
+		}
+	}
+	Ok(found)
+}
+
+/// The device's `(last_seq, last_batch_seq)` at the best block.
+pub fn sequences(client: &Client, device: DeviceId) -> Result<(u64, u64), RpcError> {
+	let counters = client.call("city_attestationCounters", json!([device]))?;
+	match (counters["lastSeq"].as_u64(), counters["lastBatchSeq"].as_u64()) {
+		(Some(seq), Some(batch)) => Ok((seq, batch)),
+		_ => Err(RpcError::Transport(format!("unexpected counters: {counters}"))),
+	}
+}
+
+/// Devices `0..count` of fleet `seed`, registered (those not yet registered are registered now,
+/// owned round-robin by `owners`, who pay the deposit) and ready to sign, their sequence
+/// numbers resumed from the chain. Also returns the registration run's report.
+pub fn register_fleet(
+	client: &Client,
+	owners: &[sr25519::Pair],
+	seed: &str,
+	count: u32,
+	class: DeviceClass,
+	zone: ZoneId,
+	options: &Options,
+) -> Result<(Vec<SimDevice>, Report), String> {
+	if owners.is_empty() {
+		return Err("at least one owner account is needed".into());
+	}
+	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
+	let keys: Vec<SigningKey> = (0..count).map(|i| device::fleet_key(seed, i)).collect();
+	let known = lookup_devices(client, &keys).map_err(|e| e.to_string())?;
+	let mut nonces = Vec::new();
+	for owner in owners {
+		nonces.push(next_nonce(client, &owner.public().into()).map_err(|e| e.to_string())?);
+	}
+	let mut submissions = Vec::new();
+	for (index, key) in keys.iter().enumerate().filter(|(i, _)| known[*i].is_none()) {
+		let lane = index % owners.len();
+		let owner = owners[lane].clone();
+		let nonce = nonces[lane];
+		nonces[lane] += 1;
+		let owner_account: AccountId = owner.public().into();
+		let call = device::register_call(key, genesis, &owner_account, class, zone);
+		let extrinsic = sign(&owner, call.clone(), nonce, genesis);
+		submissions.push(Submission {
+			label: format!("register device {seed}/{index}"),
+			lane: lane as u64,
+			extrinsic,
+			// sr25519 signatures are randomised: signing again gives other bytes.
+			resign: Some(Box::new(move |_| sign(&owner, call.clone(), nonce, genesis))),
+		});
+	}
+	let (report, _) = tracker::run(client, submissions, options).map_err(|e| e.to_string())?;
+	let registered = lookup_devices(client, &keys).map_err(|e| e.to_string())?;
+	let mut devices = Vec::with_capacity(keys.len());
+	for (index, (key, found)) in keys.into_iter().zip(registered).enumerate() {
+		let (id, key_epoch) = found.ok_or_else(|| {
+			format!("device {seed}/{index} is not registered: {:?}", report.problems)
+		})?;
+		let (last_seq, last_batch_seq) = sequences(client, id).map_err(|e| e.to_string())?;
+		devices.push(SimDevice::new(key, id, key_epoch, genesis, last_seq, last_batch_seq));
+	}
+	Ok((devices, report))
+}
+
+fn sign(owner: &sr25519::Pair, call: RuntimeCall, nonce: u32, genesis: H256) -> Vec<u8> {
+	citychain_runtime::sign_extrinsic(owner, call, nonce, genesis).encode()
+}
+
+/// `per_device` single readings from each device, interleaved (every device's first reading,
+/// then every device's second, ...), stamped now. If the pool bans a reading's bytes after
+/// dropping it, the device measures again: same sequence number, fresh timestamp.
+pub fn reading_submissions(
+	devices: &mut [SimDevice],
+	per_device: u32,
+	kind: MeasurementKind,
+	unit: Unit,
+	value_at: impl Fn(DeviceId, u64) -> i64,
+) -> Vec<Submission> {
+	let mut submissions = Vec::new();
+	for _ in 0..per_device {
+		for device in devices.iter_mut() {
+			let seq = device.next_seq;
+			let reading = device.next_reading(kind, value_at(device.id, seq), unit, now_ms());
+			let extrinsic = device.reading_extrinsic(&reading);
+			let signer = SimDevice::new(
+				device.key.clone(),
+				device.id,
+				device.key_epoch,
+				device.genesis,
+				0,
+				0,
+			);
+			let mut fresh = reading.clone();
+			submissions.push(Submission {
+				label: format!("device {} reading {}", device.id, reading.seq),
+				lane: device.id,
+				extrinsic,
+				resign: Some(Box::new(move |_| {
+					fresh.timestamp_ms = now_ms().max(fresh.timestamp_ms.saturating_add(1));
+					signer.reading_extrinsic(&fresh)
+				})),
+			});
+		}
+	}
+	submissions
+}
+
+/// `batches_per_device` batches of `size` readings (a power log, one reading a second,
+/// ending now) from each device; returns the submissions and the batches (to prove readings
+/// later). Batch bytes are deterministic (ed25519), so there is no fresh variant: a banned
+/// batch waits out the ban.
+pub fn batch_submissions(
+	devices: &mut [SimDevice],
+	batches_per_device: u32,
+	size: u32,
+) -> Result<(Vec<Submission>, Vec<Batch>), String> {
+	let mut submissions = Vec::new();
+	let mut batches = Vec::new();
+	let end = now_ms();
+	for round in 0..batches_per_device {
+		for device in devices.iter_mut() {
+			let batch_seq = device.next_batch_seq;
+			let first_seq = batch_seq.saturating_sub(1).saturating_mul(u64::from(size)) + 1;
+			// Batches of one device cover consecutive periods, the latest ending now.
+			let period_end = end
+				.saturating_sub(u64::from(batches_per_device - 1 - round) * u64::from(size) * 1000);
+			let readings = device::reading_log(
+				device.id,
+				first_seq,
+				size,
+				period_end,
+				1_000,
+				MeasurementKind::Power,
+				Unit::Watt,
+				|i| 1_000 + i64::from(i % 500),
+			);
+			let batch = device.next_batch(readings)?;
+			submissions.push(Submission {
+				label: format!("device {} batch {}", device.id, batch_seq),
+				lane: device.id,
+				extrinsic: batch.extrinsic(),
+				resign: None,
+			});
+			batches.push(batch);
+		}
+	}
+	Ok((submissions, batches))
+}
+
+/// `per_sender` balance transfers (`transfer_keep_alive`, 0.01 CITY each) from each sender to a
+/// fixed sink account: the baseline that readings are compared with.
+pub fn transfer_submissions(
+	client: &Client,
+	senders: &[sr25519::Pair],
+	per_sender: u32,
+) -> Result<Vec<Submission>, RpcError> {
+	let genesis = client.genesis_hash()?;
+	let sink: AccountId = sr25519::Pair::from_seed(&[0x5e; 32]).public().into();
+	let mut nonces = Vec::new();
+	for sender in senders {
+		nonces.push(next_nonce(client, &sender.public().into())?);
+	}
+	let mut submissions = Vec::new();
+	for round in 0..per_sender {
+		for (lane, sender) in senders.iter().enumerate() {
+			let nonce = nonces[lane] + round;
+			let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: sink.clone().into(),
+				value: 10 * citychain_runtime::MILLI_UNIT,
+			});
+			let owner = sender.clone();
+			submissions.push(Submission {
+				label: format!("transfer {lane}/{nonce}"),
+				lane: lane as u64,
+				extrinsic: sign(sender, call.clone(), nonce, genesis),
+				resign: Some(Box::new(move |_| sign(&owner, call.clone(), nonce, genesis))),
+			});
+		}
+	}
+	Ok(submissions)
+}
+
+/// A reading in the JSON form of the `city_*` RPC (`city_verifyReading`'s `reading`).
+pub fn reading_json(reading: &pallet_sensor_attestation::Reading) -> serde_json::Value {
+	use pallet_sensor_attestation::names::{kind_name, unit_name};
+	json!({
+		"device": reading.device,
+		"seq": reading.seq,
+		"timestampMs": reading.timestamp_ms,
+		"kind": kind_name(reading.kind),
+		"value": reading.value,
+		"unit": unit_name(reading.unit),
+	})
+}

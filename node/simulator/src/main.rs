@@ -1,0 +1,267 @@
+//! `city-sim`: simulate a fleet of city devices and their gateway against a CityChain node.
+//!
+//! ```text
+//! city-sim keys --seed demo --count 3
+//! city-sim register --seed demo --count 100 --owner //Alice --owner //Bob
+//! city-sim readings --seed demo --devices 100 --per-device 20
+//! city-sim batches --seed demo --devices 10 --batches 5 --size 1000 --prove 500
+//! city-sim transfers --sender //Alice --sender //Bob --per-sender 500
+//! ```
+//! Every command prints one JSON report on stdout (submitted, finalized, resubmitted,
+//! rejected, ...) and exits non-zero if anything was rejected, failed or left unresolved.
+
+use std::{process::ExitCode, time::Duration};
+
+use city_primitives::DeviceClass;
+use city_sim::{rpc::hex_encode, Client, Options, Report};
+use clap::{Parser, Subcommand};
+use pallet_sensor_attestation::{MeasurementKind, Unit};
+use serde_json::json;
+use sp_core::crypto::Pair as _;
+
+#[derive(Parser)]
+#[command(name = "city-sim", about = "CityChain device and gateway simulator")]
+struct Cli {
+	/// The node's JSON-RPC endpoint.
+	#[arg(long, global = true, default_value = "http://127.0.0.1:9944")]
+	url: String,
+	/// Most submissions in flight (sent, not yet finalized).
+	#[arg(long, global = true, default_value_t = 4096)]
+	max_in_flight: usize,
+	/// Seconds after which an unfinalized submission is sent again.
+	#[arg(long, global = true, default_value_t = 30)]
+	resubmit_after: u64,
+	/// Seconds the whole run may take.
+	#[arg(long, global = true, default_value_t = 900)]
+	timeout: u64,
+	/// Print progress to stderr.
+	#[arg(long, short, global = true)]
+	verbose: bool,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Print the public keys of fleet devices (no node needed).
+	Keys {
+		/// Fleet name: the same seed gives the same keys.
+		#[arg(long, default_value = "city-sim")]
+		seed: String,
+		/// Number of devices.
+		#[arg(long, default_value_t = 1)]
+		count: u32,
+	},
+	/// Register fleet devices that are not registered yet.
+	Register {
+		#[command(flatten)]
+		fleet: Fleet,
+	},
+	/// Attest single readings (fee-less bare extrinsics), registering devices as needed.
+	Readings {
+		#[command(flatten)]
+		fleet: Fleet,
+		/// Readings per device.
+		#[arg(long, default_value_t = 10)]
+		per_device: u32,
+	},
+	/// Anchor Merkle batches of readings, registering devices as needed.
+	Batches {
+		#[command(flatten)]
+		fleet: Fleet,
+		/// Batches per device.
+		#[arg(long, default_value_t = 1)]
+		batches: u32,
+		/// Readings per batch.
+		#[arg(long, default_value_t = 1000)]
+		size: u32,
+		/// Prove this reading (leaf index) of the first batch with `city_verifyReading`.
+		#[arg(long)]
+		prove: Option<u32>,
+	},
+	/// Balance transfers, the baseline for throughput comparisons.
+	Transfers {
+		/// Sending accounts (secret URIs).
+		#[arg(long = "sender", default_values_t = ["//Alice".to_string(), "//Bob".to_string(), "//Charlie".to_string(), "//Dave".to_string()])]
+		senders: Vec<String>,
+		/// Transfers per sender.
+		#[arg(long, default_value_t = 100)]
+		per_sender: u32,
+	},
+}
+
+#[derive(clap::Args)]
+struct Fleet {
+	/// Fleet name: the same seed gives the same device keys.
+	#[arg(long, default_value = "city-sim")]
+	seed: String,
+	/// Number of devices.
+	#[arg(long = "devices", alias = "count", default_value_t = 1)]
+	devices: u32,
+	/// Owner accounts (secret URIs) that register and pay the deposits, round-robin.
+	#[arg(long = "owner", default_values_t = ["//Alice".to_string()])]
+	owners: Vec<String>,
+	/// Device class: smartMeter, solarInverter, parkingSensor, airQualitySensor, vehicle,
+	/// charger, other.
+	#[arg(long, default_value = "smartMeter")]
+	class: String,
+	/// City zone of the devices.
+	#[arg(long, default_value_t = 1)]
+	zone: u32,
+}
+
+fn parse_class(name: &str) -> Result<DeviceClass, String> {
+	Ok(match name {
+		"smartMeter" => DeviceClass::SmartMeter,
+		"solarInverter" => DeviceClass::SolarInverter,
+		"parkingSensor" => DeviceClass::ParkingSensor,
+		"airQualitySensor" => DeviceClass::AirQualitySensor,
+		"vehicle" => DeviceClass::Vehicle,
+		"charger" => DeviceClass::Charger,
+		"other" => DeviceClass::Other,
+		_ => return Err(format!("unknown device class {name:?}")),
+	})
+}
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	match run(cli) {
+		Ok(true) => ExitCode::SUCCESS,
+		Ok(false) => ExitCode::from(1),
+		Err(e) => {
+			eprintln!("city-sim: {e}");
+			ExitCode::from(2)
+		},
+	}
+}
+
+/// Prints the report; whether everything submitted was finalized.
+fn print_report(mode: &str, report: &Report, extra: serde_json::Value) -> bool {
+	let mut json = report.to_json();
+	json["mode"] = json!(mode);
+	if let (Some(json), Some(extra)) = (json.as_object_mut(), extra.as_object()) {
+		json.extend(extra.clone());
+	}
+	println!("{json}");
+	report.finalized == report.submitted
+}
+
+fn run(cli: Cli) -> Result<bool, String> {
+	let client = Client::new(&cli.url)?;
+	let mut options = Options {
+		max_in_flight: cli.max_in_flight,
+		resubmit_after: Duration::from_secs(cli.resubmit_after),
+		timeout: Duration::from_secs(cli.timeout),
+		verbose: cli.verbose,
+		..Options::default()
+	};
+	let fleet = |fleet: &Fleet| -> Result<(Vec<city_sim::SimDevice>, Report), String> {
+		let owners =
+			fleet.owners.iter().map(|o| city_sim::account(o)).collect::<Result<Vec<_>, _>>()?;
+		city_sim::register_fleet(
+			&client,
+			&owners,
+			&fleet.seed,
+			fleet.devices,
+			parse_class(&fleet.class)?,
+			fleet.zone,
+			&options,
+		)
+	};
+	match cli.command {
+		Command::Keys { seed, count } => {
+			for index in 0..count {
+				let key = city_sim::device::fleet_key(&seed, index);
+				println!(
+					"{}",
+					json!({"index": index, "scheme": "ed25519", "publicKey": hex_encode(&key.verifying_key().to_bytes())})
+				);
+			}
+			Ok(true)
+		},
+		Command::Register { fleet: spec } => {
+			let (devices, report) = fleet(&spec)?;
+			let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();
+			Ok(print_report("register", &report, json!({"devices": ids})))
+		},
+		Command::Readings { fleet: spec, per_device } => {
+			let (mut devices, _) = fleet(&spec)?;
+			let submissions = city_sim::reading_submissions(
+				&mut devices,
+				per_device,
+				MeasurementKind::EnergyImport,
+				Unit::WattHour,
+				|device, seq| (device as i64) * 1_000_000 + seq as i64 * 250,
+			);
+			let (report, _) =
+				city_sim::tracker::run(&client, submissions, &options).map_err(|e| e.to_string())?;
+			Ok(print_report(
+				"readings",
+				&report,
+				json!({"devices": devices.len(), "readingsPerSecond": round1(report.per_second())}),
+			))
+		},
+		Command::Batches { fleet: spec, batches, size, prove } => {
+			let (mut devices, _) = fleet(&spec)?;
+			let (submissions, anchored) =
+				city_sim::batch_submissions(&mut devices, batches, size)?;
+			let (report, _) =
+				city_sim::tracker::run(&client, submissions, &options).map_err(|e| e.to_string())?;
+			let readings = report.finalized as f64 * f64::from(size);
+			let mut extra = json!({
+				"devices": devices.len(),
+				"batchSize": size,
+				"readingsAnchored": readings,
+				"readingsPerSecond": round1(readings / report.elapsed.as_secs_f64().max(1e-9)),
+			});
+			if let (Some(index), Some(batch)) = (prove, anchored.first()) {
+				extra["proof"] = prove_reading(&client, batch, index)?;
+			}
+			Ok(print_report("batches", &report, extra))
+		},
+		Command::Transfers { senders, per_sender } => {
+			let senders =
+				senders.iter().map(|s| city_sim::account(s)).collect::<Result<Vec<_>, _>>()?;
+			// An account's nonces are one lane: let the whole run be in flight.
+			options.lane_limit = options.max_in_flight;
+			let submissions = city_sim::transfer_submissions(&client, &senders, per_sender)
+				.map_err(|e| e.to_string())?;
+			let (report, _) =
+				city_sim::tracker::run(&client, submissions, &options).map_err(|e| e.to_string())?;
+			Ok(print_report(
+				"transfers",
+				&report,
+				json!({"senders": senders.iter().map(|s| s.public().to_string()).collect::<Vec<_>>()}),
+			))
+		},
+	}
+}
+
+fn round1(x: f64) -> f64 {
+	(x * 10.0).round() / 10.0
+}
+
+/// Proves reading `index` of `batch` with `city_verifyReading`.
+fn prove_reading(
+	client: &Client,
+	batch: &city_sim::Batch,
+	index: u32,
+) -> Result<serde_json::Value, String> {
+	let reading = batch
+		.readings
+		.get(index as usize)
+		.ok_or_else(|| format!("the batch has {} readings", batch.readings.len()))?;
+	let proof = batch.proof(index).ok_or("no such leaf")?;
+	client
+		.call(
+			"city_verifyReading",
+			json!([
+				batch.anchor.device,
+				batch.anchor.batch_seq,
+				city_sim::reading_json(reading),
+				index,
+				proof.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>(),
+			]),
+		)
+		.map_err(|e| e.to_string())
+}

@@ -1,0 +1,566 @@
+//! Submission tracking: every transaction is followed until it is in a finalized block.
+//!
+//! Under load a Substrate transaction pool drops transactions it had accepted (its limits, a
+//! revalidation, a rate limit reached at block building) without telling the submitter. So the
+//! tracker does not trust an accepted submission: it scans every finalized block for the hashes
+//! it sent, and sends again whatever is still unseen after `resubmit_after`:
+//! - the pool still has it (`1013 already imported`): keep waiting;
+//! - the pool accepts it again: it had been dropped; counted as *resubmitted*;
+//! - the pool banned its bytes (`1012`, after a drop): a fresh variant is signed (`resign`) and
+//!   sent instead; both hashes are tracked;
+//! - the pool says it is outdated: it is in a block that is not final yet; wait for that, and
+//!   give up (rejected) only if no finalized block shows it within `stale_grace`.
+//! A first submission the pool refuses as invalid is *rejected* (a replay, a bad signature);
+//! one it refuses for now (full pool, rate limit, future) is retried.
+
+use std::{
+	collections::{BTreeMap, HashMap, VecDeque},
+	time::{Duration, Instant},
+};
+
+use codec::{Decode, Encode};
+use serde_json::json;
+use sp_core::H256;
+use sp_io::hashing::{blake2_256, twox_128};
+
+use crate::rpc::{hex_encode, Client, RpcError};
+
+/// Builds a fresh variant of a transaction (other bytes, same effect) for attempt `n`, when the
+/// pool has banned the bytes sent before.
+pub type Resign = Box<dyn FnMut(u32) -> Vec<u8>>;
+
+/// One transaction to get into a finalized block.
+pub struct Submission {
+	/// What it is, for reports (`device 7 reading 12`).
+	pub label: String,
+	/// Ordering lane: transactions of one lane (a device's readings, an account's nonces) are
+	/// sent in order, at most `lane_limit` of them unfinalized at a time.
+	pub lane: u64,
+	/// The encoded extrinsic.
+	pub extrinsic: Vec<u8>,
+	/// How to make a fresh variant, if one can be made.
+	pub resign: Option<Resign>,
+}
+
+/// How the tracker paces itself.
+#[derive(Clone, Debug)]
+pub struct Options {
+	/// Most submissions sent and not yet finalized, overall.
+	pub max_in_flight: usize,
+	/// Most submissions sent and not yet finalized, per lane (the pallet's pending window).
+	pub lane_limit: usize,
+	/// Most extrinsics in one JSON-RPC batch request.
+	pub rpc_batch: usize,
+	/// A submission not finalized this long after it was last sent is sent again.
+	pub resubmit_after: Duration,
+	/// How long an "outdated" submission may wait for a finalized block to show it.
+	pub stale_grace: Duration,
+	/// How often finalized blocks are scanned.
+	pub poll: Duration,
+	/// The whole run's deadline.
+	pub timeout: Duration,
+	/// Whether to print progress lines to stderr.
+	pub verbose: bool,
+}
+
+impl Default for Options {
+	fn default() -> Self {
+		Options {
+			max_in_flight: 4096,
+			lane_limit: 64,
+			rpc_batch: 256,
+			resubmit_after: Duration::from_secs(30),
+			stale_grace: Duration::from_secs(60),
+			poll: Duration::from_millis(1000),
+			timeout: Duration::from_secs(600),
+			verbose: false,
+		}
+	}
+}
+
+/// What became of one submission.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+	/// In finalized block `block` at extrinsic `index`, and it succeeded.
+	Finalized {
+		/// Block number.
+		block: u32,
+		/// Block hash.
+		block_hash: H256,
+		/// Index of the extrinsic in the block.
+		index: u32,
+	},
+	/// In finalized block `block`, but its dispatch failed (signed transactions only).
+	Failed {
+		/// Block number.
+		block: u32,
+		/// The dispatch error.
+		error: String,
+	},
+	/// The pool refused it for good.
+	Rejected(String),
+	/// Not resolved before the deadline.
+	Unresolved,
+}
+
+/// Counts of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+	/// Distinct transactions submitted.
+	pub submitted: usize,
+	/// In a finalized block and successful.
+	pub finalized: usize,
+	/// Times a transaction had to be sent again and the node took it back (the pool had
+	/// dropped it, or had refused it for the moment).
+	pub resubmitted: usize,
+	/// Refused for good by the pool.
+	pub rejected: usize,
+	/// In a finalized block with a failed dispatch.
+	pub failed: usize,
+	/// Neither finalized nor rejected at the deadline.
+	pub unresolved: usize,
+	/// From the first send to the last finalization seen.
+	pub elapsed: Duration,
+	/// Finalized transactions per finalized block number.
+	pub per_block: BTreeMap<u32, usize>,
+	/// Why some were rejected or failed (the first 20).
+	pub problems: Vec<String>,
+}
+
+impl Report {
+	/// Finalized transactions per second of wall-clock time.
+	pub fn per_second(&self) -> f64 {
+		let secs = self.elapsed.as_secs_f64();
+		if secs > 0.0 {
+			self.finalized as f64 / secs
+		} else {
+			0.0
+		}
+	}
+
+	/// The report as one JSON object.
+	pub fn to_json(&self) -> serde_json::Value {
+		let busiest = self.per_block.values().max().copied().unwrap_or(0);
+		json!({
+			"submitted": self.submitted,
+			"finalized": self.finalized,
+			"resubmitted": self.resubmitted,
+			"rejected": self.rejected,
+			"failed": self.failed,
+			"unresolved": self.unresolved,
+			"elapsedSeconds": (self.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+			"perSecond": (self.per_second() * 10.0).round() / 10.0,
+			"blocks": self.per_block.len(),
+			"busiestBlock": busiest,
+			"problems": self.problems,
+		})
+	}
+}
+
+enum Status {
+	Queued,
+	/// Sent, or waiting to be sent again.
+	Pending {
+		last_sent: Instant,
+		stale_since: Option<Instant>,
+	},
+	Done(Outcome),
+}
+
+struct Item {
+	submission: Submission,
+	status: Status,
+	attempts: u32,
+}
+
+/// What the pool's answer means for a submission.
+enum Answer {
+	Accepted,
+	AlreadyInPool,
+	Banned,
+	Outdated,
+	NotNow,
+	Invalid(String),
+	Unreachable,
+}
+
+/// Custom validity codes that mean "not now" rather than "never": the attestation pallet's
+/// `RateLimited`.
+fn temporary_custom_codes() -> Vec<String> {
+	let rate_limited =
+		pallet_sensor_attestation::Error::<citychain_runtime::Runtime>::RateLimited.encode();
+	rate_limited.first().map(|code| format!("Custom error: {code}")).into_iter().collect()
+}
+
+fn classify(answer: &Result<serde_json::Value, RpcError>, temporary: &[String]) -> Answer {
+	match answer {
+		Ok(_) => Answer::Accepted,
+		Err(RpcError::Transport(_)) => Answer::Unreachable,
+		Err(RpcError::Rpc { code, message, data }) => match code {
+			1013 => Answer::AlreadyInPool,
+			1012 => Answer::Banned,
+			// Too low priority, immediately dropped (pool full), future not accepted.
+			1014 | 1016 | 1020 => Answer::NotNow,
+			1010 if data.contains("outdated") => Answer::Outdated,
+			1010 if data.contains("future") ||
+				data.contains("exhaust") ||
+				temporary.iter().any(|t| data == t) =>
+				Answer::NotNow,
+			_ => Answer::Invalid(format!("{code} {message}: {data}")),
+		},
+	}
+}
+
+/// The tracker's state over one run.
+struct Run<'a> {
+	client: &'a Client,
+	options: &'a Options,
+	items: Vec<Item>,
+	by_hash: HashMap<H256, usize>,
+	lanes: Vec<(u64, VecDeque<usize>, usize)>,
+	lane_of: HashMap<u64, usize>,
+	in_flight: usize,
+	report: Report,
+	started: Option<Instant>,
+	temporary: Vec<String>,
+}
+
+/// Submits `submissions` and follows them until each is finalized, rejected or the deadline
+/// passes. Returns the counts and each submission's outcome (in input order).
+pub fn run(
+	client: &Client,
+	submissions: Vec<Submission>,
+	options: &Options,
+) -> Result<(Report, Vec<Outcome>), RpcError> {
+	let (_, mut scanned) = client.finalized_head()?;
+	let mut run = Run {
+		client,
+		options,
+		items: Vec::with_capacity(submissions.len()),
+		by_hash: HashMap::new(),
+		lanes: Vec::new(),
+		lane_of: HashMap::new(),
+		in_flight: 0,
+		report: Report { submitted: submissions.len(), ..Default::default() },
+		started: None,
+		temporary: temporary_custom_codes(),
+	};
+	for (index, submission) in submissions.into_iter().enumerate() {
+		run.by_hash.insert(H256(blake2_256(&submission.extrinsic)), index);
+		let lane = match run.lane_of.get(&submission.lane) {
+			Some(lane) => *lane,
+			None => {
+				run.lanes.push((submission.lane, VecDeque::new(), 0));
+				run.lane_of.insert(submission.lane, run.lanes.len() - 1);
+				run.lanes.len() - 1
+			},
+		};
+		if let Some((_, queue, _)) = run.lanes.get_mut(lane) {
+			queue.push_back(index);
+		}
+		run.items.push(Item { submission, status: Status::Queued, attempts: 0 });
+	}
+
+	let deadline = Instant::now() + options.timeout;
+	let mut last_poll = Instant::now();
+	let mut last_progress = Instant::now();
+	while run.unresolved() > 0 && Instant::now() < deadline {
+		let mut sent = run.send_new()?;
+		if last_poll.elapsed() >= options.poll {
+			last_poll = Instant::now();
+			scanned = run.scan_finalized(scanned)?;
+		}
+		sent += run.resend_overdue()?;
+		if options.verbose && last_progress.elapsed() >= Duration::from_secs(5) {
+			last_progress = Instant::now();
+			eprintln!(
+				"city-sim: finalized {}/{} (in flight {}, resubmitted {}, rejected {}) at block {scanned}",
+				run.report.finalized,
+				run.report.submitted,
+				run.in_flight,
+				run.report.resubmitted,
+				run.report.rejected
+			);
+		}
+		if sent == 0 {
+			std::thread::sleep(Duration::from_millis(200));
+		}
+	}
+	let mut outcomes = Vec::with_capacity(run.items.len());
+	for item in run.items {
+		outcomes.push(match item.status {
+			Status::Done(outcome) => outcome,
+			_ => {
+				run.report.unresolved += 1;
+				Outcome::Unresolved
+			},
+		});
+	}
+	Ok((run.report, outcomes))
+}
+
+impl Run<'_> {
+	fn unresolved(&self) -> usize {
+		self.report.submitted -
+			self.report.finalized -
+			self.report.rejected -
+			self.report.failed
+	}
+
+	/// Sends queued submissions, round-robin over lanes, within the in-flight limits.
+	fn send_new(&mut self) -> Result<usize, RpcError> {
+		let mut batch = Vec::new();
+		let mut progress = true;
+		while progress &&
+			batch.len() < self.options.rpc_batch &&
+			self.in_flight < self.options.max_in_flight
+		{
+			progress = false;
+			for (_, queue, lane_in_flight) in self.lanes.iter_mut() {
+				if batch.len() >= self.options.rpc_batch ||
+					self.in_flight >= self.options.max_in_flight
+				{
+					break;
+				}
+				if *lane_in_flight >= self.options.lane_limit {
+					continue;
+				}
+				if let Some(index) = queue.pop_front() {
+					*lane_in_flight += 1;
+					self.in_flight += 1;
+					batch.push(index);
+					progress = true;
+				}
+			}
+		}
+		self.send(&batch)?;
+		Ok(batch.len())
+	}
+
+	/// Sends again what was sent long enough ago and is not finalized.
+	fn resend_overdue(&mut self) -> Result<usize, RpcError> {
+		let now = Instant::now();
+		let overdue: Vec<usize> = self
+			.items
+			.iter()
+			.enumerate()
+			.filter(|(_, item)| match item.status {
+				Status::Pending { last_sent, .. } =>
+					now.duration_since(last_sent) >= self.options.resubmit_after,
+				_ => false,
+			})
+			.map(|(index, _)| index)
+			.take(self.options.rpc_batch)
+			.collect();
+		self.send(&overdue)?;
+		Ok(overdue.len())
+	}
+
+	fn send(&mut self, indices: &[usize]) -> Result<(), RpcError> {
+		if indices.is_empty() {
+			return Ok(());
+		}
+		self.started.get_or_insert_with(Instant::now);
+		let calls: Vec<(&str, serde_json::Value)> = indices
+			.iter()
+			.filter_map(|index| self.items.get(*index))
+			.map(|item| ("author_submitExtrinsic", json!([hex_encode(&item.submission.extrinsic)])))
+			.collect();
+		let answers = match self.client.batch(&calls) {
+			Ok(answers) => answers,
+			// The node is unreachable right now: everything in this batch waits for a retry.
+			Err(e @ RpcError::Transport(_)) => {
+				vec![Err(e); indices.len()]
+			},
+			Err(e) => return Err(e),
+		};
+		let now = Instant::now();
+		for (index, answer) in indices.iter().zip(answers) {
+			let answer = classify(&answer, &self.temporary);
+			let Some(item) = self.items.get_mut(*index) else { continue };
+			let first = item.attempts == 0;
+			item.attempts = item.attempts.saturating_add(1);
+			let stale_since = match item.status {
+				Status::Pending { stale_since, .. } => stale_since,
+				_ => None,
+			};
+			let pending = |stale_since| Status::Pending { last_sent: now, stale_since };
+			item.status = match answer {
+				Answer::Accepted => {
+					if !first {
+						self.report.resubmitted += 1;
+					}
+					pending(None)
+				},
+				Answer::AlreadyInPool | Answer::NotNow | Answer::Unreachable => pending(stale_since),
+				Answer::Banned => match item.submission.resign.as_mut() {
+					Some(resign) => {
+						let fresh = resign(item.attempts);
+						self.by_hash.insert(H256(blake2_256(&fresh)), *index);
+						item.submission.extrinsic = fresh;
+						// Send the variant at the next pass.
+						Status::Pending {
+							last_sent: now.checked_sub(self.options.resubmit_after).unwrap_or(now),
+							stale_since,
+						}
+					},
+					None => pending(stale_since),
+				},
+				Answer::Outdated if first => Status::Done(Outcome::Rejected(
+					"outdated: its sequence number or nonce is already used (a replay?)".into(),
+				)),
+				Answer::Outdated => match stale_since {
+					Some(since) if now.duration_since(since) > self.options.stale_grace =>
+						Status::Done(Outcome::Rejected(
+							"outdated, and no finalized block shows it".into(),
+						)),
+					Some(since) => pending(Some(since)),
+					None => pending(Some(now)),
+				},
+				Answer::Invalid(why) => Status::Done(Outcome::Rejected(why)),
+			};
+			if let Status::Done(Outcome::Rejected(why)) = &item.status {
+				self.report.rejected += 1;
+				if self.report.problems.len() < 20 {
+					self.report.problems.push(format!("{}: {why}", item.submission.label));
+				}
+				let lane = item.submission.lane;
+				self.release(lane);
+			}
+		}
+		Ok(())
+	}
+
+	fn release(&mut self, lane: u64) {
+		self.in_flight = self.in_flight.saturating_sub(1);
+		if let Some((_, _, lane_in_flight)) =
+			self.lane_of.get(&lane).and_then(|l| self.lanes.get_mut(*l))
+		{
+			*lane_in_flight = lane_in_flight.saturating_sub(1);
+		}
+	}
+
+	/// Scans finalized blocks after `scanned`; returns the new last scanned number.
+	fn scan_finalized(&mut self, scanned: u32) -> Result<u32, RpcError> {
+		let (_, finalized) = match self.client.finalized_head() {
+			Ok(head) => head,
+			Err(RpcError::Transport(_)) => return Ok(scanned),
+			Err(e) => return Err(e),
+		};
+		for number in scanned.saturating_add(1)..=finalized {
+			let Some(hash) = self.client.block_hash(number)? else { return Ok(number - 1) };
+			let extrinsics = self.client.block_extrinsics(hash)?;
+			let mut found = Vec::new();
+			for (position, extrinsic) in extrinsics.iter().enumerate() {
+				if let Some(index) = self.by_hash.get(&H256(blake2_256(extrinsic))) {
+					found.push((*index, position as u32));
+				}
+			}
+			if found.is_empty() {
+				continue;
+			}
+			let failures = self.failed_extrinsics(hash)?;
+			let now = Instant::now();
+			for (index, position) in found {
+				let Some(item) = self.items.get_mut(index) else { continue };
+				if matches!(item.status, Status::Done(_)) {
+					continue;
+				}
+				item.status = Status::Done(match failures.get(&position) {
+					Some(error) => {
+						self.report.failed += 1;
+						if self.report.problems.len() < 20 {
+							self.report
+								.problems
+								.push(format!("{}: failed in block {number}: {error}", item.submission.label));
+						}
+						Outcome::Failed { block: number, error: error.clone() }
+					},
+					None => {
+						self.report.finalized += 1;
+						*self.report.per_block.entry(number).or_default() += 1;
+						Outcome::Finalized { block: number, block_hash: hash, index: position }
+					},
+				});
+				let lane = item.submission.lane;
+				self.release(lane);
+				if let Some(started) = self.started {
+					self.report.elapsed = now.duration_since(started);
+				}
+			}
+		}
+		Ok(finalized)
+	}
+
+	/// Extrinsic positions whose dispatch failed in block `hash`, with the error.
+	fn failed_extrinsics(&self, hash: H256) -> Result<HashMap<u32, String>, RpcError> {
+		type Events = Vec<
+			frame_system::EventRecord<citychain_runtime::RuntimeEvent, citychain_runtime::Hash>,
+		>;
+		// `System::Events`: a plain storage value at twox128("System") ++ twox128("Events").
+		let key = [twox_128(b"System"), twox_128(b"Events")].concat();
+		let Some(bytes) = self.client.storage(&key, hash)? else { return Ok(HashMap::new()) };
+		let events = Events::decode(&mut &bytes[..])
+			.map_err(|e| RpcError::Transport(format!("events of {hash:?} do not decode: {e}")))?;
+		Ok(events
+			.into_iter()
+			.filter_map(|record| match (record.phase, record.event) {
+				(
+					frame_system::Phase::ApplyExtrinsic(position),
+					citychain_runtime::RuntimeEvent::System(
+						frame_system::Event::ExtrinsicFailed { dispatch_error, .. },
+					),
+				) => Some((position, format!("{dispatch_error:?}"))),
+				_ => None,
+			})
+			.collect())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn rpc_error(code: i64, data: &str) -> Result<serde_json::Value, RpcError> {
+		Err(RpcError::Rpc { code, message: "m".into(), data: data.into() })
+	}
+
+	#[test]
+	fn pool_answers_are_classified() {
+		let temporary = temporary_custom_codes();
+		assert_eq!(temporary, vec!["Custom error: 6".to_string()]);
+		let kind = |answer| match classify(&answer, &temporary) {
+			Answer::Accepted => "accepted",
+			Answer::AlreadyInPool => "in pool",
+			Answer::Banned => "banned",
+			Answer::Outdated => "outdated",
+			Answer::NotNow => "not now",
+			Answer::Invalid(_) => "invalid",
+			Answer::Unreachable => "unreachable",
+		};
+		assert_eq!(kind(Ok(json!("0x00"))), "accepted");
+		assert_eq!(kind(rpc_error(1013, "0x01")), "in pool");
+		assert_eq!(kind(rpc_error(1012, "")), "banned");
+		assert_eq!(kind(rpc_error(1010, "Transaction is outdated")), "outdated");
+		assert_eq!(kind(rpc_error(1010, "Transaction will be valid in the future")), "not now");
+		assert_eq!(kind(rpc_error(1010, "Custom error: 6")), "not now");
+		assert_eq!(kind(rpc_error(1010, "Custom error: 3")), "invalid");
+		assert_eq!(kind(rpc_error(1016, "")), "not now");
+		assert_eq!(kind(rpc_error(1002, "bad")), "invalid");
+		assert_eq!(kind(Err(RpcError::Transport("refused".into()))), "unreachable");
+	}
+
+	#[test]
+	fn report_rates_and_json() {
+		let mut report = Report { submitted: 10, finalized: 10, ..Default::default() };
+		assert_eq!(report.per_second(), 0.0);
+		report.elapsed = Duration::from_secs(4);
+		report.per_block.insert(5, 6);
+		report.per_block.insert(6, 4);
+		assert_eq!(report.per_second(), 2.5);
+		let json = report.to_json();
+		assert_eq!(json["perSecond"], json!(2.5));
+		assert_eq!(json["busiestBlock"], json!(6));
+		assert_eq!(json["blocks"], json!(2));
+	}
+}
