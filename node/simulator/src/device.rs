@@ -51,7 +51,9 @@ pub fn register_call(
 }
 
 /// A bare (unsigned, fee-less) extrinsic carrying `call`.
-pub fn bare_extrinsic(call: pallet_sensor_attestation::Call<citychain_runtime::Runtime>) -> Vec<u8> {
+pub fn bare_extrinsic(
+	call: pallet_sensor_attestation::Call<citychain_runtime::Runtime>,
+) -> Vec<u8> {
 	UncheckedExtrinsic::new_bare(RuntimeCall::SensorAttestation(call)).encode()
 }
 
@@ -241,18 +243,22 @@ mod tests {
 		assert!(signature.verify(&payload[..], &signer.into_account()));
 		// Another genesis (another chain) gives another payload: the signature does not carry.
 		let other = pallet_sensor_attestation::reading_payload(&H256::zero(), 3, &reading);
-		assert!(!signature.verify(&other[..], &sp_runtime::MultiSigner::Ed25519(
-			ed25519::Public::from_raw(device.key.verifying_key().to_bytes())
-		)
-		.into_account()));
+		assert!(!signature.verify(
+			&other[..],
+			&sp_runtime::MultiSigner::Ed25519(ed25519::Public::from_raw(
+				device.key.verifying_key().to_bytes()
+			))
+			.into_account()
+		));
 	}
 
 	#[test]
 	fn batches_prove_their_readings_with_the_pallet_verifier() {
 		let mut device = SimDevice::new(fleet_key("t", 1), 9, 0, H256::zero(), 0, 4);
-		let log = reading_log(9, 1, 1000, 2_000_000, 1_000, MeasurementKind::Power, Unit::Watt, |i| {
-			i64::from(i) * 3
-		});
+		let log =
+			reading_log(9, 1, 1000, 2_000_000, 1_000, MeasurementKind::Power, Unit::Watt, |i| {
+				i64::from(i) * 3
+			});
 		assert_eq!(log[999].timestamp_ms, 2_000_000);
 		assert_eq!(log[0].timestamp_ms, 2_000_000 - 999_000);
 		let batch = device.next_batch(log).unwrap();

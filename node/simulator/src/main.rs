@@ -131,7 +131,7 @@ fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("city-sim: {e}");
 			ExitCode::from(2)
-		},
+		}
 	}
 }
 
@@ -178,12 +178,12 @@ fn run(cli: Cli) -> Result<bool, String> {
 				);
 			}
 			Ok(true)
-		},
+		}
 		Command::Register { fleet: spec } => {
 			let (devices, report) = fleet(&spec)?;
 			let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();
 			Ok(print_report("register", &report, json!({"devices": ids})))
-		},
+		}
 		Command::Readings { fleet: spec, per_device } => {
 			let (mut devices, _) = fleet(&spec)?;
 			let submissions = city_sim::reading_submissions(
@@ -193,20 +193,19 @@ fn run(cli: Cli) -> Result<bool, String> {
 				Unit::WattHour,
 				|device, seq| (device as i64) * 1_000_000 + seq as i64 * 250,
 			);
-			let (report, _) =
-				city_sim::tracker::run(&client, submissions, &options).map_err(|e| e.to_string())?;
+			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
+				.map_err(|e| e.to_string())?;
 			Ok(print_report(
 				"readings",
 				&report,
 				json!({"devices": devices.len(), "readingsPerSecond": round1(report.per_second())}),
 			))
-		},
+		}
 		Command::Batches { fleet: spec, batches, size, prove } => {
 			let (mut devices, _) = fleet(&spec)?;
-			let (submissions, anchored) =
-				city_sim::batch_submissions(&mut devices, batches, size)?;
-			let (report, _) =
-				city_sim::tracker::run(&client, submissions, &options).map_err(|e| e.to_string())?;
+			let (submissions, anchored) = city_sim::batch_submissions(&mut devices, batches, size)?;
+			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
+				.map_err(|e| e.to_string())?;
 			let readings = report.finalized as f64 * f64::from(size);
 			let mut extra = json!({
 				"devices": devices.len(),
@@ -218,7 +217,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 				extra["proof"] = prove_reading(&client, batch, index)?;
 			}
 			Ok(print_report("batches", &report, extra))
-		},
+		}
 		Command::Transfers { senders, per_sender } => {
 			let senders =
 				senders.iter().map(|s| city_sim::account(s)).collect::<Result<Vec<_>, _>>()?;
@@ -226,14 +225,14 @@ fn run(cli: Cli) -> Result<bool, String> {
 			options.lane_limit = options.max_in_flight;
 			let submissions = city_sim::transfer_submissions(&client, &senders, per_sender)
 				.map_err(|e| e.to_string())?;
-			let (report, _) =
-				city_sim::tracker::run(&client, submissions, &options).map_err(|e| e.to_string())?;
+			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
+				.map_err(|e| e.to_string())?;
 			Ok(print_report(
 				"transfers",
 				&report,
 				json!({"senders": senders.iter().map(|s| s.public().to_string()).collect::<Vec<_>>()}),
 			))
-		},
+		}
 	}
 }
 

@@ -32,8 +32,10 @@ impl fmt::Display for RpcError {
 		match self {
 			RpcError::Rpc { code, message, data } if data.is_empty() => {
 				write!(f, "RPC error {code}: {message}")
-			},
-			RpcError::Rpc { code, message, data } => write!(f, "RPC error {code}: {message} ({data})"),
+			}
+			RpcError::Rpc { code, message, data } => {
+				write!(f, "RPC error {code}: {message} ({data})")
+			}
 			RpcError::Transport(e) => write!(f, "transport: {e}"),
 		}
 	}
@@ -106,8 +108,8 @@ impl Client {
 	pub fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
 		let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
 		let text = self.post(&body.to_string())?;
-		let answer: Value = serde_json::from_str(&text)
-			.map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
+		let answer: Value =
+			serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
 		answer_of(&answer)
 	}
 
@@ -125,14 +127,16 @@ impl Client {
 			})
 			.collect();
 		let text = self.post(&Value::Array(body).to_string())?;
-		let answers: Value = serde_json::from_str(&text)
-			.map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
+		let answers: Value =
+			serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
 		let answers = match answers {
 			Value::Array(answers) => answers,
 			// A batch the server refused as a whole comes back as one error object.
-			single => return Err(answer_of(&single).err().unwrap_or_else(|| {
-				RpcError::Transport(format!("a batch answered with one object: {single}"))
-			})),
+			single => {
+				return Err(answer_of(&single).err().unwrap_or_else(|| {
+					RpcError::Transport(format!("a batch answered with one object: {single}"))
+				}))
+			}
 		};
 		let mut ordered: Vec<Result<Value, RpcError>> = (0..calls.len())
 			.map(|_| Err(RpcError::Transport("no answer for this call".into())))
@@ -243,7 +247,7 @@ fn dechunk(mut rest: &str) -> String {
 			(1.., Some(chunk), Some(tail)) => {
 				out.push_str(chunk);
 				rest = tail.trim_start_matches("\r\n");
-			},
+			}
 			_ => break,
 		}
 	}
@@ -305,7 +309,9 @@ mod tests {
 	fn answers_become_results_or_errors() {
 		assert_eq!(answer_of(&json!({"id": 1, "result": 5})), Ok(json!(5)));
 		assert_eq!(
-			answer_of(&json!({"id": 1, "error": {"code": 1010, "message": "Invalid Transaction", "data": "Transaction is outdated"}})),
+			answer_of(
+				&json!({"id": 1, "error": {"code": 1010, "message": "Invalid Transaction", "data": "Transaction is outdated"}})
+			),
 			Err(RpcError::Rpc {
 				code: 1010,
 				message: "Invalid Transaction".into(),

@@ -110,9 +110,11 @@ pub struct Report {
 	pub submitted: usize,
 	/// In a finalized block and successful.
 	pub finalized: usize,
-	/// Times a transaction had to be sent again and the node took it back (the pool had
-	/// dropped it, or had refused it for the moment).
+	/// Times a transaction had to be sent again and the node took it (the pool had dropped
+	/// it, or had refused it for the moment: full, rate limit).
 	pub resubmitted: usize,
+	/// Of those, times the pool had accepted the transaction before: it dropped it silently.
+	pub dropped_by_pool: usize,
 	/// Refused for good by the pool.
 	pub rejected: usize,
 	/// In a finalized block with a failed dispatch.
@@ -145,6 +147,7 @@ impl Report {
 			"submitted": self.submitted,
 			"finalized": self.finalized,
 			"resubmitted": self.resubmitted,
+			"droppedByPool": self.dropped_by_pool,
 			"rejected": self.rejected,
 			"failed": self.failed,
 			"unresolved": self.unresolved,
@@ -171,6 +174,8 @@ struct Item {
 	submission: Submission,
 	status: Status,
 	attempts: u32,
+	/// Whether the pool has accepted it at least once.
+	accepted: bool,
 }
 
 /// What the pool's answer means for a submission.
@@ -202,10 +207,12 @@ fn classify(answer: &Result<serde_json::Value, RpcError>, temporary: &[String]) 
 			// Too low priority, immediately dropped (pool full), future not accepted.
 			1014 | 1016 | 1020 => Answer::NotNow,
 			1010 if data.contains("outdated") => Answer::Outdated,
-			1010 if data.contains("future") ||
-				data.contains("exhaust") ||
-				temporary.iter().any(|t| data == t) =>
-				Answer::NotNow,
+			1010 if data.contains("future")
+				|| data.contains("exhaust")
+				|| temporary.iter().any(|t| data == t) =>
+			{
+				Answer::NotNow
+			}
 			_ => Answer::Invalid(format!("{code} {message}: {data}")),
 		},
 	}
@@ -253,12 +260,12 @@ pub fn run(
 				run.lanes.push((submission.lane, VecDeque::new(), 0));
 				run.lane_of.insert(submission.lane, run.lanes.len() - 1);
 				run.lanes.len() - 1
-			},
+			}
 		};
 		if let Some((_, queue, _)) = run.lanes.get_mut(lane) {
 			queue.push_back(index);
 		}
-		run.items.push(Item { submission, status: Status::Queued, attempts: 0 });
+		run.items.push(Item { submission, status: Status::Queued, attempts: 0, accepted: false });
 	}
 
 	let deadline = Instant::now() + options.timeout;
@@ -274,11 +281,12 @@ pub fn run(
 		if options.verbose && last_progress.elapsed() >= Duration::from_secs(5) {
 			last_progress = Instant::now();
 			eprintln!(
-				"city-sim: finalized {}/{} (in flight {}, resubmitted {}, rejected {}) at block {scanned}",
+				"city-sim: finalized {}/{} (in flight {}, resubmitted {}, dropped by pool {}, rejected {}) at block {scanned}",
 				run.report.finalized,
 				run.report.submitted,
 				run.in_flight,
 				run.report.resubmitted,
+				run.report.dropped_by_pool,
 				run.report.rejected
 			);
 		}
@@ -293,7 +301,7 @@ pub fn run(
 			_ => {
 				run.report.unresolved += 1;
 				Outcome::Unresolved
-			},
+			}
 		});
 	}
 	Ok((run.report, outcomes))
@@ -301,24 +309,21 @@ pub fn run(
 
 impl Run<'_> {
 	fn unresolved(&self) -> usize {
-		self.report.submitted -
-			self.report.finalized -
-			self.report.rejected -
-			self.report.failed
+		self.report.submitted - self.report.finalized - self.report.rejected - self.report.failed
 	}
 
 	/// Sends queued submissions, round-robin over lanes, within the in-flight limits.
 	fn send_new(&mut self) -> Result<usize, RpcError> {
 		let mut batch = Vec::new();
 		let mut progress = true;
-		while progress &&
-			batch.len() < self.options.rpc_batch &&
-			self.in_flight < self.options.max_in_flight
+		while progress
+			&& batch.len() < self.options.rpc_batch
+			&& self.in_flight < self.options.max_in_flight
 		{
 			progress = false;
 			for (_, queue, lane_in_flight) in self.lanes.iter_mut() {
-				if batch.len() >= self.options.rpc_batch ||
-					self.in_flight >= self.options.max_in_flight
+				if batch.len() >= self.options.rpc_batch
+					|| self.in_flight >= self.options.max_in_flight
 				{
 					break;
 				}
@@ -345,8 +350,9 @@ impl Run<'_> {
 			.iter()
 			.enumerate()
 			.filter(|(_, item)| match item.status {
-				Status::Pending { last_sent, .. } =>
-					now.duration_since(last_sent) >= self.options.resubmit_after,
+				Status::Pending { last_sent, .. } => {
+					now.duration_since(last_sent) >= self.options.resubmit_after
+				}
 				_ => false,
 			})
 			.map(|(index, _)| index)
@@ -371,7 +377,7 @@ impl Run<'_> {
 			// The node is unreachable right now: everything in this batch waits for a retry.
 			Err(e @ RpcError::Transport(_)) => {
 				vec![Err(e); indices.len()]
-			},
+			}
 			Err(e) => return Err(e),
 		};
 		let now = Instant::now();
@@ -390,9 +396,17 @@ impl Run<'_> {
 					if !first {
 						self.report.resubmitted += 1;
 					}
+					if item.accepted {
+						self.report.dropped_by_pool += 1;
+					}
+					item.accepted = true;
 					pending(None)
-				},
-				Answer::AlreadyInPool | Answer::NotNow | Answer::Unreachable => pending(stale_since),
+				}
+				Answer::AlreadyInPool => {
+					item.accepted = true;
+					pending(stale_since)
+				}
+				Answer::NotNow | Answer::Unreachable => pending(stale_since),
 				Answer::Banned => match item.submission.resign.as_mut() {
 					Some(resign) => {
 						let fresh = resign(item.attempts);
@@ -403,17 +417,21 @@ impl Run<'_> {
 							last_sent: now.checked_sub(self.options.resubmit_after).unwrap_or(now),
 							stale_since,
 						}
-					},
+					}
+					None if first => Status::Done(Outcome::Rejected(
+						"temporarily banned: the pool saw these bytes recently (a replay?)".into(),
+					)),
 					None => pending(stale_since),
 				},
 				Answer::Outdated if first => Status::Done(Outcome::Rejected(
 					"outdated: its sequence number or nonce is already used (a replay?)".into(),
 				)),
 				Answer::Outdated => match stale_since {
-					Some(since) if now.duration_since(since) > self.options.stale_grace =>
+					Some(since) if now.duration_since(since) > self.options.stale_grace => {
 						Status::Done(Outcome::Rejected(
 							"outdated, and no finalized block shows it".into(),
-						)),
+						))
+					}
 					Some(since) => pending(Some(since)),
 					None => pending(Some(now)),
 				},
@@ -470,17 +488,18 @@ impl Run<'_> {
 					Some(error) => {
 						self.report.failed += 1;
 						if self.report.problems.len() < 20 {
-							self.report
-								.problems
-								.push(format!("{}: failed in block {number}: {error}", item.submission.label));
+							self.report.problems.push(format!(
+								"{}: failed in block {number}: {error}",
+								item.submission.label
+							));
 						}
 						Outcome::Failed { block: number, error: error.clone() }
-					},
+					}
 					None => {
 						self.report.finalized += 1;
 						*self.report.per_block.entry(number).or_default() += 1;
 						Outcome::Finalized { block: number, block_hash: hash, index: position }
-					},
+					}
 				});
 				let lane = item.submission.lane;
 				self.release(lane);
@@ -507,9 +526,10 @@ impl Run<'_> {
 			.filter_map(|record| match (record.phase, record.event) {
 				(
 					frame_system::Phase::ApplyExtrinsic(position),
-					citychain_runtime::RuntimeEvent::System(
-						frame_system::Event::ExtrinsicFailed { dispatch_error, .. },
-					),
+					citychain_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+						dispatch_error,
+						..
+					}),
 				) => Some((position, format!("{dispatch_error:?}"))),
 				_ => None,
 			})

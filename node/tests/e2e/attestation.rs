@@ -1,177 +1,203 @@
-//! End-to-end: readings signed outside the node (ed25519-dalek) are attested fee-less as bare
-//! extrinsics, shown by `city_latestReadings`; a batch of 1,000 readings is anchored and one of
-//! them proven by `city_verifyReading`, which rejects a tampered one. A replay is refused
-//! before it reaches a block.
+//! End-to-end: the device simulator (`city-sim`, keys from ed25519-dalek, not Substrate's
+//! crypto) registers devices and attests their readings fee-less as bare extrinsics on a dev
+//! node whose pool is kept small, so the pool drops readings it had accepted and the simulator
+//! must resubmit them: every reading still ends up finalized, in order, and
+//! `city_latestReadings` shows them. A replay and a forged reading are refused before they
+//! reach a block. A batch of 1,000 readings is anchored and one of them proven by
+//! `city_verifyReading`, which rejects a tampered copy.
 
 use std::time::Duration;
 
-use city_primitives::{DeviceClass, DeviceKey};
-use codec::Encode;
-use ed25519_dalek::Signer;
-use pallet_sensor_attestation::{BatchAnchor, MeasurementKind, Reading, Unit};
+use city_primitives::DeviceClass;
+use city_sim::{tracker, Options, Outcome, Submission};
+use pallet_sensor_attestation::{MeasurementKind, Unit};
 use serde_json::json;
-use sp_core::{crypto::Pair as _, ed25519, sr25519};
+use sp_core::{crypto::Pair as _, sr25519};
 
 use crate::common::*;
 
 const RPC_PORT: u16 = 19950;
 const P2P_PORT: u16 = 40350;
+/// The node's pool holds at most this many transactions, far fewer than the run sends.
+const POOL_LIMIT: usize = 40;
+const DEVICES: u32 = 4;
+const READINGS_PER_DEVICE: u32 = 40;
 
-fn bare(call: pallet_sensor_attestation::Call<citychain_runtime::Runtime>) -> String {
-	hex_encode(
-		&citychain_runtime::UncheckedExtrinsic::new_bare(
-			citychain_runtime::RuntimeCall::SensorAttestation(call),
-		)
-		.encode(),
-	)
-}
-
-fn now_ms() -> u64 {
-	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+fn options() -> Options {
+	Options {
+		resubmit_after: Duration::from_secs(6),
+		timeout: Duration::from_secs(240),
+		verbose: true,
+		..Options::default()
+	}
 }
 
 #[test]
-fn readings_signed_outside_are_attested_anchored_and_proven() {
+fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	let dir = test_dir("attestation");
-	let mut node = Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string()]);
+	let mut node = Node::new(
+		"dev",
+		&dir,
+		RPC_PORT,
+		P2P_PORT,
+		&["--dev".to_string(), "--pool-limit".to_string(), POOL_LIMIT.to_string()],
+	);
 	node.start();
 	wait_for("first block", Duration::from_secs(60), || best_number(RPC_PORT).filter(|n| *n >= 1));
-	let genesis = block_hash(RPC_PORT, 0).unwrap();
-
-	// A meter with an ed25519 key made outside Substrate, registered by Alice.
-	let meter = ed25519_dalek::SigningKey::from_bytes(&[0x33; 32]);
-	let meter_public = meter.verifying_key().to_bytes();
-	let key = DeviceKey::Ed25519(ed25519::Public::from_raw(meter_public));
+	let client = city_sim::Client::local(RPC_PORT);
 	let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
-	let alice_account: citychain_runtime::AccountId = alice.public().into();
-	let proof =
-		meter.sign(&pallet_device_registry::register_payload(&genesis, &alice_account, &key));
-	submit_and_finalize(
-		RPC_PORT,
-		&alice,
-		citychain_runtime::RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register {
-			class: DeviceClass::SmartMeter,
-			zone: 1,
-			key: key.clone(),
-			proof: sp_runtime::MultiSignature::Ed25519(ed25519::Signature::from_raw(
-				proof.to_bytes(),
-			)),
-			operator: None,
-			metadata: Default::default(),
-		}),
-		Duration::from_secs(60),
-	);
-	let device = rpc(
-		RPC_PORT,
-		"city_deviceByKey",
-		json!([{"scheme": "ed25519", "publicKey": hex_encode(&meter_public)}]),
+
+	// Devices registered by the simulator (proof of possession by each device key).
+	let (mut devices, registration) = city_sim::register_fleet(
+		&client,
+		&[alice],
+		"e2e-meters",
+		DEVICES,
+		DeviceClass::SmartMeter,
+		3,
+		&options(),
 	)
-	.unwrap()["id"]
-		.as_u64()
-		.unwrap();
+	.unwrap();
+	assert_eq!(
+		(registration.submitted, registration.finalized, registration.rejected),
+		(DEVICES as usize, DEVICES as usize, 0)
+	);
+	let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();
+	assert!(devices.iter().all(|d| d.next_seq == 1 && d.next_batch_seq == 1));
 
-	// Three single readings, fee-less: bare extrinsics signed by the meter.
-	let sign = |payload: Vec<u8>| {
-		sp_runtime::MultiSignature::Ed25519(ed25519::Signature::from_raw(
-			meter.sign(&payload).to_bytes(),
-		))
-	};
-	let mut first = None;
-	for seq in 1..=3u64 {
-		let reading = Reading {
-			device,
-			seq,
-			timestamp_ms: now_ms(),
-			kind: MeasurementKind::EnergyExport,
-			value: 1_000 * seq as i64,
-			unit: Unit::WattHour,
-		};
-		let signature = sign(pallet_sensor_attestation::reading_payload(&genesis, 0, &reading));
-		let xt = bare(pallet_sensor_attestation::Call::submit_reading {
-			reading,
-			key_epoch: 0,
-			signature,
-		});
-		rpc(RPC_PORT, "author_submitExtrinsic", json!([xt]))
-			.expect("a signed reading enters the pool");
-		first.get_or_insert(xt);
+	// 160 readings through a 40-transaction pool: the pool drops some of what it accepted,
+	// the simulator notices and resubmits, and every reading is finalized.
+	let submissions = city_sim::reading_submissions(
+		&mut devices,
+		READINGS_PER_DEVICE,
+		MeasurementKind::EnergyImport,
+		Unit::WattHour,
+		|device, seq| device as i64 * 1_000 + seq as i64,
+	);
+	let first_reading = submissions[0].extrinsic.clone();
+	let (report, outcomes) = tracker::run(&client, submissions, &options()).unwrap();
+	println!("FIGURE attestation lossy pool: {}", report.to_json());
+	let total = (DEVICES * READINGS_PER_DEVICE) as usize;
+	assert_eq!(
+		(report.submitted, report.finalized, report.rejected, report.failed, report.unresolved),
+		(total, total, 0, 0, 0),
+		"{:?}",
+		report.problems
+	);
+	assert!(
+		report.resubmitted > 0,
+		"a {POOL_LIMIT}-transaction pool cannot take {total} readings at once: something must \
+		 have been resubmitted"
+	);
+	// A device's readings were finalized in sequence order (blocks never reorder them).
+	for (device, chunk) in ids.iter().zip(0..DEVICES as usize) {
+		let blocks: Vec<u32> = outcomes
+			.iter()
+			.skip(chunk)
+			.step_by(DEVICES as usize)
+			.map(|o| match o {
+				Outcome::Finalized { block, .. } => *block,
+				other => panic!("device {device}: {other:?}"),
+			})
+			.collect();
+		assert!(blocks.windows(2).all(|w| w[0] <= w[1]), "device {device}: {blocks:?}");
 	}
-	let latest = wait_for("three readings finalized", Duration::from_secs(60), || {
-		let (head, _) = finalized(RPC_PORT)?;
+	let (head, _) = finalized(RPC_PORT).unwrap();
+	for device in &ids {
 		let latest =
-			rpc(RPC_PORT, "city_latestReadings", json!([device, format!("{head:?}")])).ok()?;
-		(latest[0]["seq"] == json!(3)).then_some(latest)
-	});
-	assert_eq!(latest[0]["kind"], json!("energyExport"));
-	assert_eq!(latest[0]["value"], json!(3000));
-	assert_eq!(latest[0]["unit"], json!("wattHour"));
-	// A replayed reading is refused by the pool, with an error.
-	assert!(matches!(
-		rpc(RPC_PORT, "author_submitExtrinsic", json!([first.unwrap()])),
-		Err(RpcError::Rpc { .. })
-	));
+			rpc(RPC_PORT, "city_latestReadings", json!([device, format!("{head:?}")])).unwrap();
+		assert_eq!(latest[0]["kind"], json!("energyImport"));
+		assert_eq!(latest[0]["seq"], json!(READINGS_PER_DEVICE));
+		assert_eq!(latest[0]["value"], json!(*device as i64 * 1_000 + READINGS_PER_DEVICE as i64));
+		assert_eq!(latest[0]["unit"], json!("wattHour"));
+		let counters =
+			rpc(RPC_PORT, "city_attestationCounters", json!([device, format!("{head:?}")]))
+				.unwrap();
+		assert_eq!(counters["lastSeq"], json!(READINGS_PER_DEVICE));
+		assert_eq!(counters["readings"], json!(READINGS_PER_DEVICE));
+	}
 
-	// A batch of 1,000 readings, anchored by its Merkle root.
-	let start = now_ms() - 1_000_000;
-	let readings: Vec<Reading> = (0..1000u64)
-		.map(|i| Reading {
-			device,
-			seq: 100 + i,
-			timestamp_ms: start + i * 1_000,
-			kind: MeasurementKind::Power,
-			value: 500 + i as i64,
-			unit: Unit::Watt,
-		})
-		.collect();
-	let leaves: Vec<Vec<u8>> = readings.iter().map(|r| r.encode()).collect();
-	let root =
-		binary_merkle_tree::merkle_root::<sp_runtime::traits::BlakeTwo256, _>(leaves.clone());
-	let anchor = BatchAnchor {
-		device,
-		batch_seq: 1,
-		period_start_ms: readings[0].timestamp_ms,
-		period_end_ms: readings[999].timestamp_ms,
-		count: 1000,
-		root,
-	};
-	let signature = sign(pallet_sensor_attestation::batch_payload(&genesis, 0, &anchor));
-	rpc(
+	// Replays and forgeries are refused by the pool, with the pallet's reasons.
+	let refused = |extrinsic: Vec<u8>| match rpc(
 		RPC_PORT,
 		"author_submitExtrinsic",
-		json!([bare(pallet_sensor_attestation::Call::anchor_batch {
-			anchor,
-			key_epoch: 0,
-			signature
-		})]),
+		json!([hex_encode(&extrinsic)]),
+	) {
+		Err(RpcError::Rpc { code, data, .. }) => (code, data),
+		other => panic!("the pool accepted a bad reading: {other:?}"),
+	};
+	// The very bytes of the first reading: invalid (1010) or banned as already seen (1012).
+	let (code, _) = refused(first_reading);
+	assert!(code == 1010 || code == 1012, "replay answered {code}");
+	// A new reading re-using sequence number 1: outdated.
+	let mut replaying =
+		city_sim::SimDevice::new(devices[0].key.clone(), ids[0], 0, devices[0].genesis, 0, 0);
+	let reused = replaying.next_reading(
+		MeasurementKind::EnergyImport,
+		7,
+		Unit::WattHour,
+		city_sim::now_ms(),
+	);
+	assert_eq!(
+		refused(replaying.reading_extrinsic(&reused)),
+		(1010, "Transaction is outdated".into())
+	);
+	// The next reading of device 0, signed by device 1's key: `BadSignature` (error 3).
+	let mut forging = city_sim::SimDevice::new(
+		devices[1].key.clone(),
+		ids[0],
+		0,
+		devices[0].genesis,
+		READINGS_PER_DEVICE as u64,
+		0,
+	);
+	let forged =
+		forging.next_reading(MeasurementKind::EnergyImport, 1, Unit::WattHour, city_sim::now_ms());
+	assert_eq!(refused(forging.reading_extrinsic(&forged)), (1010, "Custom error: 3".into()));
+	// The simulator counts a replay as rejected, not lost.
+	let (report, outcomes) = tracker::run(
+		&client,
+		vec![Submission {
+			label: "replay".into(),
+			lane: 1,
+			extrinsic: replaying.reading_extrinsic(&reused),
+			resign: None,
+		}],
+		&options(),
 	)
-	.expect("the anchor enters the pool");
-	let anchors = wait_for("batch anchored and finalized", Duration::from_secs(60), || {
-		let (head, _) = finalized(RPC_PORT)?;
-		let anchors =
-			rpc(RPC_PORT, "city_anchors", json!([device, null, null, format!("{head:?}")])).ok()?;
-		(!anchors.as_array()?.is_empty()).then_some(anchors)
-	});
-	assert_eq!(anchors[0]["count"], json!(1000));
-	assert_eq!(anchors[0]["root"], json!(format!("{root:?}")));
+	.unwrap();
+	assert_eq!((report.rejected, report.finalized), (1, 0));
+	assert!(matches!(&outcomes[0], Outcome::Rejected(_)), "{outcomes:?}");
 
-	// Prove reading 500; a tampered copy fails.
-	let proof =
-		binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(leaves, 500);
-	let proof_hex: Vec<String> = proof.proof.iter().map(|h| format!("{h:?}")).collect();
-	let reading_json = |r: &Reading| json!({"device": r.device, "seq": r.seq, "timestampMs": r.timestamp_ms, "kind": "power", "value": r.value, "unit": "watt"});
+	// A batch of 1,000 readings from the first device, anchored by its Merkle root.
+	let (submissions, batches) = city_sim::batch_submissions(&mut devices[..1], 1, 1000).unwrap();
+	let (report, _) = tracker::run(&client, submissions, &options()).unwrap();
+	assert_eq!((report.finalized, report.rejected), (1, 0), "{:?}", report.problems);
+	let batch = &batches[0];
+	let (head, _) = finalized(RPC_PORT).unwrap();
+	let anchors =
+		rpc(RPC_PORT, "city_anchors", json!([ids[0], null, null, format!("{head:?}")])).unwrap();
+	assert_eq!(anchors[0]["count"], json!(1000));
+	assert_eq!(anchors[0]["batchSeq"], json!(1));
+	assert_eq!(anchors[0]["root"], json!(format!("{:?}", batch.anchor.root)));
+
+	// Prove reading 500; a tampered copy fails; an unknown batch is an error.
+	let proof: Vec<String> = batch.proof(500).unwrap().iter().map(|h| format!("{h:?}")).collect();
+	let reading = &batch.readings[500];
 	let verified = rpc(
 		RPC_PORT,
 		"city_verifyReading",
-		json!([device, 1, reading_json(&readings[500]), 500, proof_hex.clone()]),
+		json!([ids[0], 1, city_sim::reading_json(reading), 500, proof.clone()]),
 	)
 	.unwrap();
 	assert_eq!(verified["valid"], json!(true), "{verified}");
-	let mut tampered = readings[500].clone();
+	assert_eq!(verified["anchor"]["count"], json!(1000));
+	let mut tampered = reading.clone();
 	tampered.value += 1;
 	let rejected = rpc(
 		RPC_PORT,
 		"city_verifyReading",
-		json!([device, 1, reading_json(&tampered), 500, proof_hex.clone()]),
+		json!([ids[0], 1, city_sim::reading_json(&tampered), 500, proof.clone()]),
 	)
 	.unwrap();
 	assert_eq!(rejected["valid"], json!(false));
@@ -179,15 +205,20 @@ fn readings_signed_outside_are_attested_anchored_and_proven() {
 	match rpc(
 		RPC_PORT,
 		"city_verifyReading",
-		json!([device, 9, reading_json(&readings[500]), 500, proof_hex]),
+		json!([ids[0], 9, city_sim::reading_json(reading), 500, proof]),
 	) {
 		Err(RpcError::Rpc { code, .. }) => assert_eq!(code, 4004),
 		other => panic!("an unknown batch is a 4004 error, got {other:?}"),
 	}
-	match rpc(RPC_PORT, "city_anchors", json!([device, null, 0])) {
+	match rpc(RPC_PORT, "city_anchors", json!([ids[0], null, 0])) {
 		Err(RpcError::Rpc { code, .. }) => assert_eq!(code, 4001),
 		other => panic!("limit 0 is a 4001 error, got {other:?}"),
 	}
+	let counters = rpc(RPC_PORT, "city_attestationCounters", json!([ids[0]])).unwrap();
+	assert_eq!(
+		(counters["lastBatchSeq"].clone(), counters["batches"].clone()),
+		(json!(1), json!(1))
+	);
 	assert!(node.is_running());
 	node.stop();
 }

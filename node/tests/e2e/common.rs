@@ -8,8 +8,6 @@
 
 use std::{
 	fs,
-	io::{Read, Write},
-	net::TcpStream,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
@@ -22,61 +20,16 @@ use sp_core::{crypto::Pair as _, sr25519, H256};
 /// Path of the node binary that cargo built for these tests.
 pub const NODE_BIN: &str = env!("CARGO_BIN_EXE_citychain-node");
 
-/// A JSON-RPC error answer (code and message), or a transport failure.
-#[derive(Debug)]
-pub enum RpcError {
-	/// The node answered with a JSON-RPC error object.
-	Rpc { code: i64, message: String },
-	/// The node could not be reached or answered garbage.
-	Transport(String),
-}
+pub use city_sim::rpc::{hex_encode, RpcError};
 
 /// Sends one raw HTTP POST body to `127.0.0.1:port` and returns the response body.
-pub fn http_post(port: u16, body: &str) -> Result<String, String> {
-	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-	stream.set_read_timeout(Some(Duration::from_secs(20))).map_err(|e| e.to_string())?;
-	let request = format!(
-		"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-		body.len()
-	);
-	stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
-	let mut raw = Vec::new();
-	stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-	let text = String::from_utf8_lossy(&raw).to_string();
-	let (head, rest) = text.split_once("\r\n\r\n").ok_or("no HTTP header end")?;
-	if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-		Ok(dechunk(rest))
-	} else {
-		Ok(rest.to_string())
-	}
+pub fn http_post(port: u16, body: &str) -> Result<String, RpcError> {
+	city_sim::Client::local(port).post(body)
 }
 
-fn dechunk(mut rest: &str) -> String {
-	let mut out = String::new();
-	while let Some((size_line, after)) = rest.split_once("\r\n") {
-		let size = usize::from_str_radix(size_line.trim(), 16).unwrap_or(0);
-		if size == 0 || after.len() < size {
-			break;
-		}
-		out.push_str(&after[..size]);
-		rest = after[size..].trim_start_matches("\r\n");
-	}
-	out
-}
-
-/// Calls `method` with `params` on the node's RPC port.
+/// Calls `method` with `params` on the node's RPC port (the simulator's JSON-RPC client).
 pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, RpcError> {
-	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-	let text = http_post(port, &body).map_err(RpcError::Transport)?;
-	let answer: Value =
-		serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
-	if let Some(error) = answer.get("error") {
-		return Err(RpcError::Rpc {
-			code: error["code"].as_i64().unwrap_or(0),
-			message: error["message"].as_str().unwrap_or("").to_string(),
-		});
-	}
-	Ok(answer["result"].clone())
+	city_sim::Client::local(port).call(method, params)
 }
 
 fn hex_to_h256(value: &Value) -> H256 {
@@ -87,17 +40,7 @@ fn hex_to_h256(value: &Value) -> H256 {
 
 /// Decodes a `0x`-prefixed hex string.
 pub fn hex_decode(s: &str) -> Vec<u8> {
-	let s = s.trim_start_matches("0x");
-	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
-}
-
-/// Encodes bytes as a `0x`-prefixed hex string.
-pub fn hex_encode(bytes: &[u8]) -> String {
-	let mut s = String::from("0x");
-	for b in bytes {
-		s.push_str(&format!("{b:02x}"));
-	}
-	s
+	city_sim::rpc::hex_decode(s).expect("hex")
 }
 
 /// Number of a block header answer.

@@ -24,7 +24,7 @@ const P2P_PORT: u16 = 40370;
 
 fn rpc_error_code(result: Result<Value, RpcError>) -> (i64, String) {
 	match result {
-		Err(RpcError::Rpc { code, message }) => (code, message),
+		Err(RpcError::Rpc { code, message, .. }) => (code, message),
 		other => panic!("expected an RPC error, got {other:?}"),
 	}
 }

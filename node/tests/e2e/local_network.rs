@@ -100,7 +100,7 @@ fn four_validators_finalize_survive_crashes_and_restart() {
 	];
 	for (method, params) in bad_calls {
 		match rpc(ports[2], method, params.clone()) {
-			Err(RpcError::Rpc { code, message }) => {
+			Err(RpcError::Rpc { code, message, .. }) => {
 				assert!(code != 0 && !message.is_empty(), "{method}{params}: {code} {message}")
 			}
 			other => panic!("{method}{params} should fail with an RPC error, got {other:?}"),
