@@ -135,10 +135,44 @@ fn main() -> ExitCode {
 	}
 }
 
-/// Prints the report; whether everything submitted was finalized.
-fn print_report(mode: &str, report: &Report, extra: serde_json::Value) -> bool {
+/// The chain's block time (Aura slot duration), in ms.
+fn slot_duration_ms(client: &Client) -> Result<u64, String> {
+	let answer = client
+		.call("state_call", json!(["AuraApi_slot_duration", "0x"]))
+		.map_err(|e| e.to_string())?;
+	let bytes = answer.as_str().and_then(city_sim::rpc::hex_decode).ok_or("slot duration")?;
+	<u64 as codec::Decode>::decode(&mut &bytes[..]).map_err(|e| e.to_string())
+}
+
+/// Prints the report with throughput figures, `units` finalized things counting for
+/// `per_unit` each (1 for readings, the batch size for batches); whether everything submitted
+/// was finalized.
+///
+/// - `perSecond`: end to end, from the first submission to the last finalization seen;
+/// - `inBlocksPerSecond`: over the blocks that carried the run (first to last, x block time);
+/// - `peakBlockPerSecond`: the busiest block, per block time: what one block can take.
+fn print_report(
+	mode: &str,
+	report: &Report,
+	per_unit: f64,
+	slot_ms: u64,
+	extra: serde_json::Value,
+) -> bool {
 	let mut json = report.to_json();
 	json["mode"] = json!(mode);
+	let slot_s = slot_ms as f64 / 1000.0;
+	let span = match (report.per_block.keys().next(), report.per_block.keys().next_back()) {
+		(Some(first), Some(last)) => f64::from(last - first + 1),
+		_ => 0.0,
+	};
+	let busiest = report.per_block.values().max().copied().unwrap_or(0) as f64;
+	let finalized = report.finalized as f64 * per_unit;
+	json["blockTimeMs"] = json!(slot_ms);
+	json["perSecond"] = json!(round1(finalized / report.elapsed.as_secs_f64().max(1e-9)));
+	if span > 0.0 && slot_s > 0.0 {
+		json["inBlocksPerSecond"] = json!(round1(finalized / (span * slot_s)));
+		json["peakBlockPerSecond"] = json!(round1(busiest * per_unit / slot_s));
+	}
 	if let (Some(json), Some(extra)) = (json.as_object_mut(), extra.as_object()) {
 		json.extend(extra.clone());
 	}
@@ -148,6 +182,10 @@ fn print_report(mode: &str, report: &Report, extra: serde_json::Value) -> bool {
 
 fn run(cli: Cli) -> Result<bool, String> {
 	let client = Client::new(&cli.url)?;
+	let slot_ms = match cli.command {
+		Command::Keys { .. } => 0,
+		_ => slot_duration_ms(&client)?,
+	};
 	let mut options = Options {
 		max_in_flight: cli.max_in_flight,
 		resubmit_after: Duration::from_secs(cli.resubmit_after),
@@ -182,7 +220,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 		Command::Register { fleet: spec } => {
 			let (devices, report) = fleet(&spec)?;
 			let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();
-			Ok(print_report("register", &report, json!({"devices": ids})))
+			Ok(print_report("register", &report, 1.0, slot_ms, json!({"devices": ids})))
 		}
 		Command::Readings { fleet: spec, per_device } => {
 			let (mut devices, _) = fleet(&spec)?;
@@ -195,28 +233,23 @@ fn run(cli: Cli) -> Result<bool, String> {
 			);
 			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
 				.map_err(|e| e.to_string())?;
-			Ok(print_report(
-				"readings",
-				&report,
-				json!({"devices": devices.len(), "readingsPerSecond": round1(report.per_second())}),
-			))
+			Ok(print_report("readings", &report, 1.0, slot_ms, json!({"devices": devices.len()})))
 		}
 		Command::Batches { fleet: spec, batches, size, prove } => {
 			let (mut devices, _) = fleet(&spec)?;
 			let (submissions, anchored) = city_sim::batch_submissions(&mut devices, batches, size)?;
 			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
 				.map_err(|e| e.to_string())?;
-			let readings = report.finalized as f64 * f64::from(size);
 			let mut extra = json!({
 				"devices": devices.len(),
 				"batchSize": size,
-				"readingsAnchored": readings,
-				"readingsPerSecond": round1(readings / report.elapsed.as_secs_f64().max(1e-9)),
+				"readingsAnchored": report.finalized as u64 * u64::from(size),
 			});
 			if let (Some(index), Some(batch)) = (prove, anchored.first()) {
 				extra["proof"] = prove_reading(&client, batch, index)?;
 			}
-			Ok(print_report("batches", &report, extra))
+			// Figures count readings: every anchor carries `size` of them.
+			Ok(print_report("batches", &report, f64::from(size), slot_ms, extra))
 		}
 		Command::Transfers { senders, per_sender } => {
 			let senders =
@@ -230,6 +263,8 @@ fn run(cli: Cli) -> Result<bool, String> {
 			Ok(print_report(
 				"transfers",
 				&report,
+				1.0,
+				slot_ms,
 				json!({"senders": senders.iter().map(|s| s.public().to_string()).collect::<Vec<_>>()}),
 			))
 		}

@@ -154,6 +154,8 @@ impl Report {
 			"elapsedSeconds": (self.elapsed.as_secs_f64() * 10.0).round() / 10.0,
 			"perSecond": (self.per_second() * 10.0).round() / 10.0,
 			"blocks": self.per_block.len(),
+			"firstBlock": self.per_block.keys().next(),
+			"lastBlock": self.per_block.keys().next_back(),
 			"busiestBlock": busiest,
 			"problems": self.problems,
 		})

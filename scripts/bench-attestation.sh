@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Load benchmark of sensor attestation on a fresh dev node, with the device simulator
+# (city-sim): balance transfers (the baseline), single fee-less readings, and readings anchored
+# in Merkle batches. Prints a table and leaves the JSON reports in .local/bench/.
+#
+#   scripts/bench-attestation.sh                   # defaults below
+#   DEVICES=100 READINGS=20 scripts/bench-attestation.sh
+#
+# Figures per kind of load (see city-sim's print_report):
+#   end to end   first submission -> last finalization seen (includes ~3 blocks of latency);
+#   in blocks    over the blocks that carried the load (first..last x block time);
+#   peak block   the busiest block / block time: what one block takes.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+citychain_setup
+cd "$ROOT"
+
+DEVICES="${DEVICES:-400}"          # simulated devices (registered once, owned by 4 accounts)
+READINGS="${READINGS:-50}"         # single readings per device
+TRANSFERS="${TRANSFERS:-5000}"     # transfers per sender (4 senders)
+BATCHES="${BATCHES:-10}"           # batches per device
+BATCH_SIZE="${BATCH_SIZE:-1000}"   # readings per batch
+IN_FLIGHT="${IN_FLIGHT:-8000}"     # under the pool's default 8,192 ready transactions
+RPC_PORT="${RPC_PORT:-19900}"
+
+cargo build --release --locked -p citychain-node -p city-sim
+BIN="$CARGO_TARGET_DIR/release"
+OUT="$ROOT/.local/bench"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+"$BIN/citychain-node" --dev --base-path "$OUT/db" --rpc-port "$RPC_PORT" --port 40900 \
+	--no-prometheus --no-telemetry --no-mdns >"$OUT/node.log" 2>&1 &
+NODE_PID=$!
+trap 'kill $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null || true' EXIT
+for _ in $(seq 60); do
+	if curl -sf -H 'Content-Type: application/json' \
+			-d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \
+			"http://127.0.0.1:$RPC_PORT" | grep -q '"number":"0x[1-9a-f]'; then
+		break
+	fi
+	sleep 1
+done
+
+sim() {
+	"$BIN/city-sim" --url "http://127.0.0.1:$RPC_PORT" --max-in-flight "$IN_FLIGHT" "$@"
+}
+OWNERS=(--owner //Alice --owner //Bob --owner //Charlie --owner //Dave)
+
+echo "== registering $DEVICES devices"
+sim register --devices "$DEVICES" "${OWNERS[@]}" >"$OUT/register.json"
+echo "== transfers: 4 senders x $TRANSFERS"
+sim transfers --per-sender "$TRANSFERS" >"$OUT/transfers.json"
+echo "== single readings: $DEVICES devices x $READINGS"
+sim readings --devices "$DEVICES" --per-device "$READINGS" "${OWNERS[@]}" >"$OUT/readings.json"
+echo "== batches: $DEVICES devices x $BATCHES batches x $BATCH_SIZE readings"
+sim batches --devices "$DEVICES" --batches "$BATCHES" --size "$BATCH_SIZE" --prove 500 \
+	"${OWNERS[@]}" >"$OUT/batches.json"
+
+python3 - "$OUT" <<'EOF'
+import json, sys, os
+out = sys.argv[1]
+rows = [("transfers", "transfers.json", "transfers"), ("single readings", "readings.json", "readings"),
+        ("batched readings", "batches.json", "readings")]
+print(f"\n{'load':<18}{'submitted':>10}{'finalized':>10}{'resubmit':>9}{'rejected':>9}"
+      f"{'end to end/s':>14}{'in blocks/s':>13}{'peak block/s':>14}  unit")
+for name, file, unit in rows:
+    r = json.load(open(os.path.join(out, file)))
+    print(f"{name:<18}{r['submitted']:>10}{r['finalized']:>10}{r['resubmitted']:>9}{r['rejected']:>9}"
+          f"{r['perSecond']:>14}{r.get('inBlocksPerSecond', 0):>13}{r.get('peakBlockPerSecond', 0):>14}  {unit}")
+b = json.load(open(os.path.join(out, "batches.json")))
+print(f"\nbatch proof of reading 500 (city_verifyReading): valid={b.get('proof', {}).get('valid')}")
+EOF
