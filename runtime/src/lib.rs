@@ -302,6 +302,7 @@ mod benches {
 		[pallet_sudo, Sudo]
 		[pallet_device_registry, DeviceRegistry]
 		[pallet_validator_set, ValidatorSet]
+		[pallet_sensor_attestation, SensorAttestation]
 	);
 }
 

@@ -179,29 +179,26 @@ pub fn merkle_root(readings: &[Reading]) -> H256 {
 	binary_merkle_tree::merkle_root::<BlakeTwo256, _>(readings.iter().map(|r| r.encode()))
 }
 
-/// `readings` readings of one kind, one per `interval_ms`, ending at `end_ms`, with values
-/// from `value_at` (a meter's periodic log, say). Their sequence numbers run from
-/// `first_seq`: batched readings carry the gateway's own numbering; the chain proves their
-/// membership in an anchored root, not their continuity with single readings.
+/// `count` readings like `last` (same device, kind and unit), one per `interval_ms`, the last
+/// one stamped `last.timestamp_ms`, with values from `value_at` (a meter's periodic log, say).
+/// Sequence numbers run up to `last.seq`: batched readings carry the gateway's own numbering;
+/// the chain proves their membership in an anchored root, not their continuity with single
+/// readings.
 pub fn reading_log(
-	device: DeviceId,
-	first_seq: u64,
+	last: &Reading,
 	count: u32,
-	end_ms: u64,
 	interval_ms: u64,
-	kind: MeasurementKind,
-	unit: Unit,
 	value_at: impl Fn(u32) -> i64,
 ) -> Vec<Reading> {
 	(0..count)
-		.map(|i| Reading {
-			device,
-			seq: first_seq.saturating_add(u64::from(i)),
-			timestamp_ms: end_ms
-				.saturating_sub(interval_ms.saturating_mul(u64::from(count - 1 - i))),
-			kind,
-			value: value_at(i),
-			unit,
+		.map(|i| {
+			let before = u64::from(count - 1 - i);
+			Reading {
+				seq: last.seq.saturating_sub(before),
+				timestamp_ms: last.timestamp_ms.saturating_sub(interval_ms.saturating_mul(before)),
+				value: value_at(i),
+				..last.clone()
+			}
 		})
 		.collect()
 }
@@ -255,10 +252,16 @@ mod tests {
 	#[test]
 	fn batches_prove_their_readings_with_the_pallet_verifier() {
 		let mut device = SimDevice::new(fleet_key("t", 1), 9, 0, H256::zero(), 0, 4);
-		let log =
-			reading_log(9, 1, 1000, 2_000_000, 1_000, MeasurementKind::Power, Unit::Watt, |i| {
-				i64::from(i) * 3
-			});
+		let last = Reading {
+			device: 9,
+			seq: 1000,
+			timestamp_ms: 2_000_000,
+			kind: MeasurementKind::Power,
+			value: 0,
+			unit: Unit::Watt,
+		};
+		let log = reading_log(&last, 1000, 1_000, |i| i64::from(i) * 3);
+		assert_eq!((log[0].seq, log[999].seq, log[999].value), (1, 1000, 2997));
 		assert_eq!(log[999].timestamp_ms, 2_000_000);
 		assert_eq!(log[0].timestamp_ms, 2_000_000 - 999_000);
 		let batch = device.next_batch(log).unwrap();

@@ -196,20 +196,18 @@ pub fn batch_submissions(
 	for round in 0..batches_per_device {
 		for device in devices.iter_mut() {
 			let batch_seq = device.next_batch_seq;
-			let first_seq = batch_seq.saturating_sub(1).saturating_mul(u64::from(size)) + 1;
 			// Batches of one device cover consecutive periods, the latest ending now.
 			let period_end = end
 				.saturating_sub(u64::from(batches_per_device - 1 - round) * u64::from(size) * 1000);
-			let readings = device::reading_log(
-				device.id,
-				first_seq,
-				size,
-				period_end,
-				1_000,
-				MeasurementKind::Power,
-				Unit::Watt,
-				|i| 1_000 + i64::from(i % 500),
-			);
+			let last = pallet_sensor_attestation::Reading {
+				device: device.id,
+				seq: batch_seq.saturating_mul(u64::from(size)),
+				timestamp_ms: period_end,
+				kind: MeasurementKind::Power,
+				value: 0,
+				unit: Unit::Watt,
+			};
+			let readings = device::reading_log(&last, size, 1_000, |i| 1_000 + i64::from(i % 500));
 			let batch = device.next_batch(readings)?;
 			submissions.push(Submission {
 				label: format!("device {} batch {}", device.id, batch_seq),

@@ -10,6 +10,7 @@
 //!   sent instead; both hashes are tracked;
 //! - the pool says it is outdated: it is in a block that is not final yet; wait for that, and
 //!   give up (rejected) only if no finalized block shows it within `stale_grace`.
+//!
 //! A first submission the pool refuses as invalid is *rejected* (a replay, a bad signature);
 //! one it refuses for now (full pool, rate limit, future) is retried.
 

@@ -28,6 +28,10 @@ pub use pallet::*;
 
 pub mod names;
 pub mod runtime_api;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 
 #[cfg(test)]
 mod mock;
@@ -38,6 +42,20 @@ use city_primitives::{DeviceId, KeyEpoch};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::H256;
+pub use weights::WeightInfo;
+
+/// Creates what the benchmarks need in the real runtime: an active device with a given key.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers an active device owned by `owner` with `key` (an ECDSA key generated in the
+	/// host keystore under [`BENCHMARK_KEY_TYPE`], so the helper can sign its proof); returns
+	/// its id.
+	fn register_device(owner: &AccountId, key: city_primitives::DeviceKey) -> DeviceId;
+}
+
+/// Key type under which benchmark device keys live in the host keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"catt");
 
 /// Domain tag of a reading signature.
 pub const READING_TAG: &[u8; 24] = b"CITYCHAIN/READING/v1\0\0\0\0";
@@ -298,6 +316,13 @@ pub mod pallet {
 		/// Priority of unsigned readings in the pool.
 		#[pallet::constant]
 		type UnsignedPriority: Get<TransactionPriority>;
+
+		/// Weights of the calls (from `benchmarking.rs`).
+		type WeightInfo: WeightInfo;
+
+		/// Creates devices for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Latest reading per (device, kind).
@@ -373,8 +398,7 @@ pub mod pallet {
 		/// Attest a reading signed by the device's current key. Bare (unsigned, fee-less,
 		/// validated in the pool) or signed by the device's owner or operator (who pays).
 		#[pallet::call_index(0)]
-		#[pallet::weight(Weight::from_parts(150_000_000, 4_000)
-			.saturating_add(T::DbWeight::get().reads_writes(4, 3)))]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_reading())]
 		pub fn submit_reading(
 			origin: OriginFor<T>,
 			reading: Reading,
@@ -388,8 +412,7 @@ pub mod pallet {
 		/// Anchor a Merkle root of a batch of readings, signed by the device's current key.
 		/// Bare or signed by the owner or operator, like `submit_reading`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Weight::from_parts(150_000_000, 4_000)
-			.saturating_add(T::DbWeight::get().reads_writes(4, 3)))]
+		#[pallet::weight(<T as Config>::WeightInfo::anchor_batch())]
 		pub fn anchor_batch(
 			origin: OriginFor<T>,
 			anchor: BatchAnchor,
@@ -412,7 +435,7 @@ pub mod pallet {
 			}
 		}
 
-		fn genesis_hash() -> T::Hash {
+		pub(crate) fn genesis_hash() -> T::Hash {
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 		}
 

@@ -109,6 +109,18 @@ impl pallet_sensor_attestation::Config for Test {
 	type MaxBatchSize = ConstU32<100_000>;
 	type UnsignedLongevity = frame_support::traits::ConstU64<64>;
 	type UnsignedPriority = frame_support::traits::ConstU64<1_000>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Registry;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for Registry {
+	fn register_device(owner: &u64, key: DeviceKey) -> DeviceId {
+		let id = DEVICES.with(|d| d.borrow().len() as DeviceId);
+		add_device(id, *owner, key);
+		id
+	}
 }
 
 /// Chain time in the tests: 10,000,000 ms.
@@ -122,5 +134,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(NOW);
 	});
+	// Benchmarks generate device keys in the host keystore.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext
 }

@@ -61,4 +61,44 @@ impl pallet_sensor_attestation::Config for Runtime {
 	/// Bare readings leave the pool after 64 blocks if not included.
 	type UnsignedLongevity = ConstU64<64>;
 	type UnsignedPriority = AttestationPriority;
+	type WeightInfo = pallet_sensor_attestation::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = AttestationBenchmarkHelper;
+}
+
+/// Registers benchmark devices in the real device registry, with a proof signed in the host
+/// keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct AttestationBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelper {
+	fn register_device(
+		owner: &AccountId,
+		key: city_primitives::DeviceKey,
+	) -> city_primitives::DeviceId {
+		use frame_support::traits::fungible::Mutate;
+		let city_primitives::DeviceKey::Ecdsa(public) = &key else {
+			panic!("benchmark device keys are ecdsa");
+		};
+		let _ = Balances::set_balance(owner, 1_000 * crate::UNIT);
+		let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+		let payload = pallet_device_registry::register_payload(&genesis, owner, &key);
+		let signature = sp_io::crypto::ecdsa_sign_prehashed(
+			pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
+			public,
+			&sp_io::hashing::blake2_256(&payload),
+		)
+		.expect("the benchmark key is in the keystore");
+		DeviceRegistry::do_register(
+			owner.clone(),
+			city_primitives::DeviceClass::SmartMeter,
+			1,
+			key,
+			sp_runtime::MultiSignature::Ecdsa(signature),
+			None,
+			Default::default(),
+		)
+		.expect("a fresh key registers")
+	}
 }
