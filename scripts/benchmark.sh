@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs the pallets' benchmarks (v2) in the wasm runtime and regenerates their weights.rs.
+# The template (scripts/weight-template.hbs) writes the pallet-side file: the `WeightInfo`
+# trait, `SubstrateWeight<T>` and the `()` impl for tests.
 # Builds the node with `--features runtime-benchmarks` (not part of the default build: the
 # benchmarking CLI pulls in many more crates).
 #
@@ -12,7 +14,7 @@ cd "$ROOT"
 cargo build --locked --release -p citychain-node --features runtime-benchmarks
 NODE="$CARGO_TARGET_DIR/release/citychain-node"
 
-PALLETS=("${@:-device-registry validator-set}")
+PALLETS=("${@:-device-registry validator-set sensor-attestation}")
 for pallet in ${PALLETS[@]}; do
 	name="pallet_${pallet//-/_}"
 	echo "== $name"
@@ -22,6 +24,7 @@ for pallet in ${PALLETS[@]}; do
 		--pallet "$name" --extrinsic '*' \
 		--steps 50 --repeat 20 --heap-pages 4096 \
 		--output "pallets/$pallet/src/weights.rs" \
+		--template scripts/weight-template.hbs \
 		--header scripts/weights-header.txt
 done
 # The benchmarking build replaced the node binary; rebuild the default one.
