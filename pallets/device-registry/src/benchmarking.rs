@@ -9,12 +9,15 @@ use alloc::vec;
 use city_primitives::{DeviceClass, DeviceStatus};
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{fungible::Mutate, Get},
+	traits::{
+		fungible::{Inspect, Mutate},
+		EnsureOrigin, Get,
+	},
 	BoundedVec,
 };
 use frame_system::RawOrigin;
 use sp_core::{crypto::KeyTypeId, H256};
-use sp_runtime::MultiSignature;
+use sp_runtime::{MultiSignature, Saturating};
 
 const KEY_TYPE: KeyTypeId = KeyTypeId(*b"cdev");
 

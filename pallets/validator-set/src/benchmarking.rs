@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::Pallet as ValidatorSet;
 use frame_benchmarking::v2::*;
-use frame_support::{traits::Get, BoundedVec};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 
 fn fill<T: Config>(count: u32) {
@@ -24,12 +26,7 @@ mod benchmarks {
 		let origin =
 			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("new", 0, 0);
-		if !T::HasSessionKeys::contains(&who) {
-			// The runtime's key registry cannot be primed generically.
-			return Err(BenchmarkError::Override(BenchmarkResult::from_weight(
-				T::WeightInfo::add_validator(),
-			)));
-		}
+		T::BenchmarkHelper::give_session_keys(&who);
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, who.clone());
@@ -77,5 +74,5 @@ mod benchmarks {
 		Ok(())
 	}
 
-	impl_benchmark_test_suite!(ValidatorSet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

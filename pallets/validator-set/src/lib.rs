@@ -28,6 +28,13 @@ pub mod weights;
 
 pub use weights::WeightInfo;
 
+/// Prepares what the benchmarks need in the real runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes `who` an account with session keys, so it may join the set.
+	fn give_session_keys(who: &AccountId);
+}
+
 /// Restarts a stalled finality gadget: `delay` blocks after the `best_finalized_block_number`,
 /// the authority set is forcibly changed to the current one (GRANDPA's `note_stalled`).
 pub trait FinalityStallRecovery<BlockNumber> {
@@ -64,6 +71,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Gives benchmark accounts session keys.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// The validators chosen by governance. Those with session keys form the set of the next

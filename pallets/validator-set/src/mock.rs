@@ -55,6 +55,15 @@ impl pallet_validator_set::Config for Test {
 	type FinalityStallRecovery = RecordStalls;
 	type MaxValidators = ConstU32<5>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Keyed;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for Keyed {
+	fn give_session_keys(who: &u64) {
+		KEYED.with(|k| k.borrow_mut().push(*who));
+	}
 }
 
 /// Four initial validators: 1, 2, 3, 4.

@@ -97,4 +97,26 @@ impl pallet_validator_set::Config for Runtime {
 	type FinalityStallRecovery = GrandpaStallRecovery;
 	type MaxValidators = MaxAuthorities;
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ValidatorSetBenchmarkHelper;
+}
+
+/// Gives benchmark accounts session keys by writing them where pallet-session keeps them
+/// (`set_keys` would need a proof signed by keys the benchmark does not hold).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ValidatorSetBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validator_set::BenchmarkHelper<AccountId> for ValidatorSetBenchmarkHelper {
+	fn give_session_keys(who: &AccountId) {
+		let keys = SessionKeys {
+			aura: sp_consensus_aura::sr25519::AuthorityId::from(
+				sp_core::sr25519::Public::from_raw([7; 32]),
+			),
+			grandpa: sp_consensus_grandpa::AuthorityId::from(sp_core::ed25519::Public::from_raw(
+				[7; 32],
+			)),
+		};
+		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
 }
