@@ -182,6 +182,14 @@ fn print_report(
 
 fn run(cli: Cli) -> Result<bool, String> {
 	let client = Client::new(&cli.url)?;
+	// Bad arguments fail before the node is contacted.
+	if let Command::Register { fleet }
+	| Command::Readings { fleet, .. }
+	| Command::Batches { fleet, .. } = &cli.command
+	{
+		parse_class(&fleet.class)?;
+		fleet.owners.iter().map(|o| city_sim::account(o)).collect::<Result<Vec<_>, _>>()?;
+	}
 	let slot_ms = match cli.command {
 		Command::Keys { .. } => 0,
 		_ => slot_duration_ms(&client)?,

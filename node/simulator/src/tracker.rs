@@ -469,49 +469,61 @@ impl Run<'_> {
 			Err(e) => return Err(e),
 		};
 		for number in scanned.saturating_add(1)..=finalized {
-			let Some(hash) = self.client.block_hash(number)? else { return Ok(number - 1) };
-			let extrinsics = self.client.block_extrinsics(hash)?;
-			let mut found = Vec::new();
-			for (position, extrinsic) in extrinsics.iter().enumerate() {
-				if let Some(index) = self.by_hash.get(&H256(blake2_256(extrinsic))) {
-					found.push((*index, position as u32));
-				}
-			}
-			if found.is_empty() {
-				continue;
-			}
-			let failures = self.failed_extrinsics(hash)?;
-			let now = Instant::now();
-			for (index, position) in found {
-				let Some(item) = self.items.get_mut(index) else { continue };
-				if matches!(item.status, Status::Done(_)) {
-					continue;
-				}
-				item.status = Status::Done(match failures.get(&position) {
-					Some(error) => {
-						self.report.failed += 1;
-						if self.report.problems.len() < 20 {
-							self.report.problems.push(format!(
-								"{}: failed in block {number}: {error}",
-								item.submission.label
-							));
-						}
-						Outcome::Failed { block: number, error: error.clone() }
-					}
-					None => {
-						self.report.finalized += 1;
-						*self.report.per_block.entry(number).or_default() += 1;
-						Outcome::Finalized { block: number, block_hash: hash, index: position }
-					}
-				});
-				let lane = item.submission.lane;
-				self.release(lane);
-				if let Some(started) = self.started {
-					self.report.elapsed = now.duration_since(started);
-				}
+			match self.scan_block(number) {
+				Ok(true) => {}
+				// Not there yet, or the node did not answer: this block again at the next poll.
+				Ok(false) | Err(RpcError::Transport(_)) => return Ok(number.saturating_sub(1)),
+				Err(e) => return Err(e),
 			}
 		}
 		Ok(finalized)
+	}
+
+	/// Marks the submissions found in finalized block `number`; `false` if there is no such
+	/// block.
+	fn scan_block(&mut self, number: u32) -> Result<bool, RpcError> {
+		let Some(hash) = self.client.block_hash(number)? else { return Ok(false) };
+		let extrinsics = self.client.block_extrinsics(hash)?;
+		let mut found = Vec::new();
+		for (position, extrinsic) in extrinsics.iter().enumerate() {
+			if let Some(index) = self.by_hash.get(&H256(blake2_256(extrinsic))) {
+				found.push((*index, position as u32));
+			}
+		}
+		if found.is_empty() {
+			return Ok(true);
+		}
+		let failures = self.failed_extrinsics(hash)?;
+		let now = Instant::now();
+		for (index, position) in found {
+			let Some(item) = self.items.get_mut(index) else { continue };
+			if matches!(item.status, Status::Done(_)) {
+				continue;
+			}
+			item.status = Status::Done(match failures.get(&position) {
+				Some(error) => {
+					self.report.failed += 1;
+					if self.report.problems.len() < 20 {
+						self.report.problems.push(format!(
+							"{}: failed in block {number}: {error}",
+							item.submission.label
+						));
+					}
+					Outcome::Failed { block: number, error: error.clone() }
+				}
+				None => {
+					self.report.finalized += 1;
+					*self.report.per_block.entry(number).or_default() += 1;
+					Outcome::Finalized { block: number, block_hash: hash, index: position }
+				}
+			});
+			let lane = item.submission.lane;
+			self.release(lane);
+			if let Some(started) = self.started {
+				self.report.elapsed = now.duration_since(started);
+			}
+		}
+		Ok(true)
 	}
 
 	/// Extrinsic positions whose dispatch failed in block `hash`, with the error.
