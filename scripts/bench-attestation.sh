@@ -3,10 +3,12 @@
 # (city-sim): balance transfers (the baseline), single fee-less readings, and readings anchored
 # in Merkle batches. Prints a table and leaves the JSON reports in .local/bench/.
 #
-#   scripts/bench-attestation.sh                   # defaults below
+#   scripts/bench-attestation.sh                   # a dev node (one validator), defaults below
+#   scripts/bench-attestation.sh --local           # a 4-validator local network (alice..dave)
 #   DEVICES=100 READINGS=20 scripts/bench-attestation.sh
 #
-# Figures per kind of load (see city-sim's print_report):
+# The simulator talks to the first node (alice on --local). Figures per kind of load (see
+# city-sim's print_report), plus the finality lag (best - finalized) sampled every second:
 #   end to end   first submission -> last finalization seen (includes ~3 blocks of latency);
 #   in blocks    over the blocks that carried the load (first..last x block time);
 #   peak block   the busiest block / block time: what one block takes.
@@ -22,6 +24,12 @@ BATCHES="${BATCHES:-10}"           # batches per device
 BATCH_SIZE="${BATCH_SIZE:-1000}"   # readings per batch
 IN_FLIGHT="${IN_FLIGHT:-8000}"     # under the pool's default 8,192 ready transactions
 RPC_PORT="${RPC_PORT:-19900}"
+MODE=dev
+case "${1:-}" in
+	--local) MODE=local ;;
+	--dev | "") ;;
+	*) echo "usage: $0 [--dev|--local]" >&2; exit 2 ;;
+esac
 
 cargo build --release --locked -p citychain-node -p city-sim
 BIN="$CARGO_TARGET_DIR/release"
@@ -29,18 +37,44 @@ OUT="$ROOT/.local/bench"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-"$BIN/citychain-node" --dev --base-path "$OUT/db" --rpc-port "$RPC_PORT" --port 40900 \
-	--no-prometheus --no-telemetry --no-mdns >"$OUT/node.log" 2>&1 &
-NODE_PID=$!
-trap 'kill $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null || true' EXIT
-for _ in $(seq 60); do
-	if curl -sf -H 'Content-Type: application/json' \
-			-d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \
-			"http://127.0.0.1:$RPC_PORT" | grep -q '"number":"0x[1-9a-f]'; then
-		break
-	fi
-	sleep 1
-done
+PIDS=()
+trap 'kill ${PIDS[*]} 2>/dev/null; wait ${PIDS[*]} 2>/dev/null || true' EXIT
+COMMON=(--no-prometheus --no-telemetry --no-mdns)
+if [ "$MODE" = dev ]; then
+	"$BIN/citychain-node" --dev --base-path "$OUT/db" --rpc-port "$RPC_PORT" --port 40900 \
+		"${COMMON[@]}" >"$OUT/node.log" 2>&1 &
+	PIDS+=($!)
+else
+	NAMES=(alice bob charlie dave)
+	key_of() { printf '%064x' $((0xBE7C000 + $1 + 1)); }
+	key_of 0 >"$OUT/alice.key"
+	BOOTNODE="/ip4/127.0.0.1/tcp/40900/p2p/$("$BIN/citychain-node" key inspect-node-key --file "$OUT/alice.key")"
+	for i in 0 1 2 3; do
+		"$BIN/citychain-node" --chain local --"${NAMES[$i]}" --base-path "$OUT/${NAMES[$i]}" \
+			--node-key "$(key_of "$i")" --listen-addr "/ip4/127.0.0.1/tcp/$((40900 + i))" \
+			--rpc-port $((RPC_PORT + i)) --bootnodes "$BOOTNODE" "${COMMON[@]}" \
+			>"$OUT/${NAMES[$i]}.log" 2>&1 &
+		PIDS+=($!)
+	done
+fi
+# Ready when a block is finalized (on --local: the four validators found each other).
+python3 - "$RPC_PORT" <<'EOF'
+import json, sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}"
+def call(method, params):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request, timeout=5))["result"]
+for _ in range(180):
+    try:
+        if int(call("chain_getHeader", [call("chain_getFinalizedHead", [])])["number"], 16) >= 1:
+            sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(1)
+sys.exit("no finalized block after 180 s")
+EOF
+echo "== $MODE network ready"
 
 sim() {
 	"$BIN/city-sim" --url "http://127.0.0.1:$RPC_PORT" --max-in-flight "$IN_FLIGHT" "$@"
@@ -57,17 +91,19 @@ echo "== batches: $DEVICES devices x $BATCHES batches x $BATCH_SIZE readings"
 sim batches --devices "$DEVICES" --batches "$BATCHES" --size "$BATCH_SIZE" --prove 500 \
 	"${OWNERS[@]}" >"$OUT/batches.json"
 
+echo "== $MODE network"
 python3 - "$OUT" <<'EOF'
 import json, sys, os
 out = sys.argv[1]
 rows = [("transfers", "transfers.json", "transfers"), ("single readings", "readings.json", "readings"),
         ("batched readings", "batches.json", "readings")]
 print(f"\n{'load':<18}{'submitted':>10}{'finalized':>10}{'resubmit':>9}{'rejected':>9}"
-      f"{'end to end/s':>14}{'in blocks/s':>13}{'peak block/s':>14}  unit")
+      f"{'end to end/s':>14}{'in blocks/s':>13}{'peak block/s':>14}{'lag p95/max':>13}  unit")
 for name, file, unit in rows:
     r = json.load(open(os.path.join(out, file)))
+    lag = f"{r.get('finalityLagP95', '-')}/{r.get('finalityLagMax', '-')}"
     print(f"{name:<18}{r['submitted']:>10}{r['finalized']:>10}{r['resubmitted']:>9}{r['rejected']:>9}"
-          f"{r['perSecond']:>14}{r.get('inBlocksPerSecond', 0):>13}{r.get('peakBlockPerSecond', 0):>14}  {unit}")
+          f"{r['perSecond']:>14}{r.get('inBlocksPerSecond', 0):>13}{r.get('peakBlockPerSecond', 0):>14}{lag:>13}  {unit}")
 b = json.load(open(os.path.join(out, "batches.json")))
 print(f"\nbatch proof of reading 500 (city_verifyReading): valid={b.get('proof', {}).get('valid')}")
 EOF

@@ -128,6 +128,8 @@ pub struct Report {
 	pub per_block: BTreeMap<u32, usize>,
 	/// Why some were rejected or failed (the first 20).
 	pub problems: Vec<String>,
+	/// Finality lag (best block number - finalized block number), sampled at every poll.
+	pub finality_lag: Vec<u32>,
 }
 
 impl Report {
@@ -141,9 +143,20 @@ impl Report {
 		}
 	}
 
+	/// The 95th percentile and the maximum of the sampled finality lag.
+	pub fn finality_lag_p95_max(&self) -> Option<(u32, u32)> {
+		let mut lags = self.finality_lag.clone();
+		lags.sort_unstable();
+		let max = *lags.last()?;
+		// Nearest rank: the smallest sample with at least 95% of the samples at or below it.
+		let rank = (lags.len() * 95).div_ceil(100).max(1);
+		Some((*lags.get(rank - 1)?, max))
+	}
+
 	/// The report as one JSON object.
 	pub fn to_json(&self) -> serde_json::Value {
 		let busiest = self.per_block.values().max().copied().unwrap_or(0);
+		let lag = self.finality_lag_p95_max();
 		json!({
 			"submitted": self.submitted,
 			"finalized": self.finalized,
@@ -159,6 +172,8 @@ impl Report {
 			"lastBlock": self.per_block.keys().next_back(),
 			"busiestBlock": busiest,
 			"problems": self.problems,
+			"finalityLagP95": lag.map(|(p95, _)| p95),
+			"finalityLagMax": lag.map(|(_, max)| max),
 		})
 	}
 }
@@ -468,6 +483,9 @@ impl Run<'_> {
 			Err(RpcError::Transport(_)) => return Ok(scanned),
 			Err(e) => return Err(e),
 		};
+		if let Ok(best) = self.client.best_number() {
+			self.report.finality_lag.push(best.saturating_sub(finalized));
+		}
 		for number in scanned.saturating_add(1)..=finalized {
 			match self.scan_block(number) {
 				Ok(true) => {}
@@ -583,6 +601,19 @@ mod tests {
 		assert_eq!(kind(rpc_error(1016, "")), "not now");
 		assert_eq!(kind(rpc_error(1002, "bad")), "invalid");
 		assert_eq!(kind(Err(RpcError::Transport("refused".into()))), "unreachable");
+	}
+
+	#[test]
+	fn finality_lag_percentiles() {
+		let mut report = Report::default();
+		assert_eq!(report.finality_lag_p95_max(), None);
+		report.finality_lag = vec![2; 19];
+		report.finality_lag.push(7);
+		// 20 samples: the 19th smallest is the 95th percentile, the outlier is the maximum.
+		assert_eq!(report.finality_lag_p95_max(), Some((2, 7)));
+		report.finality_lag = vec![3];
+		assert_eq!(report.finality_lag_p95_max(), Some((3, 3)));
+		assert_eq!(report.to_json()["finalityLagP95"], json!(3));
 	}
 
 	#[test]
