@@ -58,6 +58,7 @@ pub fn bare_extrinsic(
 }
 
 /// A registered device that signs readings and batches, tracking its next sequence numbers.
+#[derive(Clone)]
 pub struct SimDevice {
 	/// The device's key.
 	pub key: SigningKey,

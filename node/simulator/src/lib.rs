@@ -158,14 +158,7 @@ pub fn reading_submissions(
 			let seq = device.next_seq;
 			let reading = device.next_reading(kind, value_at(device.id, seq), unit, now_ms());
 			let extrinsic = device.reading_extrinsic(&reading);
-			let signer = SimDevice::new(
-				device.key.clone(),
-				device.id,
-				device.key_epoch,
-				device.genesis,
-				0,
-				0,
-			);
+			let signer = device.clone();
 			let mut fresh = reading.clone();
 			submissions.push(Submission {
 				label: format!("device {} reading {}", device.id, reading.seq),

@@ -168,7 +168,7 @@ fn print_report(
 	let busiest = report.per_block.values().max().copied().unwrap_or(0) as f64;
 	let finalized = report.finalized as f64 * per_unit;
 	json["blockTimeMs"] = json!(slot_ms);
-	json["perSecond"] = json!(round1(finalized / report.elapsed.as_secs_f64().max(1e-9)));
+	json["perSecond"] = json!(round1(report.per_second() * per_unit));
 	if span > 0.0 && slot_s > 0.0 {
 		json["inBlocksPerSecond"] = json!(round1(finalized / (span * slot_s)));
 		json["peakBlockPerSecond"] = json!(round1(busiest * per_unit / slot_s));

@@ -33,9 +33,7 @@ pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, RpcError> {
 }
 
 fn hex_to_h256(value: &Value) -> H256 {
-	let s = value.as_str().expect("hash is a string");
-	let bytes = hex_decode(s);
-	H256::from_slice(&bytes)
+	city_sim::rpc::parse_h256(value).expect("a 32-byte hash")
 }
 
 /// Decodes a `0x`-prefixed hex string.
@@ -43,32 +41,19 @@ pub fn hex_decode(s: &str) -> Vec<u8> {
 	city_sim::rpc::hex_decode(s).expect("hex")
 }
 
-/// Number of a block header answer.
-fn header_number(header: &Value) -> u32 {
-	let s = header["number"].as_str().expect("number");
-	u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex number")
-}
-
 /// The finalized head (hash, number) of a node, if it answers.
 pub fn finalized(port: u16) -> Option<(H256, u32)> {
-	let hash = rpc(port, "chain_getFinalizedHead", json!([])).ok()?;
-	let header = rpc(port, "chain_getHeader", json!([hash.clone()])).ok()?;
-	Some((hex_to_h256(&hash), header_number(&header)))
+	city_sim::Client::local(port).finalized_head().ok()
 }
 
 /// The best block number of a node, if it answers.
 pub fn best_number(port: u16) -> Option<u32> {
-	let header = rpc(port, "chain_getHeader", json!([])).ok()?;
-	Some(header_number(&header))
+	city_sim::Client::local(port).best_number().ok()
 }
 
 /// The hash of block `number` on the node's best chain.
 pub fn block_hash(port: u16, number: u32) -> Option<H256> {
-	let hash = rpc(port, "chain_getBlockHash", json!([number])).ok()?;
-	if hash.is_null() {
-		return None;
-	}
-	Some(hex_to_h256(&hash))
+	city_sim::Client::local(port).block_hash(number).ok().flatten()
 }
 
 /// Waits until `check` returns `Some`, polling every 500 ms, for at most `timeout`.

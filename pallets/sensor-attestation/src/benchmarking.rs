@@ -34,10 +34,10 @@ fn sign(key: &DeviceKey, payload: &[u8]) -> MultiSignature {
 }
 
 /// An active device with 41 readings attested, one of them in the current rate window.
-fn active_device<T: Config>() -> (DeviceId, DeviceKey) {
+fn active_device<T: Config>() -> Result<(DeviceId, DeviceKey), BenchmarkError> {
 	let owner: T::AccountId = whitelisted_caller();
 	let key = new_key();
-	let device = T::BenchmarkHelper::register_device(&owner, key.clone());
+	let device = T::BenchmarkHelper::register_device(&owner, key.clone())?;
 	pallet_timestamp::Now::<T>::put(NOW);
 	Counters::<T>::insert(
 		device,
@@ -50,7 +50,7 @@ fn active_device<T: Config>() -> (DeviceId, DeviceKey) {
 			window_count: 1,
 		},
 	);
-	(device, key)
+	Ok((device, key))
 }
 
 #[benchmarks]
@@ -58,8 +58,8 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn submit_reading() {
-		let (device, key) = active_device::<T>();
+	fn submit_reading() -> Result<(), BenchmarkError> {
+		let (device, key) = active_device::<T>()?;
 		let kind = MeasurementKind::Generic(u16::MAX);
 		let reading = Reading {
 			device,
@@ -77,11 +77,12 @@ mod benchmarks {
 
 		assert_eq!(Counters::<T>::get(device).last_seq, 42);
 		assert!(Latest::<T>::contains_key(device, kind));
+		Ok(())
 	}
 
 	#[benchmark]
-	fn anchor_batch() {
-		let (device, key) = active_device::<T>();
+	fn anchor_batch() -> Result<(), BenchmarkError> {
+		let (device, key) = active_device::<T>()?;
 		// The device is at its retention bound: this anchor prunes the oldest one.
 		let keep = u64::from(T::MaxAnchorsPerDevice::get());
 		let oldest = BatchAnchor {
@@ -113,6 +114,7 @@ mod benchmarks {
 
 		assert!(!Anchors::<T>::contains_key(device, 1));
 		assert!(Anchors::<T>::contains_key(device, keep + 1));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Attestation, crate::mock::new_test_ext(), crate::mock::Test);

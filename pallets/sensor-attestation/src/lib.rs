@@ -49,8 +49,11 @@ pub use weights::WeightInfo;
 pub trait BenchmarkHelper<AccountId> {
 	/// Registers an active device owned by `owner` with `key` (an ECDSA key generated in the
 	/// host keystore under [`BENCHMARK_KEY_TYPE`], so the helper can sign its proof); returns
-	/// its id.
-	fn register_device(owner: &AccountId, key: city_primitives::DeviceKey) -> DeviceId;
+	/// its id, or why it could not (the benchmark then stops with that error).
+	fn register_device(
+		owner: &AccountId,
+		key: city_primitives::DeviceKey,
+	) -> Result<DeviceId, sp_runtime::DispatchError>;
 }
 
 /// Key type under which benchmark device keys live in the host keystore.

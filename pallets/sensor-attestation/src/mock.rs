@@ -116,10 +116,10 @@ impl pallet_sensor_attestation::Config for Test {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<u64> for Registry {
-	fn register_device(owner: &u64, key: DeviceKey) -> DeviceId {
+	fn register_device(owner: &u64, key: DeviceKey) -> Result<DeviceId, sp_runtime::DispatchError> {
 		let id = DEVICES.with(|d| d.borrow().len() as DeviceId);
 		add_device(id, *owner, key);
-		id
+		Ok(id)
 	}
 }
 

@@ -76,10 +76,10 @@ impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchm
 	fn register_device(
 		owner: &AccountId,
 		key: city_primitives::DeviceKey,
-	) -> city_primitives::DeviceId {
+	) -> Result<city_primitives::DeviceId, sp_runtime::DispatchError> {
 		use frame_support::traits::fungible::Mutate;
 		let city_primitives::DeviceKey::Ecdsa(public) = &key else {
-			panic!("benchmark device keys are ecdsa");
+			return Err("benchmark device keys are ecdsa".into());
 		};
 		let _ = Balances::set_balance(owner, 1_000 * crate::UNIT);
 		let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
@@ -89,7 +89,7 @@ impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchm
 			public,
 			&sp_io::hashing::blake2_256(&payload),
 		)
-		.expect("the benchmark key is in the keystore");
+		.ok_or("the benchmark key is not in the keystore")?;
 		DeviceRegistry::do_register(
 			owner.clone(),
 			city_primitives::DeviceClass::SmartMeter,
@@ -99,6 +99,5 @@ impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchm
 			None,
 			Default::default(),
 		)
-		.expect("a fresh key registers")
 	}
 }
