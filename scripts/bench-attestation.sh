@@ -6,6 +6,10 @@
 #   scripts/bench-attestation.sh                   # a dev node (one validator), defaults below
 #   scripts/bench-attestation.sh --local           # a 4-validator local network (alice..dave)
 #   DEVICES=100 READINGS=20 scripts/bench-attestation.sh
+#   scripts/bench-attestation.sh --flood           # only the flood test (dev node)
+#
+# The flood test: transfers on an idle chain, then the same transfers while FLOOD_DEVICES
+# certified devices flood free readings: paid throughput and latency side by side.
 #
 # The simulator talks to the first node (alice on --local). Figures per kind of load (see
 # city-sim's print_report), plus the finality lag (best - finalized) sampled every second:
@@ -23,12 +27,17 @@ TRANSFERS="${TRANSFERS:-5000}"     # transfers per sender (4 senders)
 BATCHES="${BATCHES:-10}"           # batches per device
 BATCH_SIZE="${BATCH_SIZE:-1000}"   # readings per batch
 IN_FLIGHT="${IN_FLIGHT:-8000}"     # under the pool's default 8,192 ready transactions
+FLOOD_DEVICES="${FLOOD_DEVICES:-400}"      # devices flooding free readings
+FLOOD_READINGS="${FLOOD_READINGS:-100}"    # free readings per flooding device
+FLOOD_TRANSFERS="${FLOOD_TRANSFERS:-500}"  # transfers per sender (4 senders), idle and flooded
 RPC_PORT="${RPC_PORT:-19900}"
 MODE=dev
+ONLY_FLOOD=0
 case "${1:-}" in
 	--local) MODE=local ;;
+	--flood) ONLY_FLOOD=1 ;;
 	--dev | "") ;;
-	*) echo "usage: $0 [--dev|--local]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--dev|--local|--flood]" >&2; exit 2 ;;
 esac
 
 cargo build --release --locked -p citychain-node -p city-sim
@@ -81,6 +90,28 @@ sim() {
 }
 OWNERS=(--owner //Alice --owner //Bob --owner //Charlie --owner //Dave)
 
+flood() {
+	echo "== flood: transfers (4 senders x $FLOOD_TRANSFERS) idle, then during $FLOOD_DEVICES devices x $FLOOD_READINGS free readings"
+	sim flood --seed flood --devices "$FLOOD_DEVICES" --per-device "$FLOOD_READINGS" \
+		--per-sender "$FLOOD_TRANSFERS" "${OWNERS[@]}" >"$OUT/flood.json"
+	python3 - "$OUT/flood.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"\n{'transfers':<10}{'finalized':>10}{'per s':>8}{'latency p50 s':>15}{'p95 s':>8}{'lag p95':>9}")
+for name in ("idle", "flooded"):
+    t = r[f"{name}Transfers"]
+    print(f"{name:<10}{t['finalized']:>10}{t['perSecond']:>8}{t['latencyP50Seconds']:>15}{t['latencyP95Seconds']:>8}{t['finalityLagP95']:>9}")
+f = r["floodReadings"]
+print(f"flood readings: {f['finalized']}/{f['submitted']} finalized, {f['perSecond']}/s, rejected {f['rejected']}")
+print(f"flooded transfers: {r['transfersPerSecondPercentOfIdle']}% of idle throughput, "
+      f"latency p50 {r['transferLatencyP50PercentOfIdle']}% / p95 {r['transferLatencyP95PercentOfIdle']}% of idle")
+EOF
+}
+if [ "$ONLY_FLOOD" = 1 ]; then
+	flood
+	exit 0
+fi
+
 echo "== registering $DEVICES devices"
 sim register --devices "$DEVICES" "${OWNERS[@]}" >"$OUT/register.json"
 echo "== transfers: 4 senders x $TRANSFERS"
@@ -107,3 +138,4 @@ for name, file, unit in rows:
 b = json.load(open(os.path.join(out, "batches.json")))
 print(f"\nbatch proof of reading 500 (city_verifyReading): valid={b.get('proof', {}).get('valid')}")
 EOF
+flood

@@ -21,7 +21,9 @@ spec["chainType"] = "Live"
 spec["bootNodes"] = ["/dns/validator-1.city.example/tcp/30333/p2p/REPLACE_WITH_PEER_ID"]
 patch = spec["genesis"]["runtimeGenesis"]["patch"]
 validator = "REPLACE_WITH_VALIDATOR_1_ACCOUNT_SS58"
-patch["validatorSet"] = {"initialValidators": [validator], "minValidators": 1}
+# Sessions of one hour (runtime: configs::consensus::CITY_SESSION_PERIOD): every rotation costs
+# a block's weight, so a city network rotates rarely; the test presets use 10 blocks.
+patch["validatorSet"] = {"initialValidators": [validator], "minValidators": 1, "sessionLength": 600}
 patch["session"]["keys"] = [[validator, validator, {
     "aura": "REPLACE_WITH_VALIDATOR_1_AURA_SR25519_SS58",
     "grandpa": "REPLACE_WITH_VALIDATOR_1_GRANDPA_ED25519_SS58",

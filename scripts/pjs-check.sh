@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Starts a dev node and connects @polkadot/api to it with no custom types (what polkadot.js apps
 # does), checking chain properties, metadata docs, balances and a JS-signed transfer.
-# Needs node.js and npm (the npm registry); installs @polkadot/api into scripts/pjs-check.
+# Needs node.js and npm (setup.sh installs them if missing); installs @polkadot/api into
+# scripts/pjs-check. Fails (never skips) when node.js cannot be had: CI must not go green
+# without this check.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+citychain_setup_nodejs
 cd "$ROOT"
 NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
 [ -x "$NODE_BIN" ] || { echo "build the node first (scripts/build.sh)"; exit 1; }
-if ! command -v node >/dev/null 2>&1; then
-	echo "node.js is not installed: skipping the polkadot.js check"
-	exit 0
-fi
 (cd scripts/pjs-check && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-PORT=19990
+# Free ports, picked by the OS.
+read -r PORT P2P_PORT < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1", 0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
 LOG="$CARGO_TARGET_DIR/pjs-check-node.log"
-"$NODE_BIN" --dev --tmp --rpc-port "$PORT" --listen-addr /ip4/127.0.0.1/tcp/40390 --no-prometheus --no-telemetry >"$LOG" 2>&1 &
+"$NODE_BIN" --dev --tmp --rpc-port "$PORT" --listen-addr "/ip4/127.0.0.1/tcp/$P2P_PORT" --no-prometheus --no-telemetry >"$LOG" 2>&1 &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do

@@ -9,6 +9,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # clone reuses compiled dependencies.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/citychain/target}"
 mkdir -p "$CARGO_TARGET_DIR"
+# Every build of CityChain's own crates is also a clippy pass (scripts/clippy-wrapper.sh):
+# lints fail the build. Set the same two variables in your shell, or builds made from it and
+# from the scripts will rebuild each other's workspace crates.
+export RUSTC_WORKSPACE_WRAPPER="$ROOT/scripts/clippy-wrapper.sh"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
 citychain_setup() {
 	local toolchain
@@ -37,6 +42,23 @@ citychain_setup() {
 		[ "$(id -u)" -ne 0 ] && sudo="sudo"
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler
+	fi
+}
+
+# Node.js and npm for the polkadot.js check (scripts/pjs-check.sh): installed from Debian's
+# packages if missing; an error if that is impossible.
+citychain_setup_nodejs() {
+	if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+		return 0
+	fi
+	echo "installing nodejs and npm (the polkadot.js check needs them)"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		echo "node.js and npm are required for the polkadot.js check" >&2
+		return 1
 	fi
 }
 

@@ -233,12 +233,12 @@ impl_runtime_apis! {
 	impl pallet_sensor_attestation::runtime_api::SensorAttestationApi<Block, BlockNumber> for Runtime {
 		fn latest_readings(
 			device: DeviceId,
-		) -> Vec<(MeasurementKind, LatestReading<BlockNumber>)> {
-			pallet_sensor_attestation::Latest::<Runtime>::iter_prefix(device).collect()
+		) -> Option<Vec<(MeasurementKind, LatestReading<BlockNumber>)>> {
+			SensorAttestation::latest_of(device)
 		}
 
-		fn counters(device: DeviceId) -> DeviceCounters<BlockNumber> {
-			pallet_sensor_attestation::Counters::<Runtime>::get(device)
+		fn counters(device: DeviceId) -> Option<DeviceCounters<BlockNumber>> {
+			SensorAttestation::counters_of(device)
 		}
 
 		fn verify_reading(
@@ -251,7 +251,7 @@ impl_runtime_apis! {
 			SensorAttestation::verify_reading(device, batch_seq, &reading, leaf_index, &proof)
 		}
 
-		fn anchors(device: DeviceId, from: u64, limit: u32) -> Vec<StoredAnchor<BlockNumber>> {
+		fn anchors(device: DeviceId, from: u64, limit: u32) -> Option<Vec<StoredAnchor<BlockNumber>>> {
 			SensorAttestation::anchors_from(device, from, limit)
 		}
 	}

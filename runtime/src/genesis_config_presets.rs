@@ -11,7 +11,8 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::CityTreasuryAccount, AccountId, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
+	configs::{consensus::TEST_SESSION_PERIOD, CityTreasuryAccount},
+	AccountId, BlockNumber, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
 
@@ -29,11 +30,12 @@ pub struct GenesisValidator {
 }
 
 /// Builds the genesis JSON patch for a network with the given validators (and minimum set
-/// size), root key and endowed accounts. Validators' session keys go into pallet-session, which
+/// size), session length, root key and endowed accounts. Validators' session keys go into pallet-session, which
 /// hands them to Aura and GRANDPA; the validators must be endowed (session key deposit).
 pub fn city_genesis(
 	validators: Vec<GenesisValidator>,
 	min_validators: u32,
+	session_length: BlockNumber,
 	root: AccountId,
 	endowed_accounts: Vec<AccountId>,
 ) -> Value {
@@ -48,6 +50,7 @@ pub fn city_genesis(
 		validator_set: ValidatorSetConfig {
 			initial_validators: validators.iter().map(|v| v.account.clone()).collect::<Vec<_>>(),
 			min_validators,
+			session_length,
 		},
 		session: SessionConfig {
 			keys: validators
@@ -80,6 +83,7 @@ pub fn development_config_genesis() -> Value {
 	city_genesis(
 		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		1,
+		TEST_SESSION_PERIOD,
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 	)
@@ -96,6 +100,7 @@ pub fn local_config_genesis() -> Value {
 			dev_validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		4,
+		TEST_SESSION_PERIOD,
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 	)

@@ -64,7 +64,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -162,16 +162,35 @@ pub type Executive = frame_executive::Executive<
 	Migrations,
 >;
 
+/// How long a transaction built by [`sign_extrinsic`] stays valid: 256 blocks (about 25
+/// minutes) after the block it names. A mortal transaction cannot be replayed once it has
+/// expired, even if its account is reaped and its nonce starts again.
+pub const TX_MORTALITY: u64 = 256;
+
+/// The block a mortal transaction is anchored to: its number and hash. Transactions are valid
+/// from it for [`TX_MORTALITY`] blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+	/// The block's number (a recent block, e.g. the finalized head).
+	pub number: BlockNumber,
+	/// The block's hash.
+	pub hash: Hash,
+}
+
 /// Builds the transaction extensions for a transaction signed by an account with `nonce`,
-/// immortal, without a tip and without the metadata hash check. Used by tests and tools that
-/// sign transactions outside the node (the e2e tests, simulators).
-pub fn tx_extension(nonce: Nonce) -> TxExtension {
+/// mortal from `checkpoint` for [`TX_MORTALITY`] blocks, without a tip and without the
+/// metadata hash check. Used by tests and tools that sign transactions outside the node (the
+/// e2e tests, simulators).
+pub fn tx_extension(nonce: Nonce, checkpoint: Checkpoint) -> TxExtension {
 	(
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
 		frame_system::CheckTxVersion::<Runtime>::new(),
 		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckEra::<Runtime>::from(generic::Era::mortal(
+			TX_MORTALITY,
+			u64::from(checkpoint.number),
+		)),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
@@ -181,16 +200,18 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 }
 
 /// The implicit data (signed but not sent) of [`tx_extension`]: spec and transaction version,
-/// and the genesis hash twice (CheckGenesis, and CheckEra for an immortal transaction).
+/// the genesis hash (CheckGenesis) and the checkpoint's hash (CheckEra of a mortal
+/// transaction).
 pub fn tx_extension_implicit(
 	genesis_hash: Hash,
+	checkpoint: Checkpoint,
 ) -> <TxExtension as sp_runtime::traits::TransactionExtension<RuntimeCall>>::Implicit {
 	(
 		(),
 		VERSION.spec_version,
 		VERSION.transaction_version,
 		genesis_hash,
-		genesis_hash,
+		checkpoint.hash,
 		(),
 		(),
 		(),
@@ -199,22 +220,24 @@ pub fn tx_extension_implicit(
 	)
 }
 
-/// Signs `call` as `signer` with `nonce` for the chain with `genesis_hash`, immortal and without
-/// a tip, as a wallet does. For tests and tools that build transactions outside the node.
+/// Signs `call` as `signer` with `nonce` for the chain with `genesis_hash`, mortal from
+/// `checkpoint` (valid for [`TX_MORTALITY`] blocks) and without a tip, as a wallet does. For
+/// tests and tools that build transactions outside the node.
 #[cfg(feature = "std")]
 pub fn sign_extrinsic(
 	signer: &sp_core::sr25519::Pair,
 	call: RuntimeCall,
 	nonce: Nonce,
 	genesis_hash: Hash,
+	checkpoint: Checkpoint,
 ) -> UncheckedExtrinsic {
 	use codec::Encode;
 	use sp_core::Pair;
-	let extension = tx_extension(nonce);
+	let extension = tx_extension(nonce, checkpoint);
 	let payload = SignedPayload::from_raw(
 		call.clone(),
 		extension.clone(),
-		tx_extension_implicit(genesis_hash),
+		tx_extension_implicit(genesis_hash, checkpoint),
 	);
 	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
 	let account: AccountId = signer.public().into();

@@ -10,6 +10,11 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::Digest, traits::Header as _, BuildStorage};
 
 use crate::*;
+use city_primitives::{DeviceClass, DeviceKey};
+use frame_support::traits::Get;
+use pallet_sensor_attestation::{MeasurementKind, Reading, Unit};
+use sp_core::ed25519;
+use sp_runtime::transaction_validity::TransactionSource;
 
 /// Merges a genesis preset patch into the default genesis config, as the node does.
 fn merge(base: &mut Value, patch: Value) {
@@ -106,6 +111,11 @@ fn the_admin_cannot_shrink_the_local_testnet_below_four() {
 	});
 }
 
+/// Mortal transactions anchored at genesis (block 0).
+fn checkpoint(genesis_hash: Hash) -> Checkpoint {
+	Checkpoint { number: 0, hash: genesis_hash }
+}
+
 /// Initializes block #1 on top of genesis, as the block author would; returns the genesis hash.
 fn start_block_one() -> Hash {
 	let genesis_hash = frame_system::BlockHash::<Runtime>::get(0);
@@ -127,7 +137,7 @@ fn transaction_fees_go_to_the_city_treasury() {
 			dest: bob.clone().into(),
 			value: 7 * UNIT,
 		});
-		let xt = sign_extrinsic(&alice, call, 0, genesis_hash);
+		let xt = sign_extrinsic(&alice, call, 0, genesis_hash, checkpoint(genesis_hash));
 
 		let issuance_before = Balances::total_issuance();
 		let treasury_before = Balances::balance(&configs::CityTreasuryAccount::get());
@@ -154,10 +164,10 @@ fn a_transaction_signed_for_another_chain_is_rejected() {
 		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
 		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![1, 2, 3] });
 		let other_chain = Hash::repeat_byte(0x42);
-		let foreign = sign_extrinsic(&alice, call.clone(), 0, other_chain);
+		let foreign = sign_extrinsic(&alice, call.clone(), 0, other_chain, checkpoint(other_chain));
 		assert!(Executive::apply_extrinsic(foreign).is_err(), "bad proof must be refused");
 		// The same transaction signed for this chain goes through.
-		let native = sign_extrinsic(&alice, call, 0, genesis_hash);
+		let native = sign_extrinsic(&alice, call, 0, genesis_hash, checkpoint(genesis_hash));
 		assert!(matches!(Executive::apply_extrinsic(native), Ok(Ok(()))));
 	});
 }
@@ -169,9 +179,33 @@ fn treasury_account_is_derived_from_the_pallet_id() {
 	assert_eq!(configs::CityTreasuryAccount::get(), expected);
 }
 
+/// The constant `name` of pallet `pallet` as the metadata carries it (what polkadot.js apps
+/// and every metadata-driven client read), SCALE-decoded.
+fn metadata_constant<T: codec::Decode>(pallet: &str, name: &str) -> T {
+	let metadata = Runtime::metadata_ir();
+	let pallet = metadata.pallets.iter().find(|p| p.name == pallet).expect("pallet in metadata");
+	let constant =
+		pallet.constants.iter().find(|c| c.name == name).expect("constant in metadata");
+	T::decode(&mut &constant.value[..]).expect("constant decodes")
+}
+
 #[test]
-fn runtime_constants_match_what_clients_are_told() {
-	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), SS58_PREFIX);
+fn the_metadata_tells_clients_the_runtimes_values() {
+	assert_eq!(metadata_constant::<u16>("System", "SS58Prefix"), SS58_PREFIX);
+	assert_eq!(metadata_constant::<Balance>("Balances", "ExistentialDeposit"), EXISTENTIAL_DEPOSIT);
+	assert_eq!(
+		metadata_constant::<u64>("SensorAttestation", "UnsignedPriority"),
+		0,
+		"free readings rank below every paid transaction"
+	);
+	assert_eq!(
+		metadata_constant::<Perbill>("SensorAttestation", "DefaultFreeShare"),
+		Perbill::from_percent(50)
+	);
+	assert_eq!(
+		metadata_constant::<Balance>("DeviceRegistry", "DepositBase"),
+		configs::city::DeviceDepositBase::get()
+	);
 	assert_eq!(UNIT, 10u128.pow(TOKEN_DECIMALS as u32));
 	assert_eq!(VERSION.spec_name, "citychain");
 	assert_eq!(MINUTES, 10, "6 s blocks");
@@ -179,10 +213,6 @@ fn runtime_constants_match_what_clients_are_told() {
 
 #[test]
 fn a_device_attests_a_reading_fee_less_as_a_bare_extrinsic() {
-	use city_primitives::{DeviceClass, DeviceKey};
-	use pallet_sensor_attestation::{MeasurementKind, Reading, Unit};
-	use sp_core::ed25519;
-	use sp_runtime::transaction_validity::TransactionSource;
 
 	ext_from_preset("development").execute_with(|| {
 		let genesis_hash = start_block_one();
@@ -203,7 +233,6 @@ fn a_device_attests_a_reading_fee_less_as_a_bare_extrinsic() {
 		)
 		.unwrap();
 		let alice_balance = Balances::balance(&alice);
-
 		let reading = Reading {
 			device: 0,
 			seq: 1,
@@ -223,9 +252,18 @@ fn a_device_attests_a_reading_fee_less_as_a_bare_extrinsic() {
 		));
 
 		let parent = frame_system::Pallet::<Runtime>::parent_hash();
+		// Uncertified, the device may not submit fee-less.
+		assert!(
+			Executive::validate_transaction(TransactionSource::External, xt.clone(), parent)
+				.is_err(),
+			"an uncertified device's bare reading is refused by the pool"
+		);
+		assert!(Executive::apply_extrinsic(xt.clone()).is_err());
+		DeviceRegistry::certify(RuntimeOrigin::root(), 0).unwrap();
 		let valid =
 			Executive::validate_transaction(TransactionSource::External, xt.clone(), parent)
-				.expect("a device-signed reading is valid in the pool");
+				.expect("a certified device's signed reading is valid in the pool");
+		assert_eq!(valid.priority, 0);
 		assert_eq!(valid.provides.len(), 1);
 		assert!(matches!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(()))));
 		assert_eq!(
@@ -238,5 +276,283 @@ fn a_device_attests_a_reading_fee_less_as_a_bare_extrinsic() {
 		assert!(Executive::validate_transaction(TransactionSource::External, xt.clone(), parent)
 			.is_err());
 		assert!(Executive::apply_extrinsic(xt).is_err());
+	});
+}
+
+/// Registers a certified smart meter (device 0, key seed 7) owned by Alice; returns its key.
+fn certified_meter(genesis_hash: Hash) -> ed25519::Pair {
+	let device = ed25519::Pair::from_seed(&[7; 32]);
+	let key = DeviceKey::Ed25519(device.public());
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let proof = device.sign(&pallet_device_registry::register_payload(&genesis_hash, &alice, &key));
+	DeviceRegistry::register(
+		RuntimeOrigin::signed(alice),
+		DeviceClass::SmartMeter,
+		1,
+		key,
+		proof.into(),
+		None,
+		Default::default(),
+	)
+	.unwrap();
+	DeviceRegistry::certify(RuntimeOrigin::root(), 0).unwrap();
+	device
+}
+
+fn bare_reading(device: &ed25519::Pair, genesis_hash: Hash, seq: u64) -> UncheckedExtrinsic {
+	let reading = Reading {
+		device: 0,
+		seq,
+		timestamp_ms: 1_000_000,
+		kind: MeasurementKind::Power,
+		value: 42,
+		unit: Unit::Watt,
+	};
+	let signature =
+		device.sign(&pallet_sensor_attestation::reading_payload(&genesis_hash, 0, &reading));
+	UncheckedExtrinsic::new_bare(RuntimeCall::SensorAttestation(
+		pallet_sensor_attestation::Call::submit_reading {
+			reading,
+			key_epoch: 0,
+			signature: signature.into(),
+		},
+	))
+}
+
+#[test]
+fn every_paid_transaction_outranks_a_free_reading_in_the_pool() {
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(1_000_000);
+		let device = certified_meter(genesis_hash);
+		let parent = frame_system::Pallet::<Runtime>::parent_hash();
+		let free = Executive::validate_transaction(
+			TransactionSource::External,
+			bare_reading(&device, genesis_hash, 1),
+			parent,
+		)
+		.unwrap();
+		// The cheapest paid transaction there is: a remark of nothing, no tip.
+		let bob = sr25519::Pair::from_string("//Bob", None).unwrap();
+		let remark = sign_extrinsic(
+			&bob,
+			RuntimeCall::System(frame_system::Call::remark { remark: vec![] }),
+			0,
+			genesis_hash,
+			checkpoint(genesis_hash),
+		);
+		let paid =
+			Executive::validate_transaction(TransactionSource::External, remark, parent).unwrap();
+		assert!(paid.priority > free.priority, "paid {} vs free {}", paid.priority, free.priority);
+	});
+}
+
+#[test]
+fn free_readings_stop_at_the_free_share_and_wait_for_the_next_block() {
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(1_000_000);
+		let device = certified_meter(genesis_hash);
+		// A free share that fits one reading (weight) per block.
+		let xt = bare_reading(&device, genesis_hash, 1);
+		let info = xt.function.get_dispatch_info();
+		let weights = configs::RuntimeBlockWeights::get();
+		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+		let one = info.total_weight() + normal.base_extrinsic;
+		let max = normal.max_total.unwrap().ref_time();
+		let share = Perbill::from_rational(one.ref_time() * 3 / 2, max);
+		SensorAttestation::set_free_share(RuntimeOrigin::root(), share).unwrap();
+		assert!(matches!(Executive::apply_extrinsic(xt), Ok(Ok(()))));
+		let second = bare_reading(&device, genesis_hash, 2);
+		assert_eq!(
+			Executive::apply_extrinsic(second.clone()),
+			Err(sp_runtime::transaction_validity::InvalidTransaction::ExhaustsResources.into()),
+			"the block builder skips it and keeps it in the pool"
+		);
+		// It is still valid for the pool: it waits for a later block.
+		let parent = frame_system::Pallet::<Runtime>::parent_hash();
+		assert!(Executive::validate_transaction(TransactionSource::External, second, parent).is_ok());
+	});
+}
+
+#[test]
+fn fees_follow_paid_traffic_not_free_readings() {
+	use frame_support::dispatch::DispatchClass;
+	use pallet_transaction_payment::Multiplier;
+	use sp_runtime::traits::Convert;
+	ext_from_preset("development").execute_with(|| {
+		start_block_one();
+		let weights = configs::RuntimeBlockWeights::get();
+		let normal_max = weights.get(DispatchClass::Normal).max_total.unwrap();
+		let one = Multiplier::from_u32(1);
+		// Free readings fill their whole share (half the normal capacity): fees stay put.
+		let free = Perbill::from_percent(50) * normal_max;
+		frame_system::BlockWeight::<Runtime>::mutate(|w| w.set(free, DispatchClass::Normal));
+		pallet_sensor_attestation::FreeUsed::<Runtime>::put(
+			pallet_sensor_attestation::FreeUsage { block: 1, weight: free, len: 0 },
+		);
+		let before = frame_system::BlockWeight::<Runtime>::get();
+		assert_eq!(configs::monetary::PaidTrafficFeeUpdate::convert(one), one);
+		assert_eq!(frame_system::BlockWeight::<Runtime>::get(), before, "block weight restored");
+		// The same weight from paid transactions is congestion: fees rise.
+		pallet_sensor_attestation::FreeUsed::<Runtime>::kill();
+		assert!(configs::monetary::PaidTrafficFeeUpdate::convert(one) > one);
+		// An idle chain never goes below the base fee.
+		frame_system::BlockWeight::<Runtime>::kill();
+		assert_eq!(configs::monetary::PaidTrafficFeeUpdate::convert(one), one);
+	});
+}
+
+/// What users pay, printed for `docs/figures.md` and held to sane bounds.
+#[test]
+fn what_a_transfer_a_registration_and_a_paid_reading_cost() {
+	use codec::Encode;
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(1_000_000);
+		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
+		let fee_of = |call: RuntimeCall, nonce: u32| {
+			let xt = sign_extrinsic(&alice, call, nonce, genesis_hash, checkpoint(genesis_hash));
+			let len = xt.encoded_size() as u32;
+			TransactionPayment::query_info(xt, len).partial_fee
+		};
+		let transfer = fee_of(
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: Sr25519Keyring::Bob.to_account_id().into(),
+				value: UNIT,
+			}),
+			0,
+		);
+		let device = ed25519::Pair::from_seed(&[9; 32]);
+		let key = DeviceKey::Ed25519(device.public());
+		let owner = Sr25519Keyring::Alice.to_account_id();
+		let proof =
+			device.sign(&pallet_device_registry::register_payload(&genesis_hash, &owner, &key));
+		let registration = fee_of(
+			RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register {
+				class: DeviceClass::SmartMeter,
+				zone: 1,
+				key,
+				proof: proof.into(),
+				operator: None,
+				metadata: Default::default(),
+			}),
+			0,
+		);
+		let meter = certified_meter(genesis_hash);
+		let bare = bare_reading(&meter, genesis_hash, 1);
+		let paid_reading = fee_of(bare.function.clone(), 1);
+		let deposit = DeviceRegistry::deposit_for(&Default::default(), 0);
+		println!(
+			"FIGURE fees (CITY): transfer {:.6}, device registration {:.6} (+ deposit {:.4} held), gateway-paid reading {:.6}",
+			transfer as f64 / UNIT as f64,
+			registration as f64 / UNIT as f64,
+			deposit as f64 / UNIT as f64,
+			paid_reading as f64 / UNIT as f64,
+		);
+		for fee in [transfer, registration, paid_reading] {
+			assert!(fee > 0 && fee < UNIT / 100, "a fee of {fee} is out of bounds");
+		}
+		assert!(deposit > UNIT / 10 && deposit < 10 * UNIT, "a deposit of {deposit}");
+	});
+}
+
+#[test]
+fn the_device_deposit_covers_the_state_a_device_can_make_others_keep() {
+	let price = configs::city::DEPOSIT_PER_BYTE;
+	let base = configs::city::DeviceDepositBase::get();
+	let attestation = Balance::from(SensorAttestation::max_state_bytes_per_device());
+	let record = Balance::from(DeviceRegistry::record_bytes());
+	assert_eq!(base, price * (record + attestation));
+	assert!(configs::city::DeviceRetainedDeposit::get() < base);
+	assert_eq!(
+		configs::city::DeviceKeyDeposit::get(),
+		price * Balance::from(DeviceRegistry::key_bytes())
+	);
+}
+
+/// pallet-session drops validators without keys; a governed validator therefore may not
+/// purge its keys, and the set pallet-session uses stays at the minimum or above.
+#[test]
+fn a_governed_validator_cannot_take_the_set_below_its_minimum() {
+	use frame_support::dispatch::Dispatchable;
+	ext_from_preset("local_testnet").execute_with(|| {
+		start_block_one();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let purge = RuntimeCall::Session(pallet_session::Call::purge_keys {});
+		let result = purge.dispatch(RuntimeOrigin::signed(bob.clone()));
+		assert_eq!(
+			result.map_err(|e| e.error),
+			Err(frame_system::Error::<Runtime>::CallFiltered.into())
+		);
+		assert_eq!(
+			ValidatorSet::purge_keys(RuntimeOrigin::signed(bob.clone())),
+			Err(pallet_validator_set::Error::<Runtime>::StillValidator.into())
+		);
+		assert!(Session::load_keys(&bob).is_some());
+		// Sessions go by: the four stay, and GRANDPA sees no change (no new set every session).
+		let set_id = Grandpa::current_set_id();
+		for _ in 0..3 {
+			Session::rotate_session();
+		}
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		assert_eq!(Grandpa::current_set_id(), set_id);
+		assert!(pallet_grandpa::PendingChange::<Runtime>::get().is_none());
+	});
+}
+
+#[test]
+fn a_removed_validator_purges_its_keys_and_gets_the_deposit_back() {
+	use frame_support::traits::fungible::InspectHold;
+	ext_from_preset("local_testnet").execute_with(|| {
+		start_block_one();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		ValidatorSet::set_min_validators(RuntimeOrigin::root(), 3).unwrap();
+		ValidatorSet::remove_validator(RuntimeOrigin::root(), dave.clone()).unwrap();
+		assert_eq!(
+			ValidatorSet::remove_validator(
+				RuntimeOrigin::root(),
+				Sr25519Keyring::Charlie.to_account_id()
+			),
+			Err(pallet_validator_set::Error::<Runtime>::TooFewValidators.into())
+		);
+		ValidatorSet::purge_keys(RuntimeOrigin::signed(dave.clone())).unwrap();
+		assert!(Session::load_keys(&dave).is_none());
+		assert_eq!(Balances::total_balance_on_hold(&dave), 0, "key deposit released");
+		Session::rotate_session();
+		Session::rotate_session();
+		assert_eq!(pallet_session::Validators::<Runtime>::get().len(), 3);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+	});
+}
+
+/// The runbook's recovery when voters are lost for good (`docs/validators.md`, section 5),
+/// step by step: lower the minimum, remove the lost validators, wait one session change, note
+/// the stall: at the next session change GRANDPA schedules a forced change to the survivors.
+#[test]
+fn the_runbooks_stall_recovery_works_as_written() {
+	ext_from_preset("local_testnet").execute_with(|| {
+		start_block_one();
+		let survivors: Vec<AccountId> =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob].iter().map(|k| k.to_account_id()).collect();
+		// Step 1: lower the minimum to the survivors, remove the lost.
+		ValidatorSet::set_min_validators(RuntimeOrigin::root(), 2).unwrap();
+		for lost in [Sr25519Keyring::Charlie, Sr25519Keyring::Dave] {
+			ValidatorSet::remove_validator(RuntimeOrigin::root(), lost.to_account_id()).unwrap();
+		}
+		// Step 2: one session change queues the survivors.
+		Session::rotate_session();
+		let queued: Vec<AccountId> =
+			pallet_session::QueuedKeys::<Runtime>::get().into_iter().map(|(who, _)| who).collect();
+		assert_eq!(queued, survivors);
+		// Step 3: note the stall.
+		ValidatorSet::note_stalled(RuntimeOrigin::root(), 5, 0).unwrap();
+		// At the next session change: a forced change to the two survivors.
+		Session::rotate_session();
+		let change = pallet_grandpa::PendingChange::<Runtime>::get().expect("a change is pending");
+		assert_eq!(change.forced, Some(0), "the change is forced: it needs no finality");
+		assert_eq!(change.delay, 5);
+		assert_eq!(change.next_authorities.len(), 2);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
 	});
 }

@@ -83,6 +83,11 @@ const registered = await finalizedEvents(
 const registration = registered.find((e) => api.events.deviceRegistry.Registered.is(e));
 if (!registration) fail('no Registered event');
 const device = registration.data[0].toNumber();
+// Only devices the city registrar certified submit fee-less: the registrar is root (sudo) on the
+// dev chain.
+const certified = await finalizedEvents(api.tx.sudo.sudo(api.tx.deviceRegistry.certify(device)), alice)
+  .catch((e) => fail(`certification: ${e.message}`));
+if (!certified.some((e) => api.events.deviceRegistry.Certified.is(e))) fail('no Certified event');
 const reading = api.createType(argType(api.tx.sensorAttestation.submitReading, 'reading'), {
   device, seq: 1, timestampMs: Date.now(), kind: 'EnergyExport', value: 4321, unit: 'WattHour',
 });
@@ -94,7 +99,9 @@ if (!attested.some((e) => api.events.sensorAttestation.ReadingAttested.is(e))) f
 const latest = await api.query.sensorAttestation.latest(device, 'EnergyExport');
 if (latest.isNone || latest.unwrap().value.toNumber() !== 4321) fail(`latest reading ${latest.toString()}`);
 const twin = await api.call.sensorAttestationApi.latestReadings(device);
-if (twin.length !== 1) fail(`runtime API latestReadings: ${twin.toString()}`);
+if (twin.isNone || twin.unwrap().length !== 1) fail(`runtime API latestReadings: ${twin.toString()}`);
+const nobody = await api.call.sensorAttestationApi.latestReadings(987654321);
+if (!nobody.isNone) fail(`runtime API latestReadings of an unknown device: ${nobody.toString()}`);
 console.log(`device ${device} registered from JS; bare reading attested fee-less: ${latest.unwrap().value} Wh (runtime API agrees)`);
 
 console.log('polkadot.js check passed');

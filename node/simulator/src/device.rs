@@ -72,6 +72,8 @@ pub struct SimDevice {
 	pub next_batch_seq: u64,
 	/// The chain's genesis hash (part of every signed payload).
 	pub genesis: H256,
+	/// Whether the city registrar certified it (only certified devices submit fee-less).
+	pub certified: bool,
 }
 
 impl SimDevice {
@@ -91,6 +93,7 @@ impl SimDevice {
 			next_seq: last_seq.saturating_add(1),
 			next_batch_seq: last_batch_seq.saturating_add(1),
 			genesis,
+			certified: false,
 		}
 	}
 

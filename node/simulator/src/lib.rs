@@ -2,14 +2,20 @@
 //!
 //! What a city gateway does, over JSON-RPC only:
 //! - generates device keys (ed25519-dalek: not Substrate's crypto) and registers the devices
-//!   with a proof of possession ([`register_fleet`]);
+//!   with a proof of possession ([`register_fleet`]); has the registrar certify them
+//!   ([`certify_fleet`]: only certified devices submit fee-less);
 //! - signs readings and Merkle-rooted batches with the device keys and submits them as bare,
 //!   fee-less extrinsics ([`reading_submissions`], [`batch_submissions`]);
 //! - follows every submission until it is in a finalized block, resubmitting what the pool
 //!   dropped ([`tracker`]), and reports submitted / finalized / resubmitted / rejected.
 //!
 //! The `city-sim` binary wraps this for the command line and the load benchmark
-//! (`scripts/bench-attestation.sh`); the node's end-to-end tests use the library.
+//! (`scripts/bench-attestation.sh`); the node's end-to-end tests use the library. Signed
+//! transactions are mortal: valid for `TX_MORTALITY` blocks from the finalized head at the time
+//! they are built.
+
+// No slicing or indexing of what the node sends back.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 pub mod device;
 pub mod rpc;
@@ -18,7 +24,7 @@ pub mod tracker;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use city_primitives::{DeviceClass, DeviceId, KeyEpoch, ZoneId};
-use citychain_runtime::{AccountId, RuntimeCall};
+use citychain_runtime::{AccountId, Checkpoint, RuntimeCall};
 use codec::Encode;
 use ed25519_dalek::SigningKey;
 use pallet_sensor_attestation::{MeasurementKind, Unit};
@@ -48,11 +54,28 @@ pub fn next_nonce(client: &Client, account: &AccountId) -> Result<u32, RpcError>
 		.ok_or_else(|| RpcError::Transport(format!("nonce is not a number: {nonce}")))
 }
 
-/// The registry id and key epoch of the device with ed25519 key `key`, if registered.
+/// The block signed transactions are anchored to (mortal from it): the finalized head.
+pub fn checkpoint(client: &Client) -> Result<Checkpoint, RpcError> {
+	let (hash, number) = client.finalized_head()?;
+	Ok(Checkpoint { number, hash })
+}
+
+/// A registered device as the registry reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registered {
+	/// Its id.
+	pub id: DeviceId,
+	/// Its current key epoch.
+	pub key_epoch: KeyEpoch,
+	/// Whether the city registrar certified it.
+	pub certified: bool,
+}
+
+/// The registry entry of the device with ed25519 key `key`, if registered.
 pub fn lookup_devices(
 	client: &Client,
 	keys: &[SigningKey],
-) -> Result<Vec<Option<(DeviceId, KeyEpoch)>>, RpcError> {
+) -> Result<Vec<Option<Registered>>, RpcError> {
 	let mut found = Vec::with_capacity(keys.len());
 	for chunk in keys.chunks(256) {
 		let calls: Vec<(&str, serde_json::Value)> = chunk
@@ -65,7 +88,11 @@ pub fn lookup_devices(
 		for answer in client.batch(&calls)? {
 			found.push(match answer {
 				Ok(device) => match (device["id"].as_u64(), device["keyEpoch"].as_u64()) {
-					(Some(id), Some(epoch)) => Some((id, epoch as KeyEpoch)),
+					(Some(id), Some(epoch)) => Some(Registered {
+						id,
+						key_epoch: epoch as KeyEpoch,
+						certified: !device["certification"].is_null(),
+					}),
 					_ => return Err(RpcError::Transport(format!("unexpected device: {device}"))),
 				},
 				// 4004: no device has this key.
@@ -102,6 +129,7 @@ pub fn register_fleet(
 		return Err("at least one owner account is needed".into());
 	}
 	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
+	let checkpoint = checkpoint(client).map_err(|e| e.to_string())?;
 	let keys: Vec<SigningKey> = (0..count).map(|i| device::fleet_key(seed, i)).collect();
 	let known = lookup_devices(client, &keys).map_err(|e| e.to_string())?;
 	let mut nonces = Vec::new();
@@ -116,30 +144,80 @@ pub fn register_fleet(
 		nonces[lane] += 1;
 		let owner_account: AccountId = owner.public().into();
 		let call = device::register_call(key, genesis, &owner_account, class, zone);
-		let extrinsic = sign(&owner, call.clone(), nonce, genesis);
+		let extrinsic = sign(&owner, call.clone(), nonce, genesis, checkpoint);
 		submissions.push(Submission {
 			label: format!("register device {seed}/{index}"),
 			lane: lane as u64,
 			extrinsic,
 			// sr25519 signatures are randomised: signing again gives other bytes.
-			resign: Some(Box::new(move |_| sign(&owner, call.clone(), nonce, genesis))),
+			resign: Some(Box::new(move |_| sign(&owner, call.clone(), nonce, genesis, checkpoint))),
 		});
 	}
 	let (report, _) = tracker::run(client, submissions, options).map_err(|e| e.to_string())?;
 	let registered = lookup_devices(client, &keys).map_err(|e| e.to_string())?;
 	let mut devices = Vec::with_capacity(keys.len());
 	for (index, (key, found)) in keys.into_iter().zip(registered).enumerate() {
-		let (id, key_epoch) = found.ok_or_else(|| {
+		let Registered { id, key_epoch, certified } = found.ok_or_else(|| {
 			format!("device {seed}/{index} is not registered: {:?}", report.problems)
 		})?;
 		let (last_seq, last_batch_seq) = sequences(client, id).map_err(|e| e.to_string())?;
-		devices.push(SimDevice::new(key, id, key_epoch, genesis, last_seq, last_batch_seq));
+		let mut device = SimDevice::new(key, id, key_epoch, genesis, last_seq, last_batch_seq);
+		device.certified = certified;
+		devices.push(device);
 	}
 	Ok((devices, report))
 }
 
-fn sign(owner: &sr25519::Pair, call: RuntimeCall, nonce: u32, genesis: H256) -> Vec<u8> {
-	citychain_runtime::sign_extrinsic(owner, call, nonce, genesis).encode()
+/// Has the registrar certify every device of `devices` that is not certified yet (only
+/// certified devices submit fee-less). The registrar is root through sudo on the dev and
+/// local networks: `registrar` is the sudo key. Returns the run's report.
+pub fn certify_fleet(
+	client: &Client,
+	registrar: &sr25519::Pair,
+	devices: &mut [SimDevice],
+	options: &Options,
+) -> Result<Report, String> {
+	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
+	let checkpoint = checkpoint(client).map_err(|e| e.to_string())?;
+	let mut nonce = next_nonce(client, &registrar.public().into()).map_err(|e| e.to_string())?;
+	let mut submissions = Vec::new();
+	for device in devices.iter().filter(|d| !d.certified) {
+		let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(RuntimeCall::DeviceRegistry(pallet_device_registry::Call::certify {
+				device: device.id,
+			})),
+		});
+		let signer = registrar.clone();
+		let this_nonce = nonce;
+		nonce += 1;
+		submissions.push(Submission {
+			label: format!("certify device {}", device.id),
+			lane: 0,
+			extrinsic: sign(registrar, call.clone(), this_nonce, genesis, checkpoint),
+			resign: Some(Box::new(move |_| {
+				sign(&signer, call.clone(), this_nonce, genesis, checkpoint)
+			})),
+		});
+	}
+	// One account's nonces are one lane: let the whole run be in flight.
+	let options = Options { lane_limit: options.max_in_flight, ..options.clone() };
+	let (report, outcomes) =
+		tracker::run(client, submissions, &options).map_err(|e| e.to_string())?;
+	let mut outcomes = outcomes.into_iter();
+	for device in devices.iter_mut().filter(|d| !d.certified) {
+		device.certified = matches!(outcomes.next(), Some(tracker::Outcome::Finalized { .. }));
+	}
+	Ok(report)
+}
+
+fn sign(
+	owner: &sr25519::Pair,
+	call: RuntimeCall,
+	nonce: u32,
+	genesis: H256,
+	checkpoint: Checkpoint,
+) -> Vec<u8> {
+	citychain_runtime::sign_extrinsic(owner, call, nonce, genesis, checkpoint).encode()
 }
 
 /// `per_device` single readings from each device, interleaved (every device's first reading,
@@ -222,6 +300,7 @@ pub fn transfer_submissions(
 	per_sender: u32,
 ) -> Result<Vec<Submission>, RpcError> {
 	let genesis = client.genesis_hash()?;
+	let checkpoint = checkpoint(client)?;
 	let sink: AccountId = sr25519::Pair::from_seed(&[0x5e; 32]).public().into();
 	let mut nonces = Vec::new();
 	for sender in senders {
@@ -239,8 +318,10 @@ pub fn transfer_submissions(
 			submissions.push(Submission {
 				label: format!("transfer {lane}/{nonce}"),
 				lane: lane as u64,
-				extrinsic: sign(sender, call.clone(), nonce, genesis),
-				resign: Some(Box::new(move |_| sign(&owner, call.clone(), nonce, genesis))),
+				extrinsic: sign(sender, call.clone(), nonce, genesis, checkpoint),
+				resign: Some(Box::new(move |_| {
+					sign(&owner, call.clone(), nonce, genesis, checkpoint)
+				})),
 			});
 		}
 	}

@@ -6,7 +6,10 @@
 //! city-sim readings --seed demo --devices 100 --per-device 20
 //! city-sim batches --seed demo --devices 10 --batches 5 --size 1000 --prove 500
 //! city-sim transfers --sender //Alice --sender //Bob --per-sender 500
+//! city-sim flood --seed flood --devices 400 --per-device 50 --per-sender 500
 //! ```
+//! Devices are certified by `--registrar` (the sudo key on dev and local networks) so they
+//! submit fee-less; `--uncertified` leaves them as they are.
 //! Every command prints one JSON report on stdout (submitted, finalized, resubmitted,
 //! rejected, ...) and exits non-zero if anything was rejected, failed or left unresolved.
 
@@ -79,6 +82,24 @@ enum Command {
 		#[arg(long)]
 		prove: Option<u32>,
 	},
+	/// Transfers on an idle chain, then the same transfers while a flood of free readings
+	/// from many devices runs: whether paid traffic keeps its throughput and latency.
+	Flood {
+		#[command(flatten)]
+		fleet: Fleet,
+		/// Free readings per device in the flood.
+		#[arg(long, default_value_t = 50)]
+		per_device: u32,
+		/// Sending accounts (secret URIs).
+		#[arg(long = "sender", default_values_t = ["//Bob".to_string(), "//Charlie".to_string(), "//Dave".to_string(), "//Eve".to_string()])]
+		senders: Vec<String>,
+		/// Transfers per sender, in each of the two runs.
+		#[arg(long, default_value_t = 250)]
+		per_sender: u32,
+		/// Seconds the flood runs before the transfers start.
+		#[arg(long, default_value_t = 12)]
+		warmup: u64,
+	},
 	/// Balance transfers, the baseline for throughput comparisons.
 	Transfers {
 		/// Sending accounts (secret URIs).
@@ -108,6 +129,12 @@ struct Fleet {
 	/// City zone of the devices.
 	#[arg(long, default_value_t = 1)]
 	zone: u32,
+	/// The registrar that certifies the devices (the sudo key on dev and local networks).
+	#[arg(long, default_value = "//Alice")]
+	registrar: String,
+	/// Leave the devices uncertified (they can then only submit through a paying gateway).
+	#[arg(long)]
+	uncertified: bool,
 }
 
 fn parse_class(name: &str) -> Result<DeviceClass, String> {
@@ -185,10 +212,12 @@ fn run(cli: Cli) -> Result<bool, String> {
 	// Bad arguments fail before the node is contacted.
 	if let Command::Register { fleet }
 	| Command::Readings { fleet, .. }
-	| Command::Batches { fleet, .. } = &cli.command
+	| Command::Batches { fleet, .. }
+	| Command::Flood { fleet, .. } = &cli.command
 	{
 		parse_class(&fleet.class)?;
 		fleet.owners.iter().map(|o| city_sim::account(o)).collect::<Result<Vec<_>, _>>()?;
+		city_sim::account(&fleet.registrar)?;
 	}
 	let slot_ms = match cli.command {
 		Command::Keys { .. } => 0,
@@ -204,7 +233,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 	let fleet = |fleet: &Fleet| -> Result<(Vec<city_sim::SimDevice>, Report), String> {
 		let owners =
 			fleet.owners.iter().map(|o| city_sim::account(o)).collect::<Result<Vec<_>, _>>()?;
-		city_sim::register_fleet(
+		let (mut devices, report) = city_sim::register_fleet(
 			&client,
 			&owners,
 			&fleet.seed,
@@ -212,7 +241,15 @@ fn run(cli: Cli) -> Result<bool, String> {
 			parse_class(&fleet.class)?,
 			fleet.zone,
 			&options,
-		)
+		)?;
+		if !fleet.uncertified {
+			let registrar = city_sim::account(&fleet.registrar)?;
+			let certified = city_sim::certify_fleet(&client, &registrar, &mut devices, &options)?;
+			if certified.finalized != certified.submitted {
+				return Err(format!("certification failed: {:?}", certified.problems));
+			}
+		}
+		Ok((devices, report))
 	};
 	match cli.command {
 		Command::Keys { seed, count } => {
@@ -258,6 +295,57 @@ fn run(cli: Cli) -> Result<bool, String> {
 			}
 			// Figures count readings: every anchor carries `size` of them.
 			Ok(print_report("batches", &report, f64::from(size), slot_ms, extra))
+		}
+		Command::Flood { fleet: spec, per_device, senders, per_sender, warmup } => {
+			let (mut devices, _) = fleet(&spec)?;
+			let senders =
+				senders.iter().map(|s| city_sim::account(s)).collect::<Result<Vec<_>, _>>()?;
+			let transfer_options = Options { lane_limit: options.max_in_flight, ..options.clone() };
+			let transfers = |label: &str| -> Result<Report, String> {
+				let submissions = city_sim::transfer_submissions(&client, &senders, per_sender)
+					.map_err(|e| e.to_string())?;
+				let (report, _) = city_sim::tracker::run(&client, submissions, &transfer_options)
+					.map_err(|e| e.to_string())?;
+				if options.verbose {
+					eprintln!("city-sim: {label} transfers done: {}", report.to_json());
+				}
+				Ok(report)
+			};
+			let idle = transfers("idle")?;
+			let flood_client = client.clone();
+			let flood_options = options.clone();
+			let (loaded, readings) = std::thread::scope(|scope| {
+				let flood = scope.spawn(move || {
+					let submissions = city_sim::reading_submissions(
+						&mut devices,
+						per_device,
+						MeasurementKind::Power,
+						Unit::Watt,
+						|device, seq| (device as i64) * 1_000 + seq as i64,
+					);
+					city_sim::tracker::run(&flood_client, submissions, &flood_options)
+						.map(|(report, _)| report)
+						.map_err(|e| e.to_string())
+				});
+				std::thread::sleep(Duration::from_secs(warmup));
+				let loaded = transfers("flooded");
+				let readings = flood.join().map_err(|_| "the flood thread panicked".to_string());
+				(loaded, readings)
+			});
+			let (loaded, readings) = (loaded?, readings??);
+			let ratio = |a: f64, b: f64| if b > 0.0 { round1(100.0 * a / b) } else { 0.0 };
+			let seconds = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64());
+			let json = json!({
+				"mode": "flood",
+				"idleTransfers": idle.to_json(),
+				"floodedTransfers": loaded.to_json(),
+				"floodReadings": readings.to_json(),
+				"transfersPerSecondPercentOfIdle": ratio(loaded.per_second(), idle.per_second()),
+				"transferLatencyP50PercentOfIdle": ratio(seconds(loaded.latency_percentile(50)), seconds(idle.latency_percentile(50))),
+				"transferLatencyP95PercentOfIdle": ratio(seconds(loaded.latency_percentile(95)), seconds(idle.latency_percentile(95))),
+			});
+			println!("{json}");
+			Ok(idle.finalized == idle.submitted && loaded.finalized == loaded.submitted)
 		}
 		Command::Transfers { senders, per_sender } => {
 			let senders =

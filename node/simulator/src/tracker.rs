@@ -130,6 +130,8 @@ pub struct Report {
 	pub problems: Vec<String>,
 	/// Finality lag (best block number - finalized block number), sampled at every poll.
 	pub finality_lag: Vec<u32>,
+	/// Per finalized submission: from its first send to the poll that saw it finalized.
+	pub latencies: Vec<Duration>,
 }
 
 impl Report {
@@ -153,6 +155,14 @@ impl Report {
 		Some((*lags.get(rank - 1)?, max))
 	}
 
+	/// The `percent`th percentile (nearest rank) of the latencies, if any.
+	pub fn latency_percentile(&self, percent: usize) -> Option<Duration> {
+		let mut latencies = self.latencies.clone();
+		latencies.sort_unstable();
+		let rank = (latencies.len() * percent).div_ceil(100).max(1);
+		latencies.get(rank - 1).copied()
+	}
+
 	/// The report as one JSON object.
 	pub fn to_json(&self) -> serde_json::Value {
 		let busiest = self.per_block.values().max().copied().unwrap_or(0);
@@ -174,8 +184,14 @@ impl Report {
 			"problems": self.problems,
 			"finalityLagP95": lag.map(|(p95, _)| p95),
 			"finalityLagMax": lag.map(|(_, max)| max),
+			"latencyP50Seconds": self.latency_percentile(50).map(|d| round1(d.as_secs_f64())),
+			"latencyP95Seconds": self.latency_percentile(95).map(|d| round1(d.as_secs_f64())),
 		})
 	}
+}
+
+fn round1(x: f64) -> f64 {
+	(x * 10.0).round() / 10.0
 }
 
 enum Status {
@@ -194,6 +210,8 @@ struct Item {
 	attempts: u32,
 	/// Whether the pool has accepted it at least once.
 	accepted: bool,
+	/// When it was first sent.
+	first_sent: Option<Instant>,
 }
 
 /// What the pool's answer means for a submission.
@@ -283,7 +301,13 @@ pub fn run(
 		if let Some((_, queue, _)) = run.lanes.get_mut(lane) {
 			queue.push_back(index);
 		}
-		run.items.push(Item { submission, status: Status::Queued, attempts: 0, accepted: false });
+		run.items.push(Item {
+			submission,
+			status: Status::Queued,
+			attempts: 0,
+			accepted: false,
+			first_sent: None,
+		});
 	}
 
 	let deadline = Instant::now() + options.timeout;
@@ -404,6 +428,7 @@ impl Run<'_> {
 			let Some(item) = self.items.get_mut(*index) else { continue };
 			let first = item.attempts == 0;
 			item.attempts = item.attempts.saturating_add(1);
+			item.first_sent.get_or_insert(now);
 			let stale_since = match item.status {
 				Status::Pending { stale_since, .. } => stale_since,
 				_ => None,
@@ -532,6 +557,9 @@ impl Run<'_> {
 				None => {
 					self.report.finalized += 1;
 					*self.report.per_block.entry(number).or_default() += 1;
+					if let Some(first_sent) = item.first_sent {
+						self.report.latencies.push(now.duration_since(first_sent));
+					}
 					Outcome::Finalized { block: number, block_hash: hash, index: position }
 				}
 			});
@@ -628,5 +656,10 @@ mod tests {
 		assert_eq!(json["perSecond"], json!(2.5));
 		assert_eq!(json["busiestBlock"], json!(6));
 		assert_eq!(json["blocks"], json!(2));
+		assert_eq!(json["latencyP95Seconds"], json!(null));
+		report.latencies = (1..=20).map(Duration::from_secs).collect();
+		assert_eq!(report.latency_percentile(50), Some(Duration::from_secs(10)));
+		assert_eq!(report.latency_percentile(95), Some(Duration::from_secs(19)));
+		assert_eq!(report.to_json()["latencyP95Seconds"], json!(19.0));
 	}
 }

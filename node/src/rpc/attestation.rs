@@ -7,40 +7,22 @@ use city_primitives::DeviceId;
 use citychain_runtime::{opaque::Block, BlockNumber};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_sensor_attestation::{
-	names::{kind_name, parse_kind, parse_unit, unit_name},
+	names::{kind_name, unit_name},
 	runtime_api::{SensorAttestationApi, VerifyError},
-	Reading, StoredAnchor,
+	StoredAnchor,
 };
 use serde::{Deserialize, Serialize};
 use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 
-use super::errors::{self, invalid_param, not_found};
+use super::{
+	errors::{self, invalid_param, not_found},
+	params::{self, ReadingJson},
+};
 
 /// Largest page of `city_anchors`.
 pub const MAX_ANCHOR_PAGE: u32 = 1000;
-
-/// A reading in JSON. `kind` is `energyImport`, `energyExport`, `power`, `parkingOccupancy`,
-/// `airPm25`, `airPm10`, `airNo2`, `airO3`, `tripSummary` or `generic:<code>`; `unit` is
-/// `wattHour`, `watt`, `count`, `deciMicrogramPerCubicMetre`, `metre`, `second` or
-/// `other:<code>`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReadingJson {
-	/// Device id.
-	pub device: DeviceId,
-	/// Sequence number.
-	pub seq: u64,
-	/// Measurement time, Unix ms.
-	pub timestamp_ms: u64,
-	/// Measurement kind.
-	pub kind: String,
-	/// Integer value in `unit`.
-	pub value: i64,
-	/// Unit.
-	pub unit: String,
-}
 
 /// The latest reading of one kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,31 +90,6 @@ pub struct VerificationJson {
 	pub anchor: Option<AnchorJson>,
 }
 
-/// The runtime reading of a JSON reading.
-pub fn parse_reading(json: &ReadingJson) -> Result<Reading, String> {
-	Ok(Reading {
-		device: json.device,
-		seq: json.seq,
-		timestamp_ms: json.timestamp_ms,
-		kind: parse_kind(&json.kind)?,
-		value: json.value,
-		unit: parse_unit(&json.unit)?,
-	})
-}
-
-/// The JSON form of a reading (the inverse of [`parse_reading`]).
-#[cfg(test)]
-pub fn reading_json(reading: &Reading) -> ReadingJson {
-	ReadingJson {
-		device: reading.device,
-		seq: reading.seq,
-		timestamp_ms: reading.timestamp_ms,
-		kind: kind_name(reading.kind),
-		value: reading.value,
-		unit: unit_name(reading.unit),
-	}
-}
-
 fn anchor_json(stored: StoredAnchor<BlockNumber>) -> AnchorJson {
 	AnchorJson {
 		device: stored.anchor.device,
@@ -146,31 +103,24 @@ fn anchor_json(stored: StoredAnchor<BlockNumber>) -> AnchorJson {
 	}
 }
 
-fn parse_hash(s: &str) -> Result<H256, String> {
-	let hex = s.strip_prefix("0x").ok_or_else(|| format!("hash must start with 0x: {s:?}"))?;
-	if hex.len() != 64 {
-		return Err(format!("a hash has 32 bytes (64 hex digits), got {s:?}"));
-	}
-	let bytes: Result<Vec<u8>, _> =
-		(0..64).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect();
-	bytes.map(|b| H256::from_slice(&b)).map_err(|_| format!("not hex: {s:?}"))
-}
-
 /// Sensor attestation's JSON-RPC methods.
 #[rpc(server, namespace = "city")]
 pub trait CityAttestationApi {
-	/// The latest reading of every kind the device reported, at block `at` (default: best).
+	/// The newest reading of every kind the device reported (at most the runtime's
+	/// `MaxKindsPerDevice`, ordered by kind), at block `at` (default: best). 4004 if no device
+	/// has this id.
 	#[method(name = "latestReadings")]
 	fn latest_readings(&self, device: DeviceId, at: Option<H256>) -> RpcResult<Vec<LatestJson>>;
 
 	/// The device's attestation counters at block `at` (default: best): a gateway resumes a
 	/// device's sequence numbers from `lastSeq` and `lastBatchSeq`. All zero for a device that
-	/// has attested nothing (or does not exist: see `city_device`).
+	/// has attested nothing; 4004 if no device has this id.
 	#[method(name = "attestationCounters")]
 	fn attestation_counters(&self, device: DeviceId, at: Option<H256>) -> RpcResult<CountersJson>;
 
 	/// Whether `reading` is leaf `leafIndex` of the device's anchored batch `batchSeq`, by the
-	/// Merkle `proof` (sibling hashes from the leaf up, hex).
+	/// Merkle `proof` (sibling hashes from the leaf up, hex, at most 64). 4004 if the device or
+	/// the anchor is unknown.
 	#[method(name = "verifyReading")]
 	fn verify_reading(
 		&self,
@@ -183,7 +133,7 @@ pub trait CityAttestationApi {
 	) -> RpcResult<VerificationJson>;
 
 	/// The device's stored anchors from batch `from` (default 1), at most `limit` (default
-	/// 100, at most 1000).
+	/// 100, at most 1000). 4004 if no device has this id.
 	#[method(name = "anchors")]
 	fn anchors(
 		&self,
@@ -211,17 +161,19 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: SensorAttestationApi<Block, BlockNumber>,
 {
+	/// The block to query, checking that its runtime has version 2 of the API (the version
+	/// that tells unknown devices apart).
 	fn at(&self, at: Option<H256>) -> RpcResult<H256> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let has_api = self
 			.client
 			.runtime_api()
-			.has_api::<dyn SensorAttestationApi<Block, BlockNumber>>(at)
+			.has_api_with::<dyn SensorAttestationApi<Block, BlockNumber>, _>(at, |v| v >= 2)
 			.map_err(|e| errors::error(errors::API_UNAVAILABLE, format!("block {at:?}: {e}")))?;
 		if !has_api {
 			return Err(errors::error(
 				errors::API_UNAVAILABLE,
-				format!("the runtime at block {at:?} has no SensorAttestationApi"),
+				format!("the runtime at block {at:?} has no SensorAttestationApi version 2"),
 			));
 		}
 		Ok(at)
@@ -235,8 +187,12 @@ where
 {
 	fn latest_readings(&self, device: DeviceId, at: Option<H256>) -> RpcResult<Vec<LatestJson>> {
 		let at = self.at(at)?;
-		let latest =
-			self.client.runtime_api().latest_readings(at, device).map_err(errors::runtime_error)?;
+		let latest = self
+			.client
+			.runtime_api()
+			.latest_readings(at, device)
+			.map_err(errors::runtime_error)?
+			.ok_or_else(|| unknown_device(device))?;
 		Ok(latest
 			.into_iter()
 			.map(|(kind, l)| LatestJson {
@@ -252,8 +208,12 @@ where
 
 	fn attestation_counters(&self, device: DeviceId, at: Option<H256>) -> RpcResult<CountersJson> {
 		let at = self.at(at)?;
-		let counters =
-			self.client.runtime_api().counters(at, device).map_err(errors::runtime_error)?;
+		let counters = self
+			.client
+			.runtime_api()
+			.counters(at, device)
+			.map_err(errors::runtime_error)?
+			.ok_or_else(|| unknown_device(device))?;
 		Ok(CountersJson {
 			last_seq: counters.last_seq,
 			last_batch_seq: counters.last_batch_seq,
@@ -271,12 +231,8 @@ where
 		proof: Vec<String>,
 		at: Option<H256>,
 	) -> RpcResult<VerificationJson> {
-		let reading = parse_reading(&reading).map_err(invalid_param)?;
-		let proof = proof
-			.iter()
-			.map(|h| parse_hash(h))
-			.collect::<Result<Vec<_>, _>>()
-			.map_err(invalid_param)?;
+		let reading = params::reading(&reading).map_err(invalid_param)?;
+		let proof = params::proof(&proof).map_err(invalid_param)?;
 		let at = self.at(at)?;
 		let outcome = self
 			.client
@@ -288,6 +244,7 @@ where
 			Err(VerifyError::UnknownAnchor) => Err(not_found(format!(
 				"device {device} has no stored anchor {batch_seq} (never anchored, or pruned by the retention policy)"
 			))),
+			Err(VerifyError::UnknownDevice) => Err(unknown_device(device)),
 			Err(reason) => {
 				let reason = match reason {
 					VerifyError::DeviceMismatch => "deviceMismatch",
@@ -315,38 +272,12 @@ where
 			.client
 			.runtime_api()
 			.anchors(at, device, from.unwrap_or(1), limit)
-			.map_err(errors::runtime_error)?;
+			.map_err(errors::runtime_error)?
+			.ok_or_else(|| unknown_device(device))?;
 		Ok(anchors.into_iter().map(anchor_json).collect())
 	}
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-	use super::*;
-	use pallet_sensor_attestation::{
-		names::{KINDS, UNITS},
-		MeasurementKind, Unit,
-	};
-
-	#[test]
-	fn readings_round_trip_through_json() {
-		for kind in KINDS.iter().map(|(_, k)| *k).chain([MeasurementKind::Generic(7)]) {
-			for unit in UNITS.iter().map(|(_, u)| *u).chain([Unit::Other(9)]) {
-				let reading = Reading { device: 1, seq: 2, timestamp_ms: 3, kind, value: -4, unit };
-				assert_eq!(parse_reading(&reading_json(&reading)), Ok(reading));
-			}
-		}
-		let mut bad = reading_json(&Reading {
-			device: 1,
-			seq: 1,
-			timestamp_ms: 1,
-			kind: MeasurementKind::Power,
-			value: 1,
-			unit: Unit::Watt,
-		});
-		bad.kind = "temperature".into();
-		assert!(parse_reading(&bad).unwrap_err().contains("unknown measurement kind"));
-		assert!(parse_hash("0x12").unwrap_err().contains("32 bytes"));
-	}
+fn unknown_device(device: DeviceId) -> jsonrpsee::types::ErrorObjectOwned {
+	not_found(format!("no device with id {device}"))
 }

@@ -10,24 +10,17 @@ use pallet_device_registry::runtime_api::{DeviceInfo, DeviceRegistryApi};
 use serde::{Deserialize, Serialize};
 use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
-use sp_core::{crypto::Ss58Codec, ecdsa, ed25519, sr25519, H256};
+use sp_core::{crypto::Ss58Codec, H256};
 
-use super::errors::{self, invalid_param, not_found};
+use super::{
+	errors::{self, invalid_param, not_found},
+	params::{self, KeyJson},
+};
 
 /// Largest page of `city_devicesByOwner`.
 pub const MAX_PAGE: u32 = 1000;
 /// Page size of `city_devicesByOwner` when `limit` is not given.
 pub const DEFAULT_PAGE: u32 = 100;
-
-/// A device key in JSON: `{"scheme": "sr25519" | "ed25519" | "ecdsa", "publicKey": "0x.."}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct KeyJson {
-	/// Signature scheme.
-	pub scheme: String,
-	/// Public key bytes, hex with `0x` (32 bytes; 33 compressed bytes for ecdsa).
-	pub public_key: String,
-}
 
 /// The registrar's certification in JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,7 +82,7 @@ pub struct DeviceJson {
 }
 
 fn hex(bytes: &[u8]) -> String {
-	format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+	format!("0x{}", hex::encode(bytes))
 }
 
 fn ss58(account: &AccountId) -> String {
@@ -104,46 +97,6 @@ pub fn key_json(key: &DeviceKey) -> KeyJson {
 		DeviceKey::Ecdsa(k) => ("ecdsa", k.as_ref()),
 	};
 	KeyJson { scheme: scheme.into(), public_key: hex(bytes) }
-}
-
-fn parse_hex(s: &str) -> Option<Vec<u8>> {
-	let s = s.strip_prefix("0x")?;
-	if s.len() % 2 != 0 {
-		return None;
-	}
-	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
-}
-
-/// Parses a JSON device key.
-pub fn parse_key(key: &KeyJson) -> Result<DeviceKey, String> {
-	let bytes = parse_hex(&key.public_key)
-		.ok_or_else(|| format!("publicKey must be 0x-prefixed hex, got {:?}", key.public_key))?;
-	let wrong_len =
-		|want: usize| format!("a {} key has {want} bytes, got {}", key.scheme, bytes.len());
-	match key.scheme.as_str() {
-		"sr25519" => <[u8; 32]>::try_from(bytes.as_slice())
-			.map(|raw| DeviceKey::Sr25519(sr25519::Public::from_raw(raw)))
-			.map_err(|_| wrong_len(32)),
-		"ed25519" => <[u8; 32]>::try_from(bytes.as_slice())
-			.map(|raw| DeviceKey::Ed25519(ed25519::Public::from_raw(raw)))
-			.map_err(|_| wrong_len(32)),
-		"ecdsa" => <[u8; 33]>::try_from(bytes.as_slice())
-			.map(|raw| DeviceKey::Ecdsa(ecdsa::Public::from_raw(raw)))
-			.map_err(|_| wrong_len(33)),
-		other => Err(format!("scheme must be sr25519, ed25519 or ecdsa, got {other:?}")),
-	}
-}
-
-/// Parses an account given as SS58 (any network prefix) or as 32 bytes of `0x` hex.
-pub fn parse_account(s: &str) -> Result<AccountId, String> {
-	if let Some(bytes) = parse_hex(s) {
-		return <[u8; 32]>::try_from(bytes.as_slice())
-			.map(AccountId::from)
-			.map_err(|_| format!("a hex account id has 32 bytes, got {}", bytes.len()));
-	}
-	AccountId::from_ss58check_with_version(s)
-		.map(|(account, _)| account)
-		.map_err(|e| format!("not an SS58 address or 0x hex account id: {s:?} ({e:?})"))
 }
 
 fn class_name(class: DeviceClass) -> &'static str {
@@ -274,7 +227,7 @@ where
 		limit: Option<u32>,
 		at: Option<H256>,
 	) -> RpcResult<Vec<DeviceJson>> {
-		let owner = parse_account(&owner).map_err(invalid_param)?;
+		let owner = params::account(&owner).map_err(invalid_param)?;
 		let limit = limit.unwrap_or(DEFAULT_PAGE);
 		if limit == 0 || limit > MAX_PAGE {
 			return Err(invalid_param(format!("limit must be 1..={MAX_PAGE}, got {limit}")));
@@ -289,7 +242,7 @@ where
 	}
 
 	fn device_by_key(&self, key: KeyJson, at: Option<H256>) -> RpcResult<DeviceJson> {
-		let parsed = parse_key(&key).map_err(invalid_param)?;
+		let parsed = params::device_key(&key).map_err(invalid_param)?;
 		let at = self.at(at)?;
 		self.client
 			.runtime_api()
@@ -299,35 +252,9 @@ where
 			.ok_or_else(|| {
 				not_found(format!(
 					"no device registered with {} key {}",
-					key.scheme, key.public_key
+					key.scheme,
+					params::shown(&key.public_key)
 				))
 			})
-	}
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn keys_round_trip_and_bad_keys_are_explained() {
-		let key = DeviceKey::Ecdsa(ecdsa::Public::from_raw([2u8; 33]));
-		assert_eq!(parse_key(&key_json(&key)), Ok(key));
-		let bad = KeyJson { scheme: "rsa".into(), public_key: "0x00".into() };
-		assert!(parse_key(&bad).unwrap_err().contains("scheme"));
-		let short = KeyJson { scheme: "sr25519".into(), public_key: "0x0011".into() };
-		assert!(parse_key(&short).unwrap_err().contains("32 bytes"));
-		let not_hex = KeyJson { scheme: "ed25519".into(), public_key: "zz".into() };
-		assert!(parse_key(&not_hex).unwrap_err().contains("hex"));
-	}
-
-	#[test]
-	fn accounts_parse_from_ss58_and_hex() {
-		let account = AccountId::from([7u8; 32]);
-		assert_eq!(parse_account(&account.to_ss58check()), Ok(account.clone()));
-		assert_eq!(parse_account(&hex(&[7u8; 32])), Ok(account));
-		assert!(parse_account("5notanaddress").is_err());
-		assert!(parse_account("0x1234").unwrap_err().contains("32 bytes"));
 	}
 }

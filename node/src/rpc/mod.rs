@@ -2,9 +2,14 @@
 //! installs: `system_accountNextIndex`, `payment_*`, and the `city_*` namespace (a thin layer
 //! over the city pallets' runtime APIs, with numbered errors: see [`errors`]).
 
+// No slicing or indexing of what clients send: a bad index is a panic, and a panic in an RPC
+// handler takes the node down.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+
 pub mod attestation;
 pub mod device;
 pub mod errors;
+pub mod params;
 
 use std::sync::Arc;
 

@@ -16,8 +16,6 @@ use sp_core::{crypto::Pair as _, sr25519};
 
 use crate::common::*;
 
-const RPC_PORT: u16 = 19950;
-const P2P_PORT: u16 = 40350;
 /// The node's pool holds at most this many transactions, far fewer than the run sends.
 const POOL_LIMIT: usize = 40;
 const DEVICES: u32 = 4;
@@ -34,18 +32,21 @@ fn options() -> Options {
 
 #[test]
 fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
+	let _serial = serial();
+	let [rpc_port, p2p_port] = free_ports(2)[..] else { unreachable!() };
 	let dir = test_dir("attestation");
 	let mut node = Node::new(
 		"dev",
 		&dir,
-		RPC_PORT,
-		P2P_PORT,
+		rpc_port,
+		p2p_port,
 		&["--dev".to_string(), "--pool-limit".to_string(), POOL_LIMIT.to_string()],
 	);
 	node.start();
-	wait_for("first block", Duration::from_secs(60), || best_number(RPC_PORT).filter(|n| *n >= 1));
-	let client = city_sim::Client::local(RPC_PORT);
+	wait_for("first block", Duration::from_secs(60), || best_number(rpc_port).filter(|n| *n >= 1));
+	let client = city_sim::Client::local(rpc_port);
 	let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
+	let registrar = alice.clone();
 
 	// Devices registered by the simulator (proof of possession by each device key).
 	let (mut devices, registration) = city_sim::register_fleet(
@@ -64,6 +65,23 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	);
 	let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();
 	assert!(devices.iter().all(|d| d.next_seq == 1 && d.next_batch_seq == 1));
+
+	// Uncertified, a device may not submit fee-less: the pool says so (`NotCertified`,
+	// error 10), and nothing reaches a block.
+	let uncertified = devices[0].clone();
+	let mut early = uncertified.clone();
+	let first = early.next_reading(MeasurementKind::EnergyImport, 1, Unit::WattHour, city_sim::now_ms());
+	match rpc(rpc_port, "author_submitExtrinsic", json!([hex_encode(&early.reading_extrinsic(&first))])) {
+		Err(RpcError::Rpc { code, data, .. }) => {
+			assert_eq!((code, data.as_str()), (1010, "Custom error: 10"))
+		}
+		other => panic!("an uncertified device's free reading was accepted: {other:?}"),
+	}
+	// The registrar (root, through sudo, on the dev chain) certifies the fleet.
+	let certification = city_sim::certify_fleet(&client, &registrar, &mut devices, &options())
+		.unwrap();
+	assert_eq!((certification.submitted, certification.finalized), (DEVICES as usize, DEVICES as usize));
+	assert!(devices.iter().all(|d| d.certified));
 
 	// 160 readings through a 40-transaction pool: the pool drops some of what it accepted,
 	// the simulator notices and resubmits, and every reading is finalized.
@@ -102,16 +120,16 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 			.collect();
 		assert!(blocks.windows(2).all(|w| w[0] <= w[1]), "device {device}: {blocks:?}");
 	}
-	let (head, _) = finalized(RPC_PORT).unwrap();
+	let (head, _) = finalized(rpc_port).unwrap();
 	for device in &ids {
 		let latest =
-			rpc(RPC_PORT, "city_latestReadings", json!([device, format!("{head:?}")])).unwrap();
+			rpc(rpc_port, "city_latestReadings", json!([device, format!("{head:?}")])).unwrap();
 		assert_eq!(latest[0]["kind"], json!("energyImport"));
 		assert_eq!(latest[0]["seq"], json!(READINGS_PER_DEVICE));
 		assert_eq!(latest[0]["value"], json!(*device as i64 * 1_000 + READINGS_PER_DEVICE as i64));
 		assert_eq!(latest[0]["unit"], json!("wattHour"));
 		let counters =
-			rpc(RPC_PORT, "city_attestationCounters", json!([device, format!("{head:?}")]))
+			rpc(rpc_port, "city_attestationCounters", json!([device, format!("{head:?}")]))
 				.unwrap();
 		assert_eq!(counters["lastSeq"], json!(READINGS_PER_DEVICE));
 		assert_eq!(counters["readings"], json!(READINGS_PER_DEVICE));
@@ -119,7 +137,7 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 
 	// Replays and forgeries are refused by the pool, with the pallet's reasons.
 	let refused = |extrinsic: Vec<u8>| match rpc(
-		RPC_PORT,
+		rpc_port,
 		"author_submitExtrinsic",
 		json!([hex_encode(&extrinsic)]),
 	) {
@@ -174,9 +192,9 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	let (report, _) = tracker::run(&client, submissions, &options()).unwrap();
 	assert_eq!((report.finalized, report.rejected), (1, 0), "{:?}", report.problems);
 	let batch = &batches[0];
-	let (head, _) = finalized(RPC_PORT).unwrap();
+	let (head, _) = finalized(rpc_port).unwrap();
 	let anchors =
-		rpc(RPC_PORT, "city_anchors", json!([ids[0], null, null, format!("{head:?}")])).unwrap();
+		rpc(rpc_port, "city_anchors", json!([ids[0], null, null, format!("{head:?}")])).unwrap();
 	assert_eq!(anchors[0]["count"], json!(1000));
 	assert_eq!(anchors[0]["batchSeq"], json!(1));
 	assert_eq!(anchors[0]["root"], json!(format!("{:?}", batch.anchor.root)));
@@ -185,7 +203,7 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	let proof: Vec<String> = batch.proof(500).unwrap().iter().map(|h| format!("{h:?}")).collect();
 	let reading = &batch.readings[500];
 	let verified = rpc(
-		RPC_PORT,
+		rpc_port,
 		"city_verifyReading",
 		json!([ids[0], 1, city_sim::reading_json(reading), 500, proof.clone()]),
 	)
@@ -195,7 +213,7 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	let mut tampered = reading.clone();
 	tampered.value += 1;
 	let rejected = rpc(
-		RPC_PORT,
+		rpc_port,
 		"city_verifyReading",
 		json!([ids[0], 1, city_sim::reading_json(&tampered), 500, proof.clone()]),
 	)
@@ -203,18 +221,18 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	assert_eq!(rejected["valid"], json!(false));
 	assert_eq!(rejected["reason"], json!("proofMismatch"));
 	match rpc(
-		RPC_PORT,
+		rpc_port,
 		"city_verifyReading",
 		json!([ids[0], 9, city_sim::reading_json(reading), 500, proof]),
 	) {
 		Err(RpcError::Rpc { code, .. }) => assert_eq!(code, 4004),
 		other => panic!("an unknown batch is a 4004 error, got {other:?}"),
 	}
-	match rpc(RPC_PORT, "city_anchors", json!([ids[0], null, 0])) {
+	match rpc(rpc_port, "city_anchors", json!([ids[0], null, 0])) {
 		Err(RpcError::Rpc { code, .. }) => assert_eq!(code, 4001),
 		other => panic!("limit 0 is a 4001 error, got {other:?}"),
 	}
-	let counters = rpc(RPC_PORT, "city_attestationCounters", json!([ids[0]])).unwrap();
+	let counters = rpc(rpc_port, "city_attestationCounters", json!([ids[0]])).unwrap();
 	assert_eq!(
 		(counters["lastBatchSeq"].clone(), counters["batches"].clone()),
 		(json!(1), json!(1))

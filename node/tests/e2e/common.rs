@@ -3,13 +3,19 @@
 //!
 //! Everything is bounded in time: every wait has a deadline and fails the test with the node
 //! logs' location when it passes. Nodes are killed when their handle drops.
+//!
+//! Scenarios run one at a time whatever `--test-threads` says ([`serial`]): two networks at
+//! once would overload a 2-core machine and skew every timing. Ports are picked free by the OS
+//! ([`free_ports`]), so a scenario never collides with another program on the machine.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
 	fs,
+	net::TcpListener,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::{Mutex, MutexGuard},
 	time::{Duration, Instant},
 };
 
@@ -21,6 +27,20 @@ use sp_core::{crypto::Pair as _, sr25519, H256};
 pub const NODE_BIN: &str = env!("CARGO_BIN_EXE_citychain-node");
 
 pub use city_sim::rpc::{hex_encode, RpcError};
+
+/// Holds the e2e lock: one scenario at a time, in any test harness configuration. A scenario
+/// that failed (poisoning the lock) does not stop the next one.
+pub fn serial() -> MutexGuard<'static, ()> {
+	static LOCK: Mutex<()> = Mutex::new(());
+	LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `count` distinct TCP ports on 127.0.0.1 that are free now (the OS picks them).
+pub fn free_ports(count: usize) -> Vec<u16> {
+	let listeners: Vec<TcpListener> =
+		(0..count).map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port")).collect();
+	listeners.iter().map(|l| l.local_addr().expect("a bound address").port()).collect()
+}
 
 /// Sends one raw HTTP POST body to `127.0.0.1:port` and returns the response body.
 pub fn http_post(port: u16, body: &str) -> Result<String, RpcError> {
@@ -99,38 +119,46 @@ pub fn account_nonce(port: u16, account: &citychain_runtime::AccountId, at: H256
 }
 
 /// Builds a signed `Balances::transfer_keep_alive` extrinsic, exactly as a wallet would: with
-/// the account's next nonce and the chain's genesis hash, immortal, no tip.
+/// the account's next nonce and the chain's genesis hash, mortal, no tip.
 pub fn signed_transfer(
 	port: u16,
 	from: &sr25519::Pair,
 	to: citychain_runtime::AccountId,
 	amount: u128,
 ) -> Vec<u8> {
-	let genesis = block_hash(port, 0).expect("genesis hash");
 	let from_account: citychain_runtime::AccountId = from.public().into();
-	let nonce = rpc(port, "system_accountNextIndex", json!([from_account.to_string()]))
-		.expect("nonce")
-		.as_u64()
-		.expect("nonce is a number") as citychain_runtime::Nonce;
+	let nonce = next_nonce(port, &from_account);
 	sign_call(
+		port,
 		from,
 		citychain_runtime::RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 			dest: to.into(),
 			value: amount,
 		}),
 		nonce,
-		genesis,
 	)
 }
 
-/// Signs `call` for `from` with `nonce` on the chain with `genesis` hash.
+/// The account's next nonce, counting its transactions in the pool.
+pub fn next_nonce(port: u16, account: &citychain_runtime::AccountId) -> citychain_runtime::Nonce {
+	rpc(port, "system_accountNextIndex", json!([account.to_string()]))
+		.expect("nonce")
+		.as_u64()
+		.expect("nonce is a number") as citychain_runtime::Nonce
+}
+
+/// Signs `call` for `from` with `nonce` for the chain of the node on `port`, mortal from its
+/// finalized head, as a wallet does.
 pub fn sign_call(
+	port: u16,
 	from: &sr25519::Pair,
 	call: citychain_runtime::RuntimeCall,
 	nonce: citychain_runtime::Nonce,
-	genesis: H256,
 ) -> Vec<u8> {
-	citychain_runtime::sign_extrinsic(from, call, nonce, genesis).encode()
+	let client = city_sim::Client::local(port);
+	let genesis = client.genesis_hash().expect("genesis hash");
+	let checkpoint = city_sim::checkpoint(&client).expect("finalized head");
+	citychain_runtime::sign_extrinsic(from, call, nonce, genesis, checkpoint).encode()
 }
 
 /// A running (or stopped) node process with its own base path, ports and log file.
@@ -318,15 +346,11 @@ pub fn submit_and_finalize(
 	call: citychain_runtime::RuntimeCall,
 	timeout: Duration,
 ) -> H256 {
-	let genesis = block_hash(port, 0).expect("genesis");
 	let account: citychain_runtime::AccountId = from.public().into();
 	let (head, _) = finalized(port).expect("finalized head");
 	let nonce = account_nonce(port, &account, head);
-	let pool_nonce = rpc(port, "system_accountNextIndex", json!([account.to_string()]))
-		.expect("nonce")
-		.as_u64()
-		.expect("nonce is a number") as u32;
-	let xt = sign_call(from, call, pool_nonce.max(nonce), genesis);
+	let pool_nonce = next_nonce(port, &account);
+	let xt = sign_call(port, from, call, pool_nonce.max(nonce));
 	rpc(port, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("transaction accepted");
 	wait_for("transaction finalized", timeout, || {
 		let (head, _) = finalized(port)?;

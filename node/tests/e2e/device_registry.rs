@@ -19,9 +19,6 @@ use sp_core::{
 	ed25519, sr25519,
 };
 
-const RPC_PORT: u16 = 19970;
-const P2P_PORT: u16 = 40370;
-
 fn rpc_error_code(result: Result<Value, RpcError>) -> (i64, String) {
 	match result {
 		Err(RpcError::Rpc { code, message, .. }) => (code, message),
@@ -47,11 +44,13 @@ fn register_call(device_public: [u8; 32], signature: [u8; 64]) -> citychain_runt
 
 #[test]
 fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
+	let _serial = serial();
+	let [rpc_port, p2p_port] = free_ports(2)[..] else { unreachable!() };
 	let dir = test_dir("device-registry");
-	let mut node = Node::new("dev", &dir, RPC_PORT, P2P_PORT, &["--dev".to_string()]);
+	let mut node = Node::new("dev", &dir, rpc_port, p2p_port, &["--dev".to_string()]);
 	node.start();
-	wait_for("first block", Duration::from_secs(60), || best_number(RPC_PORT).filter(|n| *n >= 1));
-	let genesis = block_hash(RPC_PORT, 0).unwrap();
+	wait_for("first block", Duration::from_secs(60), || best_number(rpc_port).filter(|n| *n >= 1));
+	let genesis = block_hash(rpc_port, 0).unwrap();
 
 	// The device: an ed25519 key made outside Substrate.
 	let device = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
@@ -68,17 +67,17 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 	let signature = device.sign(&payload).to_bytes();
 
 	let alice_account: citychain_runtime::AccountId = alice.public().into();
-	let nonce = rpc(RPC_PORT, "system_accountNextIndex", json!([alice_account.to_string()]))
+	let nonce = rpc(rpc_port, "system_accountNextIndex", json!([alice_account.to_string()]))
 		.unwrap()
 		.as_u64()
 		.unwrap() as u32;
-	let xt = sign_call(&alice, register_call(device_public, signature), nonce, genesis);
-	rpc(RPC_PORT, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("accepted");
+	let xt = sign_call(rpc_port, &alice, register_call(device_public, signature), nonce);
+	rpc(rpc_port, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("accepted");
 
 	let key_json = json!({"scheme": "ed25519", "publicKey": hex_encode(&device_public)});
 	let device_json = wait_for("device registered and finalized", Duration::from_secs(60), || {
-		let (head, _) = finalized(RPC_PORT)?;
-		rpc(RPC_PORT, "city_deviceByKey", json!([key_json, format!("{head:?}")])).ok()
+		let (head, _) = finalized(rpc_port)?;
+		rpc(rpc_port, "city_deviceByKey", json!([key_json, format!("{head:?}")])).ok()
 	});
 	// The node writes addresses with CityChain's SS58 prefix.
 	let alice_address =
@@ -95,13 +94,13 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 	let id = device_json["id"].as_u64().unwrap();
 
 	// city_device and city_devicesByOwner agree.
-	assert_eq!(rpc(RPC_PORT, "city_device", json!([id])).unwrap(), device_json);
-	let page = rpc(RPC_PORT, "city_devicesByOwner", json!([alice_account.to_string()])).unwrap();
+	assert_eq!(rpc(rpc_port, "city_device", json!([id])).unwrap(), device_json);
+	let page = rpc(rpc_port, "city_devicesByOwner", json!([alice_account.to_string()])).unwrap();
 	assert_eq!(page, json!([device_json.clone()]));
 
 	// The runtime API through state_call, SCALE in and out, as any client can do.
 	let raw =
-		rpc(RPC_PORT, "state_call", json!(["DeviceRegistryApi_device", hex_encode(&id.encode())]))
+		rpc(rpc_port, "state_call", json!(["DeviceRegistryApi_device", hex_encode(&id.encode())]))
 			.unwrap();
 	let info = Option::<
 		DeviceInfo<
@@ -125,50 +124,53 @@ fn device_registered_from_outside_is_visible_over_rpc_and_state_call() {
 	stolen.extend_from_slice(&other_public);
 	let bob = sr25519::Pair::from_string("//Bob", None).unwrap();
 	let xt = sign_call(
+		rpc_port,
 		&bob,
 		register_call(other_public, other_device.sign(&stolen).to_bytes()),
 		0,
-		genesis,
 	);
-	rpc(RPC_PORT, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("pays its fee");
+	rpc(rpc_port, "author_submitExtrinsic", json!([hex_encode(&xt)])).expect("pays its fee");
 	let bob_account: citychain_runtime::AccountId = bob.public().into();
 	let head = wait_for("Bob's failed registration finalized", Duration::from_secs(60), || {
-		let (head, _) = finalized(RPC_PORT)?;
-		(account_nonce(RPC_PORT, &bob_account, head) >= 1).then_some(head)
+		let (head, _) = finalized(rpc_port)?;
+		(account_nonce(rpc_port, &bob_account, head) >= 1).then_some(head)
 	});
 	let other_key = json!({"scheme": "ed25519", "publicKey": hex_encode(&other_public)});
 	let (code, _) =
-		rpc_error_code(rpc(RPC_PORT, "city_deviceByKey", json!([other_key, format!("{head:?}")])));
+		rpc_error_code(rpc(rpc_port, "city_deviceByKey", json!([other_key, format!("{head:?}")])));
 	assert_eq!(code, 4004);
 
 	// Numbered errors with messages for unknown ids and bad parameters.
-	let (code, message) = rpc_error_code(rpc(RPC_PORT, "city_device", json!([999_999])));
+	let (code, message) = rpc_error_code(rpc(rpc_port, "city_device", json!([999_999])));
 	assert_eq!(code, 4004);
 	assert!(message.contains("999999"), "{message}");
 	let (code, message) =
-		rpc_error_code(rpc(RPC_PORT, "city_devicesByOwner", json!(["not-an-address"])));
+		rpc_error_code(rpc(rpc_port, "city_devicesByOwner", json!(["not-an-address"])));
 	assert_eq!(code, 4001);
 	assert!(message.contains("SS58"), "{message}");
 	let (code, _) = rpc_error_code(rpc(
-		RPC_PORT,
+		rpc_port,
 		"city_devicesByOwner",
 		json!([alice_account.to_string(), null, 0]),
 	));
 	assert_eq!(code, 4001);
 	let (code, message) = rpc_error_code(rpc(
-		RPC_PORT,
+		rpc_port,
 		"city_deviceByKey",
 		json!([{"scheme": "rsa", "publicKey": "0x00"}]),
 	));
 	assert_eq!(code, 4001);
 	assert!(message.contains("scheme"), "{message}");
-	let (code, _) = rpc_error_code(rpc(RPC_PORT, "city_device", json!(["abc"])));
+	let (code, _) = rpc_error_code(rpc(rpc_port, "city_device", json!(["abc"])));
 	assert_eq!(code, -32602, "wrong parameter type is an invalid-params error");
-	let (code, _) = rpc_error_code(rpc(RPC_PORT, "city_device", json!([1, "0x1234"])));
+	let (code, _) = rpc_error_code(rpc(rpc_port, "city_device", json!([1, "0x1234"])));
 	assert_eq!(code, -32602, "a malformed block hash is an invalid-params error");
 	let unknown_block = format!("0x{}", "ab".repeat(32));
-	let (code, _) = rpc_error_code(rpc(RPC_PORT, "city_device", json!([id, unknown_block])));
+	let (code, _) = rpc_error_code(rpc(rpc_port, "city_device", json!([id, unknown_block])));
 	assert_eq!(code, 4003, "an unknown block is reported, not a panic");
 	assert!(node.is_running());
+
+	// Every city_* method, every parameter, with garbage.
+	crate::bad_input::every_city_method_refuses_bad_input(&mut node, id);
 	node.stop();
 }

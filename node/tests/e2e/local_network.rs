@@ -19,12 +19,12 @@ use serde_json::json;
 use sp_core::{crypto::Pair as _, sr25519};
 
 const NAMES: [&str; 4] = ["alice", "bob", "charlie", "dave"];
-const RPC_BASE: u16 = 19944;
-const P2P_BASE: u16 = 40333;
 
 fn start_network(dir: &std::path::Path) -> Vec<Node> {
+	let ports = free_ports(2 * NAMES.len());
+	let (rpc_ports, p2p_ports) = ports.split_at(NAMES.len());
 	let boot_peer = peer_id_of(&node_key(0), dir);
-	let bootnode = format!("/ip4/127.0.0.1/tcp/{P2P_BASE}/p2p/{boot_peer}");
+	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{boot_peer}", p2p_ports[0]);
 	let mut nodes: Vec<Node> = NAMES
 		.iter()
 		.enumerate()
@@ -40,7 +40,7 @@ fn start_network(dir: &std::path::Path) -> Vec<Node> {
 				extra.push("--bootnodes".into());
 				extra.push(bootnode.clone());
 			}
-			Node::new(name, dir, RPC_BASE + i as u16, P2P_BASE + i as u16, &extra)
+			Node::new(name, dir, rpc_ports[i], p2p_ports[i], &extra)
 		})
 		.collect();
 	for node in nodes.iter_mut() {
@@ -60,6 +60,7 @@ fn wait_all_finalized(ports: &[u16], number: u32, timeout: Duration) {
 
 #[test]
 fn four_validators_finalize_survive_crashes_and_restart() {
+	let _serial = serial();
 	let dir = test_dir("local-network");
 	let mut nodes = start_network(&dir);
 	let ports: Vec<u16> = nodes.iter().map(|n| n.rpc_port).collect();

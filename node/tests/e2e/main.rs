@@ -1,12 +1,14 @@
 //! End-to-end tests: they drive the built `citychain-node` binary on loopback. One test binary
-//! (one link of the node's dependencies), run with `--test-threads=1`: every scenario starts
-//! its own nodes on its own ports, and two networks at once would overload a 2-core machine.
+//! (one link of the node's dependencies). Every scenario holds the harness's lock
+//! (`common::serial`), so scenarios run one at a time whatever `--test-threads` says (two
+//! networks at once would overload a 2-core machine), on ports the OS picks.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 mod attestation;
+mod bad_input;
 mod chain_spec;
 mod dev_node;
 mod device_registry;

@@ -11,8 +11,13 @@
 //!   [`rotate_payload`].
 //! - **Keys are never reused.** [`DeviceByKey`] maps every key ever registered (also rotated-away
 //!   keys, and keys of revoked or decommissioned devices) to its device, forever.
-//! - **Deposit.** The owner's deposit (base + per byte of metadata) is held with the
-//!   [`HoldReason::DeviceDeposit`] hold and released on decommission.
+//! - **Deposit.** The owner's deposit is held with the [`HoldReason::DeviceDeposit`] hold:
+//!   `DepositBase` (the record, and what other pallets let a device store: the runtime sizes it
+//!   from their bounds), `KeyDeposit` per key the device has had (every key stays in the
+//!   indexes forever) and `DepositPerByte` of metadata. Decommissioning releases all of it but
+//!   what pays for the state that stays forever: `RetainedDeposit` (the record) plus
+//!   `KeyDeposit` per key. Pallets told through [`Config::OnRetired`] remove the rest of the
+//!   device's state.
 //! - **Lifecycle.** `Active <-> Suspended`; `Active | Suspended -> Revoked` (permanent);
 //!   any of these `-> Decommissioned` (deposit back). Records are kept after revocation and
 //!   decommissioning so that earlier readings stay verifiable ([`KeyHistory`]).
@@ -119,9 +124,23 @@ pub mod pallet {
 		/// The city registrar: certifies devices, and may suspend, resume or revoke any device.
 		type RegistrarOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// Deposit held for every device, whatever its metadata.
+		/// Deposit held for every device, whatever its metadata: its record and the state other
+		/// pallets let it create (attestation counters, latest readings, anchors).
 		#[pallet::constant]
 		type DepositBase: Get<BalanceOf<Self>>;
+
+		/// Deposit held per key a device has had (the registration key and every rotation):
+		/// each key stays in `DeviceByKey` and `KeyHistory` forever.
+		#[pallet::constant]
+		type KeyDeposit: Get<BalanceOf<Self>>;
+
+		/// The part of `DepositBase` kept held after decommissioning, for the record that stays
+		/// (with `KeyDeposit` per key).
+		#[pallet::constant]
+		type RetainedDeposit: Get<BalanceOf<Self>>;
+
+		/// Told when a device is decommissioned, to remove what it left in other pallets.
+		type OnRetired: city_primitives::OnDeviceRetired;
 
 		/// Deposit held per byte of (SCALE-encoded) metadata.
 		#[pallet::constant]
@@ -210,8 +229,13 @@ pub mod pallet {
 		Resumed { device: DeviceId },
 		/// A device was revoked, permanently.
 		Revoked { device: DeviceId },
-		/// A device was decommissioned and its deposit returned to the owner.
-		Decommissioned { device: DeviceId, deposit_released: BalanceOf<T> },
+		/// A device was decommissioned: `deposit_released` went back to the owner,
+		/// `deposit_retained` stays held for the record and keys kept forever.
+		Decommissioned {
+			device: DeviceId,
+			deposit_released: BalanceOf<T>,
+			deposit_retained: BalanceOf<T>,
+		},
 		/// The city registrar certified a device.
 		Certified { device: DeviceId },
 		/// The city registrar withdrew a device's certification.
@@ -233,8 +257,6 @@ pub mod pallet {
 		KeyAlreadyUsed,
 		/// Only the device's owner may do this.
 		NotOwner,
-		/// Only the device's owner or its operator may do this.
-		NotOwnerOrOperator,
 		/// Only the device's owner or the city registrar may do this.
 		NotOwnerOrRegistrar,
 		/// The owner has reached `MaxDevicesPerOwner` live devices.
@@ -263,6 +285,22 @@ pub mod pallet {
 		InvalidGeohash,
 		/// Device ids or key epochs are exhausted.
 		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxDevicesPerOwner::get() >= 1, "an owner must be able to register");
+			assert!(
+				T::DepositBase::get() >= T::RetainedDeposit::get(),
+				"the retained deposit is part of the base deposit"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
@@ -299,9 +337,11 @@ pub mod pallet {
 			Self::do_update_metadata(who, device, metadata)
 		}
 
-		/// Rotate a device's key (owner or operator). `proof` is the *new* key's signature of
+		/// Rotate a device's key (owner only: an operator that could rotate the key could take
+		/// the device over). `proof` is the *new* key's signature of
 		/// `SCALE(ROTATE_TAG, genesis_hash, device, new_epoch, new_key)` where `new_epoch` is the
-		/// current epoch + 1. The old key stays in `KeyHistory` and can never be reused.
+		/// current epoch + 1. The old key stays in `KeyHistory` and can never be reused; another
+		/// `KeyDeposit` is held for it.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::rotate_key())]
 		pub fn rotate_key(
@@ -327,8 +367,8 @@ pub mod pallet {
 			Self::do_transfer_ownership(who, device, new_owner)
 		}
 
-		/// Set (`Some`) or clear (`None`) the operator, a gateway allowed to submit for the device
-		/// and to rotate its key (owner only).
+		/// Set (`Some`) or clear (`None`) the operator, a gateway allowed to submit (and pay)
+		/// for the device (owner only).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_operator())]
 		pub fn set_operator(
@@ -364,10 +404,13 @@ pub mod pallet {
 			Self::do_revoke(device)
 		}
 
-		/// Retire a device (owner only): the deposit is returned, the metadata cleared; the
-		/// record and keys are kept.
+		/// Retire a device (owner only): the deposit is returned but for `RetainedDeposit` and
+		/// `KeyDeposit` per key (the record and keys are kept forever), the metadata cleared,
+		/// and other pallets remove the device's state.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::decommission())]
+		#[pallet::weight(T::WeightInfo::decommission().saturating_add(
+			<T::OnRetired as city_primitives::OnDeviceRetired>::weight()
+		))]
 		pub fn decommission(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_decommission(who, device)
@@ -398,10 +441,41 @@ pub mod pallet {
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 		}
 
-		/// The deposit for a device with `metadata`.
-		pub fn deposit_for(metadata: &MetadataOf<T>) -> BalanceOf<T> {
+		/// The most bytes a device's record and its place in the owner index occupy (keys
+		/// included): what `DepositBase` and `RetainedDeposit` pay for.
+		pub fn record_bytes() -> u64 {
+			// Hashed pallet and storage prefixes: 32 bytes per entry.
+			let record = 32 + 8 + 8 + DeviceOf::<T>::max_encoded_len();
+			let by_owner = 32 + 16 + T::AccountId::max_encoded_len() + 8 + 8;
+			let owner_count = 32 + 16 + T::AccountId::max_encoded_len() + 4;
+			(record + by_owner + owner_count) as u64
+		}
+
+		/// The bytes one key occupies forever (`DeviceByKey` and `KeyHistory`): what
+		/// `KeyDeposit` pays for.
+		pub fn key_bytes() -> u64 {
+			let by_key = 32 + 16 + DeviceKey::max_encoded_len() + 8;
+			let history = 32 + 8 + 8 + 8 + 4 + DeviceKey::max_encoded_len();
+			(by_key + history) as u64
+		}
+
+		/// The deposit for a device with `metadata` whose current key has epoch `key_epoch`.
+		pub fn deposit_for(metadata: &MetadataOf<T>, key_epoch: KeyEpoch) -> BalanceOf<T> {
 			let bytes: BalanceOf<T> = (metadata.encoded_size() as u32).into();
-			T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+			T::DepositBase::get()
+				.saturating_add(Self::keys_deposit(key_epoch))
+				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		}
+
+		/// `KeyDeposit` for every key up to epoch `key_epoch`.
+		fn keys_deposit(key_epoch: KeyEpoch) -> BalanceOf<T> {
+			let keys: BalanceOf<T> = key_epoch.saturating_add(1).into();
+			T::KeyDeposit::get().saturating_mul(keys)
+		}
+
+		/// What stays held after decommissioning a device whose last key has epoch `key_epoch`.
+		pub fn retained_deposit(key_epoch: KeyEpoch) -> BalanceOf<T> {
+			T::RetainedDeposit::get().saturating_add(Self::keys_deposit(key_epoch))
 		}
 
 		fn device_or_err(device: DeviceId) -> Result<DeviceOf<T>, DispatchError> {
@@ -456,7 +530,7 @@ pub mod pallet {
 			let id = NextDeviceId::<T>::get();
 			let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 
-			let deposit = Self::deposit_for(&metadata);
+			let deposit = Self::deposit_for(&metadata, 0);
 			T::Currency::hold(&HoldReason::DeviceDeposit.into(), &owner, deposit)
 				.map_err(|_| Error::<T>::InsufficientBalanceForDeposit)?;
 
@@ -495,7 +569,7 @@ pub mod pallet {
 			let mut record = Self::device_or_err(device)?;
 			ensure!(record.owner == who, Error::<T>::NotOwner);
 			Self::ensure_live(&record)?;
-			let new_deposit = Self::deposit_for(&metadata);
+			let new_deposit = Self::deposit_for(&metadata, record.key_epoch);
 			Self::adjust_hold(&who, record.deposit, new_deposit)?;
 			record.deposit = new_deposit;
 			record.metadata = metadata;
@@ -533,16 +607,17 @@ pub mod pallet {
 			proof: MultiSignature,
 		) -> DispatchResult {
 			let mut record = Self::device_or_err(device)?;
-			ensure!(
-				record.owner == who || record.operator.as_ref() == Some(&who),
-				Error::<T>::NotOwnerOrOperator
-			);
+			ensure!(record.owner == who, Error::<T>::NotOwner);
 			Self::ensure_live(&record)?;
 			ensure!(!DeviceByKey::<T>::contains_key(&new_key), Error::<T>::KeyAlreadyUsed);
 			let epoch = record.key_epoch.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			let payload = rotate_payload(&Self::genesis_hash(), device, epoch, &new_key);
 			Self::ensure_proof(&new_key, &payload, &proof)?;
+			let key_deposit = T::KeyDeposit::get();
+			T::Currency::hold(&HoldReason::DeviceDeposit.into(), &who, key_deposit)
+				.map_err(|_| Error::<T>::InsufficientBalanceForDeposit)?;
 
+			record.deposit = record.deposit.saturating_add(key_deposit);
 			record.key = new_key.clone();
 			record.key_epoch = epoch;
 			Devices::<T>::insert(device, record);
@@ -641,27 +716,34 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Decommissions a device: releases the deposit, clears the metadata and operator and
-		/// removes it from the owner's index. Revoked devices may be decommissioned too (the
-		/// deposit is not a fine); `revoked_at` keeps the record of the revocation.
+		/// Decommissions a device: releases the deposit but for what the kept record and keys
+		/// need, clears the metadata and operator, removes it from the owner's index and tells
+		/// `OnRetired`. Revoked devices may be decommissioned too (the deposit is not a fine);
+		/// `revoked_at` keeps the record of the revocation.
 		pub fn do_decommission(who: T::AccountId, device: DeviceId) -> DispatchResult {
 			let mut record = Self::device_or_err(device)?;
 			ensure!(record.owner == who, Error::<T>::NotOwner);
 			ensure!(record.status != DeviceStatus::Decommissioned, Error::<T>::Decommissioned);
+			let retained = Self::retained_deposit(record.key_epoch).min(record.deposit);
 			let released = T::Currency::release(
 				&HoldReason::DeviceDeposit.into(),
 				&who,
-				record.deposit,
+				record.deposit.saturating_sub(retained),
 				Precision::BestEffort,
 			)?;
 			DevicesByOwner::<T>::remove(&who, device);
 			OwnerDeviceCount::<T>::mutate(&who, |count| *count = count.saturating_sub(1));
 			record.status = DeviceStatus::Decommissioned;
-			record.deposit = Zero::zero();
+			record.deposit = retained;
 			record.operator = None;
 			record.metadata = Default::default();
 			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::Decommissioned { device, deposit_released: released });
+			<T::OnRetired as city_primitives::OnDeviceRetired>::device_retired(device);
+			Self::deposit_event(Event::Decommissioned {
+				device,
+				deposit_released: released,
+				deposit_retained: retained,
+			});
 			Ok(())
 		}
 
@@ -706,6 +788,56 @@ pub mod pallet {
 				.take(limit)
 				.filter_map(|id| Devices::<T>::get(id).map(|record| (id, record)))
 				.collect()
+		}
+
+		/// The state invariants: indexes agree with the records, every key of every device is
+		/// indexed, and the deposits held equal the deposits recorded.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::btree_map::BTreeMap;
+			let mut live: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut max_id = None;
+			for (id, record) in Devices::<T>::iter() {
+				max_id = max_id.max(Some(id));
+				let indexed = DevicesByOwner::<T>::contains_key(&record.owner, id);
+				if record.status == DeviceStatus::Decommissioned {
+					ensure!(!indexed, "a decommissioned device is in its owner's index");
+					ensure!(
+						record.deposit <= Self::retained_deposit(record.key_epoch),
+						"a decommissioned device holds more than the retained deposit"
+					);
+				} else {
+					ensure!(indexed, "a live device is missing from its owner's index");
+					*live.entry(record.owner.clone()).or_default() += 1;
+				}
+				let held = deposits.entry(record.owner.clone()).or_default();
+				*held = held.saturating_add(record.deposit);
+				for epoch in 0..=record.key_epoch {
+					let key = KeyHistory::<T>::get(id, epoch).ok_or("a key epoch is missing")?;
+					ensure!(DeviceByKey::<T>::get(&key) == Some(id), "a key is not indexed");
+				}
+				ensure!(
+					KeyHistory::<T>::get(id, record.key_epoch) == Some(record.key.clone()),
+					"the current key is not the last in the history"
+				);
+			}
+			ensure!(
+				max_id.is_none_or(|max| max < NextDeviceId::<T>::get()),
+				"a device id is at or above the next id"
+			);
+			for (owner, count) in OwnerDeviceCount::<T>::iter() {
+				ensure!(live.get(&owner).copied().unwrap_or(0) == count, "owner count differs");
+			}
+			for (owner, count) in &live {
+				ensure!(OwnerDeviceCount::<T>::get(owner) == *count, "owner count missing");
+				ensure!(*count <= T::MaxDevicesPerOwner::get(), "too many devices");
+			}
+			for (owner, deposit) in deposits {
+				let held = T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);
+				ensure!(held == deposit, "held deposit differs from the recorded deposits");
+			}
+			Ok(())
 		}
 
 		/// The device registered with `key` (current or earlier key).

@@ -39,6 +39,26 @@ use frame_support::traits::ConstU128;
 parameter_types! {
 	pub const DepositBase: Balance = 100;
 	pub const DepositPerByte: Balance = 1;
+	pub const KeyDeposit: Balance = 10;
+	pub const RetainedDeposit: Balance = 20;
+}
+
+thread_local! {
+	/// Devices the registry reported as retired (decommissioned), in order.
+	pub static RETIRED: core::cell::RefCell<Vec<city_primitives::DeviceId>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records what the registry tells other pallets on decommissioning.
+pub struct RecordRetired;
+impl city_primitives::OnDeviceRetired for RecordRetired {
+	fn device_retired(id: city_primitives::DeviceId) {
+		RETIRED.with(|r| r.borrow_mut().push(id));
+	}
+
+	fn weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000, 0)
+	}
 }
 
 impl pallet_device_registry::Config for Test {
@@ -47,6 +67,9 @@ impl pallet_device_registry::Config for Test {
 	type RegistrarOrigin = frame_system::EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
+	type KeyDeposit = KeyDeposit;
+	type RetainedDeposit = RetainedDeposit;
+	type OnRetired = RecordRetired;
 	type MaxDevicesPerOwner = ConstU32<3>;
 	type MaxUriLen = ConstU32<64>;
 	type WeightInfo = ();
@@ -64,6 +87,7 @@ pub const PAUPER: u8 = 9;
 pub const ENDOWMENT: Balance = 10_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	RETIRED.with(|r| r.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![
@@ -83,4 +107,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Runs `test` in a fresh externality, then checks the registry's state invariants.
+pub fn run(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		crate::Pallet::<Test>::do_try_state().expect("state invariants hold");
+	});
 }

@@ -114,12 +114,12 @@ fn status(id: DeviceId) -> DeviceStatus {
 
 #[test]
 fn register_records_device_indexes_key_and_holds_deposit() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		for (i, pair) in
 			[DevicePair::sr(11), DevicePair::ed(12), DevicePair::ec(13)].iter().enumerate()
 		{
 			let metadata = meta("u33dc0", "ipfs://meter");
-			let deposit = 100 + metadata.encoded_size() as Balance;
+			let deposit = 100 + 10 + metadata.encoded_size() as Balance;
 			let before = held(ALICE);
 			assert_ok!(Registry::register(
 				RuntimeOrigin::signed(account(ALICE)),
@@ -167,7 +167,7 @@ fn register_records_device_indexes_key_and_holds_deposit() {
 
 #[test]
 fn register_rejects_a_signature_by_another_key() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		let other = DevicePair::sr(12);
 		assert_noop!(
@@ -179,7 +179,7 @@ fn register_rejects_a_signature_by_another_key() {
 
 #[test]
 fn register_rejects_a_proof_made_for_another_owner() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::ed(11);
 		// Bob saw Alice's proof and tries to register Alice's device as his own.
 		assert_noop!(
@@ -191,7 +191,7 @@ fn register_rejects_a_proof_made_for_another_owner() {
 
 #[test]
 fn register_rejects_a_proof_for_another_chain_or_domain() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::ec(11);
 		let other_genesis = H256::repeat_byte(1);
 		let wrong_chain =
@@ -209,7 +209,7 @@ fn register_rejects_a_proof_for_another_chain_or_domain() {
 
 #[test]
 fn register_rejects_a_signature_of_another_scheme() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		let ed = DevicePair::ed(11);
 		assert_noop!(
@@ -221,7 +221,7 @@ fn register_rejects_a_signature_of_another_scheme() {
 
 #[test]
 fn register_rejects_a_reused_key() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		register(ALICE, &pair);
 		assert_noop!(
@@ -233,7 +233,7 @@ fn register_rejects_a_reused_key() {
 
 #[test]
 fn a_key_can_never_be_registered_again_after_decommission_or_rotation() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let first = DevicePair::sr(11);
 		let second = DevicePair::sr(12);
 		let id = register(ALICE, &first);
@@ -255,7 +255,7 @@ fn a_key_can_never_be_registered_again_after_decommission_or_rotation() {
 
 #[test]
 fn register_respects_the_per_owner_cap() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		for seed in 11..14 {
 			register(ALICE, &DevicePair::sr(seed));
 		}
@@ -272,7 +272,7 @@ fn register_respects_the_per_owner_cap() {
 
 #[test]
 fn register_needs_funds_for_the_deposit() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		assert_noop!(
 			try_register(PAUPER, pair.key(), pair.register_proof(PAUPER), Default::default()),
@@ -283,7 +283,7 @@ fn register_needs_funds_for_the_deposit() {
 
 #[test]
 fn register_rejects_an_invalid_geohash() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		// 'a' is not in the geohash alphabet.
 		assert_noop!(
@@ -295,7 +295,7 @@ fn register_rejects_an_invalid_geohash() {
 
 #[test]
 fn register_fails_cleanly_when_ids_are_exhausted() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		NextDeviceId::<Test>::put(DeviceId::MAX);
 		let pair = DevicePair::sr(11);
 		assert_noop!(
@@ -307,7 +307,7 @@ fn register_fails_cleanly_when_ids_are_exhausted() {
 
 #[test]
 fn register_requires_a_signed_origin() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		assert_noop!(
 			Registry::register(
@@ -328,11 +328,11 @@ fn register_requires_a_signed_origin() {
 
 #[test]
 fn update_metadata_replaces_it_and_adjusts_the_deposit() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		let old_deposit = Devices::<Test>::get(id).unwrap().deposit;
 		let bigger = meta("u33dc0bcdefg", "https://city.example/devices/meter-0001");
-		let bigger_deposit = 100 + bigger.encoded_size() as Balance;
+		let bigger_deposit = 110 + bigger.encoded_size() as Balance;
 		assert!(bigger_deposit > old_deposit);
 		assert_ok!(Registry::update_metadata(
 			RuntimeOrigin::signed(account(ALICE)),
@@ -348,7 +348,7 @@ fn update_metadata_replaces_it_and_adjusts_the_deposit() {
 		);
 
 		let empty: MetadataOf<Test> = Default::default();
-		let small_deposit = 100 + empty.encoded_size() as Balance;
+		let small_deposit = 110 + empty.encoded_size() as Balance;
 		assert_ok!(Registry::update_metadata(RuntimeOrigin::signed(account(ALICE)), id, empty));
 		assert_eq!(held(ALICE), small_deposit);
 		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - small_deposit);
@@ -357,7 +357,7 @@ fn update_metadata_replaces_it_and_adjusts_the_deposit() {
 
 #[test]
 fn update_metadata_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_noop!(
 			Registry::update_metadata(RuntimeOrigin::signed(account(BOB)), id, Default::default()),
@@ -389,7 +389,7 @@ fn update_metadata_errors() {
 
 #[test]
 fn update_metadata_needs_funds_for_a_bigger_deposit() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		// Pauper gets just enough for a device with empty metadata.
 		assert_ok!(Balances::transfer_allow_death(
 			RuntimeOrigin::signed(account(BOB)),
@@ -420,12 +420,13 @@ fn update_metadata_needs_funds_for_a_bigger_deposit() {
 // ---------------------------------------------------------------- rotate_key
 
 #[test]
-fn rotate_key_by_owner_and_operator_keeps_history() {
-	new_test_ext().execute_with(|| {
+fn rotate_key_by_the_owner_keeps_history_and_holds_a_key_deposit() {
+	run(|| {
 		let first = DevicePair::sr(11);
 		let second = DevicePair::ed(12);
 		let third = DevicePair::ec(13);
 		let id = register(ALICE, &first);
+		let deposit = Devices::<Test>::get(id).unwrap().deposit;
 		assert_ok!(Registry::rotate_key(
 			RuntimeOrigin::signed(account(ALICE)),
 			id,
@@ -436,17 +437,30 @@ fn rotate_key_by_owner_and_operator_keeps_history() {
 			last_event(),
 			Event::KeyRotated { device: id, epoch: 1, key: second.key() }.into()
 		);
+		assert_eq!(Devices::<Test>::get(id).unwrap().deposit, deposit + 10);
+		assert_eq!(held(ALICE), deposit + 10);
+		// The operator (a gateway) cannot rotate: it could take the device over.
 		assert_ok!(Registry::set_operator(
 			RuntimeOrigin::signed(account(ALICE)),
 			id,
 			Some(account(CHARLIE))
 		));
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(CHARLIE)),
+				id,
+				third.key(),
+				third.rotate_proof(id, 2)
+			),
+			Error::<Test>::NotOwner
+		);
 		assert_ok!(Registry::rotate_key(
-			RuntimeOrigin::signed(account(CHARLIE)),
+			RuntimeOrigin::signed(account(ALICE)),
 			id,
 			third.key(),
 			third.rotate_proof(id, 2)
 		));
+		assert_eq!(held(ALICE), deposit + 20);
 		let record = Devices::<Test>::get(id).unwrap();
 		assert_eq!(record.key, third.key());
 		assert_eq!(record.key_epoch, 2);
@@ -462,7 +476,7 @@ fn rotate_key_by_owner_and_operator_keeps_history() {
 
 #[test]
 fn rotate_key_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let first = DevicePair::sr(11);
 		let new = DevicePair::sr(12);
 		let id = register(ALICE, &first);
@@ -475,7 +489,7 @@ fn rotate_key_errors() {
 				new.key(),
 				new.rotate_proof(id, 1)
 			),
-			Error::<Test>::NotOwnerOrOperator
+			Error::<Test>::NotOwner
 		);
 		// Proof by the old key instead of the new one.
 		assert_noop!(
@@ -544,7 +558,7 @@ fn rotate_key_errors() {
 
 #[test]
 fn transfer_ownership_moves_device_deposit_and_indexes() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_ok!(Registry::set_operator(
 			RuntimeOrigin::signed(account(ALICE)),
@@ -572,15 +586,15 @@ fn transfer_ownership_moves_device_deposit_and_indexes() {
 			Event::OwnershipTransferred { device: id, from: account(ALICE), to: account(BOB) }
 				.into()
 		);
-		// Bob can decommission and gets the deposit.
+		// Bob can decommission and gets the deposit back, but for the retained part.
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(BOB)), id));
-		assert_eq!(Balances::balance(&account(BOB)), ENDOWMENT + deposit);
+		assert_eq!(Balances::balance(&account(BOB)), ENDOWMENT + deposit - 30);
 	});
 }
 
 #[test]
 fn transfer_ownership_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_noop!(
 			Registry::transfer_ownership(RuntimeOrigin::signed(account(BOB)), id, account(BOB)),
@@ -622,7 +636,7 @@ fn transfer_ownership_errors() {
 
 #[test]
 fn set_operator_sets_and_clears() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_ok!(Registry::set_operator(
 			RuntimeOrigin::signed(account(ALICE)),
@@ -642,7 +656,7 @@ fn set_operator_sets_and_clears() {
 
 #[test]
 fn set_operator_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_ok!(Registry::set_operator(
 			RuntimeOrigin::signed(account(ALICE)),
@@ -670,7 +684,7 @@ fn set_operator_errors() {
 
 #[test]
 fn owner_suspends_and_resumes() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_ok!(Registry::suspend(RuntimeOrigin::signed(account(ALICE)), id));
 		assert_eq!(status(id), DeviceStatus::Suspended(Suspender::Owner));
@@ -684,7 +698,7 @@ fn owner_suspends_and_resumes() {
 
 #[test]
 fn registrar_suspension_is_lifted_only_by_the_registrar() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_ok!(Registry::suspend(RuntimeOrigin::root(), id));
 		assert_eq!(status(id), DeviceStatus::Suspended(Suspender::Registrar));
@@ -700,7 +714,7 @@ fn registrar_suspension_is_lifted_only_by_the_registrar() {
 
 #[test]
 fn suspend_and_resume_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_noop!(
 			Registry::suspend(RuntimeOrigin::signed(account(BOB)), id),
@@ -733,7 +747,7 @@ fn suspend_and_resume_errors() {
 
 #[test]
 fn revoke_is_permanent_and_keeps_the_record() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::sr(11);
 		let id = register(ALICE, &pair);
 		let deposit = Devices::<Test>::get(id).unwrap().deposit;
@@ -744,12 +758,18 @@ fn revoke_is_permanent_and_keeps_the_record() {
 		assert_eq!(last_event(), Event::Revoked { device: id }.into());
 		assert_eq!(<Registry as DeviceLookup<_>>::key_at(id, 0), Some(pair.key()));
 		assert_noop!(Registry::revoke(RuntimeOrigin::root(), id), Error::<Test>::Revoked);
-		// The owner may still take the deposit back; the revocation stays on record.
+		// The owner may still take the deposit back (but for what the kept record and key
+		// need); the revocation stays on record.
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
-		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT);
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - 30);
 		assert_eq!(
 			last_event(),
-			Event::Decommissioned { device: id, deposit_released: deposit }.into()
+			Event::Decommissioned {
+				device: id,
+				deposit_released: deposit - 30,
+				deposit_retained: 30
+			}
+			.into()
 		);
 		assert_eq!(Devices::<Test>::get(id).unwrap().revoked_at, Some(5));
 	});
@@ -757,7 +777,7 @@ fn revoke_is_permanent_and_keeps_the_record() {
 
 #[test]
 fn registrar_revokes_any_device() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(BOB, &DevicePair::sr(11));
 		assert_noop!(
 			Registry::revoke(RuntimeOrigin::signed(account(ALICE)), id),
@@ -770,33 +790,50 @@ fn registrar_revokes_any_device() {
 }
 
 #[test]
-fn decommission_returns_the_deposit_and_keeps_a_record() {
-	new_test_ext().execute_with(|| {
+fn decommission_returns_the_deposit_but_what_the_kept_record_needs() {
+	run(|| {
 		let pair = DevicePair::ec(11);
 		let id = register(ALICE, &pair);
+		// One rotation: two keys stay indexed forever.
+		let second = DevicePair::sr(12);
+		assert_ok!(Registry::rotate_key(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			second.key(),
+			second.rotate_proof(id, 1)
+		));
 		let deposit = Devices::<Test>::get(id).unwrap().deposit;
 		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - deposit);
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), id));
-		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT);
-		assert_eq!(held(ALICE), 0);
+		// RetainedDeposit (20) + KeyDeposit (10) x 2 keys stay held.
+		let retained = 20 + 2 * 10;
+		assert_eq!(Balances::balance(&account(ALICE)), ENDOWMENT - retained);
+		assert_eq!(held(ALICE), retained);
+		assert_eq!(RETIRED.with(|r| r.borrow().clone()), vec![id], "other pallets were told");
 		let record = Devices::<Test>::get(id).unwrap();
 		assert_eq!(record.status, DeviceStatus::Decommissioned);
-		assert_eq!(record.deposit, 0);
+		assert_eq!(record.deposit, retained);
 		assert_eq!(record.metadata, Default::default());
-		assert_eq!(record.key, pair.key());
+		assert_eq!(record.key, second.key());
 		assert!(!DevicesByOwner::<Test>::contains_key(account(ALICE), id));
 		assert_eq!(OwnerDeviceCount::<Test>::get(account(ALICE)), 0);
 		assert_eq!(DeviceByKey::<Test>::get(pair.key()), Some(id));
+		assert_eq!(DeviceByKey::<Test>::get(second.key()), Some(id));
 		assert_eq!(
 			last_event(),
-			Event::Decommissioned { device: id, deposit_released: deposit }.into()
+			Event::Decommissioned {
+				device: id,
+				deposit_released: deposit - retained,
+				deposit_retained: retained
+			}
+			.into()
 		);
 	});
 }
 
 #[test]
 fn decommission_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_noop!(
 			Registry::decommission(RuntimeOrigin::signed(account(BOB)), id),
@@ -819,7 +856,7 @@ fn decommission_errors() {
 
 #[test]
 fn registrar_certifies_and_uncertifies() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		System::set_block_number(3);
 		assert_ok!(Registry::certify(RuntimeOrigin::root(), id));
@@ -837,7 +874,7 @@ fn registrar_certifies_and_uncertifies() {
 
 #[test]
 fn certify_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let id = register(ALICE, &DevicePair::sr(11));
 		assert_noop!(
 			Registry::certify(RuntimeOrigin::signed(account(ALICE)), id),
@@ -860,7 +897,7 @@ fn certify_errors() {
 
 #[test]
 fn lookup_summarises_the_device() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let pair = DevicePair::ed(11);
 		let id = register(ALICE, &pair);
 		let summary = <Registry as DeviceLookup<_>>::device(id).unwrap();
@@ -878,7 +915,7 @@ fn lookup_summarises_the_device() {
 
 #[test]
 fn devices_of_pages_by_id() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		register(ALICE, &DevicePair::sr(11));
 		register(BOB, &DevicePair::sr(12));
 		register(ALICE, &DevicePair::sr(13));
@@ -920,4 +957,133 @@ fn payloads_are_the_documented_bytes() {
 	expected.push(0);
 	expected.extend_from_slice(&[0x11; 32]);
 	assert_eq!(payload, expected);
+}
+
+#[test]
+fn rotation_needs_funds_for_the_key_deposit() {
+	run(|| {
+		// Pauper has 50: the registration deposit with empty metadata is 110 + the metadata's
+		// encoded size, so give Pauper exactly that much more than the existential deposit.
+		let pair = DevicePair::sr(11);
+		let deposit = Registry::deposit_for(&Default::default(), 0);
+		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<_>>::mint_into(
+			&account(PAUPER),
+			deposit
+		));
+		assert_ok!(try_register(PAUPER, pair.key(), pair.register_proof(PAUPER), Default::default()));
+		let id = NextDeviceId::<Test>::get() - 1;
+		// 50 free, 1 of it the existential deposit: 49 more can be held, a key deposit is 10.
+		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<_>>::burn_from(
+			&account(PAUPER),
+			45,
+			frame_support::traits::tokens::Preservation::Expendable,
+			frame_support::traits::tokens::Precision::Exact,
+			frame_support::traits::tokens::Fortitude::Polite,
+		));
+		let new = DevicePair::sr(12);
+		assert_noop!(
+			Registry::rotate_key(
+				RuntimeOrigin::signed(account(PAUPER)),
+				id,
+				new.key(),
+				new.rotate_proof(id, 1)
+			),
+			Error::<Test>::InsufficientBalanceForDeposit
+		);
+	});
+}
+
+#[test]
+fn the_configuration_passes_the_integrity_test() {
+	new_test_ext().execute_with(
+		<Registry as frame_support::traits::Hooks<u64>>::integrity_test,
+	);
+}
+
+/// Conservation over random operations: whatever owners register, rotate, update, transfer
+/// and decommission, total issuance never changes, and every account's held deposit is the sum
+/// of its devices' recorded deposits (the `try_state` check after every step).
+#[test]
+fn deposits_are_conserved_over_random_operations() {
+	use proptest::prelude::*;
+	let owners = [ALICE, BOB, CHARLIE];
+	proptest!(ProptestConfig::with_cases(64), |(ops in proptest::collection::vec((0u8..5, 0usize..3, 0u64..6, 0u8..40), 1..40))| {
+		new_test_ext().execute_with(|| {
+			let issuance = Balances::total_issuance();
+			let mut seed = 100u8;
+			for (op, owner, device, size) in ops {
+				let owner = owners[owner];
+				seed = seed.wrapping_add(1);
+				let _ = match op {
+					0 => {
+						let pair = DevicePair::sr(seed);
+						let uri = "x".repeat(size as usize);
+						try_register(owner, pair.key(), pair.register_proof(owner), meta("u33", &uri))
+					},
+					1 => {
+						let pair = DevicePair::ed(seed);
+						let epoch = Devices::<Test>::get(device).map_or(1, |d| d.key_epoch + 1);
+						Registry::rotate_key(RuntimeOrigin::signed(account(owner)), device, pair.key(), pair.rotate_proof(device, epoch))
+					},
+					2 => Registry::update_metadata(RuntimeOrigin::signed(account(owner)), device, meta("u3", &"y".repeat(size as usize))),
+					3 => Registry::transfer_ownership(RuntimeOrigin::signed(account(owner)), device, account(owners[(size % 3) as usize])),
+					_ => Registry::decommission(RuntimeOrigin::signed(account(owner)), device),
+				};
+				prop_assert_eq!(Balances::total_issuance(), issuance);
+				prop_assert!(Registry::do_try_state().is_ok(), "{:?}", Registry::do_try_state());
+			}
+			Ok(())
+		})?;
+	});
+}
+
+/// Every byte a device makes the registry keep (its record, its place in the owner index and
+/// every key it has had) is within what `record_bytes` and `key_bytes` price.
+#[test]
+fn the_deposit_prices_cover_the_bytes_a_device_stores() {
+	run(|| {
+		let prefix = sp_io::hashing::twox_128(b"DeviceRegistry");
+		let next_id = [prefix, sp_io::hashing::twox_128(b"NextDeviceId")].concat();
+		let stored = || {
+			let mut bytes = 0u64;
+			let mut key = prefix.to_vec();
+			while let Some(next) = sp_io::storage::next_key(&key) {
+				if !next.starts_with(&prefix) {
+					break;
+				}
+				if !next.starts_with(&next_id) {
+					bytes += (next.len() + sp_io::storage::get(&next).unwrap().len()) as u64;
+				}
+				key = next;
+			}
+			bytes
+		};
+		let first = DevicePair::ec(11);
+		let uri = "x".repeat(64);
+		assert_ok!(try_register(
+			ALICE,
+			first.key(),
+			first.register_proof(ALICE),
+			DeviceMetadata {
+				geohash: b"u33dc0u33dc0".to_vec().try_into().unwrap(),
+				model_hash: Some(H256::repeat_byte(1)),
+				firmware_hash: Some(H256::repeat_byte(2)),
+				uri: uri.as_bytes().to_vec().try_into().unwrap(),
+			}
+		));
+		let id = NextDeviceId::<Test>::get() - 1;
+		assert_ok!(Registry::set_operator(RuntimeOrigin::signed(account(ALICE)), id, Some(account(BOB))));
+		assert!(stored() <= Registry::record_bytes() + Registry::key_bytes());
+		for epoch in 1..=3u32 {
+			let next = DevicePair::ec(11 + epoch as u8);
+			assert_ok!(Registry::rotate_key(
+				RuntimeOrigin::signed(account(ALICE)),
+				id,
+				next.key(),
+				next.rotate_proof(id, epoch)
+			));
+			let covered = Registry::record_bytes() + Registry::key_bytes() * u64::from(epoch + 1);
+			assert!(stored() <= covered, "{} stored > {covered} covered", stored());
+		}
+	});
 }

@@ -1,6 +1,8 @@
 //! Benchmarks of sensor attestation (v2 syntax). Worst cases: ECDSA device keys (the costliest
-//! verification: blake2 of the payload, then public key recovery), a device with earlier
-//! submissions in its rate window, and an anchor that prunes the device's oldest anchor.
+//! verification: blake2 of the payload, then public key recovery), the bare (fee-less) path as a
+//! block runs it (`pre_dispatch` with the free share and the signature, then dispatch), a
+//! device with earlier submissions in its rate window, a reading of a new kind, and an anchor
+//! that prunes the most anchors one anchor may prune.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,9 +10,11 @@ use super::*;
 use crate::Pallet as Attestation;
 use city_primitives::DeviceKey;
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
+use frame_support::traits::{Get, UnfilteredDispatchable};
 use frame_system::RawOrigin;
-use sp_runtime::{traits::Zero, MultiSignature};
+#[allow(deprecated)]
+use sp_runtime::traits::ValidateUnsigned;
+use sp_runtime::{traits::Zero, MultiSignature, Perbill};
 
 /// Chain time in the benchmarks (Unix ms).
 const NOW: u64 = 1_800_000_000_000;
@@ -47,7 +51,10 @@ fn active_device<T: Config>() -> Result<(DeviceId, DeviceKey), BenchmarkError> {
 			readings: 41,
 			batches: 0,
 			window_start: frame_system::Pallet::<T>::block_number(),
-			window_count: 1,
+			window_readings: 1,
+			window_batches: 1,
+			kinds: 0,
+			first_anchor: 0,
 		},
 	);
 	Ok((device, key))
@@ -57,7 +64,11 @@ fn active_device<T: Config>() -> Result<(DeviceId, DeviceKey), BenchmarkError> {
 mod benchmarks {
 	use super::*;
 
+	/// A bare reading of a new kind, as a block runs it: `pre_dispatch` (free share, every
+	/// check, the signature), then dispatch (the checks again, the writes). The paid path does
+	/// less (no free share, one round of checks).
 	#[benchmark]
+	#[allow(deprecated)]
 	fn submit_reading() -> Result<(), BenchmarkError> {
 		let (device, key) = active_device::<T>()?;
 		let kind = MeasurementKind::Generic(u16::MAX);
@@ -71,49 +82,85 @@ mod benchmarks {
 		};
 		let signature =
 			sign(&key, &reading_payload(&Attestation::<T>::genesis_hash(), 0, &reading));
+		let call = Call::<T>::submit_reading { reading, key_epoch: 0, signature };
 
-		#[extrinsic_call]
-		submit_reading(RawOrigin::None, reading, 0, signature);
+		#[block]
+		{
+			Attestation::<T>::pre_dispatch(&call).map_err(|_| "pre_dispatch refused")?;
+			call.dispatch_bypass_filter(RawOrigin::None.into())
+				.map_err(|e| BenchmarkError::Stop(e.error.into()))?;
+		}
 
-		assert_eq!(Counters::<T>::get(device).last_seq, 42);
+		assert_eq!(Counters::<T>::get(device).map(|c| c.last_seq), Some(42));
 		assert!(Latest::<T>::contains_key(device, kind));
 		Ok(())
 	}
 
+	/// A bare anchor as a block runs it, pruning `1 + MAX_PRUNE_PER_ANCHOR` old anchors (a
+	/// lowered retention bound being caught up with).
 	#[benchmark]
+	#[allow(deprecated)]
 	fn anchor_batch() -> Result<(), BenchmarkError> {
 		let (device, key) = active_device::<T>()?;
-		// The device is at its retention bound: this anchor prunes the oldest one.
 		let keep = u64::from(T::MaxAnchorsPerDevice::get());
-		let oldest = BatchAnchor {
-			device,
-			batch_seq: 1,
-			period_start_ms: NOW - 1_000,
-			period_end_ms: NOW,
-			count: 1,
-			root: H256::zero(),
-		};
-		Anchors::<T>::insert(
-			device,
-			1,
-			StoredAnchor { anchor: oldest, key_epoch: 0, anchored_at: Zero::zero() },
-		);
-		Counters::<T>::mutate(device, |counters| counters.last_batch_seq = keep);
+		let pruned = 1 + MAX_PRUNE_PER_ANCHOR;
+		for seq in 1..=pruned {
+			let old = BatchAnchor {
+				device,
+				batch_seq: seq,
+				period_start_ms: NOW - 1_000,
+				period_end_ms: NOW,
+				count: 1,
+				root: H256::zero(),
+			};
+			Anchors::<T>::insert(
+				device,
+				seq,
+				StoredAnchor { anchor: old, key_epoch: 0, anchored_at: Zero::zero() },
+			);
+		}
+		let batch_seq = keep + pruned;
+		Counters::<T>::mutate(device, |counters| {
+			if let Some(counters) = counters {
+				counters.last_batch_seq = batch_seq - 1;
+				counters.first_anchor = 1;
+			}
+		});
 		let anchor = BatchAnchor {
 			device,
-			batch_seq: keep + 1,
+			batch_seq,
 			period_start_ms: NOW - 1_000,
 			period_end_ms: NOW,
 			count: T::MaxBatchSize::get(),
 			root: H256::repeat_byte(1),
 		};
 		let signature = sign(&key, &batch_payload(&Attestation::<T>::genesis_hash(), 0, &anchor));
+		let call = Call::<T>::anchor_batch { anchor, key_epoch: 0, signature };
+
+		#[block]
+		{
+			Attestation::<T>::pre_dispatch(&call).map_err(|_| "pre_dispatch refused")?;
+			call.dispatch_bypass_filter(RawOrigin::None.into())
+				.map_err(|e| BenchmarkError::Stop(e.error.into()))?;
+		}
+
+		for seq in 1..=pruned {
+			assert!(!Anchors::<T>::contains_key(device, seq));
+		}
+		assert!(Anchors::<T>::contains_key(device, batch_seq));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_free_share() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let share = Perbill::from_percent(40);
 
 		#[extrinsic_call]
-		anchor_batch(RawOrigin::None, anchor, 0, signature);
+		_(origin as T::RuntimeOrigin, share);
 
-		assert!(!Anchors::<T>::contains_key(device, 1));
-		assert!(Anchors::<T>::contains_key(device, keep + 1));
+		assert_eq!(FreeShare::<T>::get(), share);
 		Ok(())
 	}
 

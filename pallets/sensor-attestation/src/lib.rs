@@ -4,21 +4,35 @@
 //! device carry a gapless sequence number, so they can neither be replayed nor reordered; anyone
 //! can later prove that a reading was part of an anchored Merkle batch.
 //!
-//! - **Fee-less for devices.** `submit_reading` and `anchor_batch` are accepted as bare
-//!   (unsigned) extrinsics, validated by the device signature in `validate_unsigned` before they
-//!   enter the pool: device active, current key epoch, signature, sequence, timestamp window,
-//!   per-device rate limit. Tags: `provides (device, seq)`, `requires (device, seq - 1)` when the
-//!   reading is ahead of the chain, so the pool keeps a device's readings in order. The same
-//!   calls signed by the device's owner or operator let a gateway pay instead.
+//! - **Fee-less for certified devices, within a governed share of each block.** A device the
+//!   city registrar certified submits `submit_reading` and `anchor_batch` as bare (unsigned)
+//!   extrinsics: no tokens needed. Its free capacity is bounded per device (readings and
+//!   batches per rate window), and all free submissions of a block together never use more
+//!   than [`FreeShare`] of the block's normal weight and length (governed by `AdminOrigin`). A
+//!   bare submission that does not fit waits in the pool for the next block
+//!   (`ExhaustsResources`). Bare submissions have the lowest pool priority, so every paid
+//!   transaction ranks above them. Uncertified devices use the paid path.
+//! - **Paid by a gateway.** The same calls signed by the device's owner or operator: the signer
+//!   pays the fee; certification is not required.
+//! - **The pool checks what the block checks.** `validate_unsigned` runs every check dispatch
+//!   runs, cheapest first (device status, certification, key epoch, sequence, timestamp window,
+//!   rate and kind budgets, batch shape) and the signature last. A reading ahead of the chain is
+//!   accepted only if it still fits the device's budgets once all its predecessors are in, so
+//!   nothing the pool accepted is refused in a block by the same rule. `pre_dispatch` repeats
+//!   the checks for the exact next sequence number and reserves the free share; dispatch of a
+//!   bare submission then cannot fail, so nothing is ever included for free as a failure.
 //! - **Payloads** (SCALE, signed as-is; ECDSA signs blake2_256 of it):
 //!   reading: `(READING_TAG, genesis_hash, key_epoch, reading)`;
 //!   batch: `(BATCH_TAG, genesis_hash, key_epoch, anchor)`.
 //! - **Merkle batches**: leaves are `SCALE(reading)`, hashed with blake2-256; inner nodes are
 //!   `blake2_256(left ++ right)`; an odd last node is promoted unchanged (the
 //!   `binary-merkle-tree` crate). A leaf is never 64 bytes, so no inner node passes as a leaf.
-//! - **State**: latest reading per (device, kind); per-device counters; the last
-//!   `MaxAnchorsPerDevice` anchors per device. Older anchors are pruned on insertion with an
-//!   `AnchorPruned` event: retention is explicit, never silent. Full readings go out in events.
+//! - **State, all bounded per device and paid by the device's registration deposit**: the
+//!   newest reading per (device, kind) for at most `MaxKindsPerDevice` kinds; per-device
+//!   counters; the last `MaxAnchorsPerDevice` anchors. Older anchors are pruned on insertion
+//!   with an `AnchorPruned` event (also after the retention bound is lowered): retention is
+//!   explicit, never silent. When a device is decommissioned, its attestation state is removed
+//!   in bounded steps in `on_idle` (`DeviceStatePurged`). Full readings go out in events.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -47,9 +61,9 @@ pub use weights::WeightInfo;
 /// Creates what the benchmarks need in the real runtime: an active device with a given key.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Registers an active device owned by `owner` with `key` (an ECDSA key generated in the
-	/// host keystore under [`BENCHMARK_KEY_TYPE`], so the helper can sign its proof); returns
-	/// its id, or why it could not (the benchmark then stops with that error).
+	/// Registers an active, certified device owned by `owner` with `key` (an ECDSA key
+	/// generated in the host keystore under [`BENCHMARK_KEY_TYPE`], so the helper can sign its
+	/// proof); returns its id, or why it could not (the benchmark then stops with that error).
 	fn register_device(
 		owner: &AccountId,
 		key: city_primitives::DeviceKey,
@@ -64,6 +78,14 @@ pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyT
 pub const READING_TAG: &[u8; 24] = b"CITYCHAIN/READING/v1\0\0\0\0";
 /// Domain tag of a batch anchor signature.
 pub const BATCH_TAG: &[u8; 24] = b"CITYCHAIN/BATCH/v1\0\0\0\0\0\0";
+
+/// Bytes a bare extrinsic adds around its call: the compact length prefix (at most 4 bytes for
+/// a call this small) and the version byte. Used to count a free submission's block length.
+pub const BARE_EXTRINSIC_OVERHEAD: u32 = 5;
+
+/// Most anchors removed by one `anchor_batch` beyond the one it replaces, so that a lowered
+/// `MaxAnchorsPerDevice` is caught up with in bounded steps.
+pub const MAX_PRUNE_PER_ANCHOR: u64 = 2;
 
 /// What a reading measures.
 #[derive(
@@ -159,7 +181,7 @@ pub struct Reading {
 pub struct BatchAnchor {
 	/// The device whose readings these are.
 	pub device: DeviceId,
-	/// The device's batch sequence number: 1, 2, ... (gapless).
+	/// The device's batch sequence number: 1, 2, ... (gapless, separate from readings').
 	pub batch_seq: u64,
 	/// Timestamp (Unix ms) of the first reading in the batch.
 	pub period_start_ms: u64,
@@ -184,7 +206,7 @@ pub struct StoredAnchor<BlockNumber> {
 	pub anchored_at: BlockNumber,
 }
 
-/// The latest reading of one kind of one device (the device's digital twin).
+/// The newest reading of one kind of one device (the device's digital twin).
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -225,8 +247,38 @@ pub struct DeviceCounters<BlockNumber> {
 	pub batches: u64,
 	/// Start block of the current rate-limit window.
 	pub window_start: BlockNumber,
-	/// Submissions (readings and batches) in the current window.
-	pub window_count: u32,
+	/// Readings in the current window.
+	pub window_readings: u32,
+	/// Batches in the current window.
+	pub window_batches: u32,
+	/// Measurement kinds with a stored latest reading (at most `MaxKindsPerDevice`).
+	pub kinds: u32,
+	/// The lowest batch sequence number that may still be stored (anchors below it were
+	/// pruned); 0 before the first anchor.
+	pub first_anchor: u64,
+}
+
+/// Free (bare) submissions included in one block so far.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct FreeUsage<BlockNumber> {
+	/// The block this usage belongs to (usage of an earlier block counts as none).
+	pub block: BlockNumber,
+	/// Weight used by free submissions (their call weight plus the extrinsic base weight).
+	pub weight: frame_support::weights::Weight,
+	/// Length used by free submissions, in bytes.
+	pub len: u32,
 }
 
 /// The bytes a device signs for a reading.
@@ -267,12 +319,15 @@ pub fn verify_inclusion(
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use city_primitives::DeviceLookup;
-	use frame_support::pallet_prelude::*;
+	use city_primitives::{DeviceLookup, DeviceSummary};
+	use frame_support::{
+		dispatch::{DispatchClass, GetDispatchInfo},
+		pallet_prelude::*,
+	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
 		traits::{Saturating, Zero},
-		MultiSignature,
+		MultiSignature, Perbill,
 	};
 
 	#[pallet::pallet]
@@ -284,6 +339,9 @@ pub mod pallet {
 		/// The device registry.
 		type Devices: DeviceLookup<Self::AccountId>;
 
+		/// Governs the free share of each block ([`FreeShare`]).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// How far a reading's timestamp may be ahead of the chain's time (ms).
 		#[pallet::constant]
 		type MaxClockAhead: Get<u64>;
@@ -292,7 +350,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReadingAge: Get<u64>;
 
-		/// How many readings ahead of the chain a device may queue in the pool.
+		/// How many readings (or batches) ahead of the chain a device may queue in the pool.
 		#[pallet::constant]
 		type MaxPendingReadings: Get<u64>;
 
@@ -300,9 +358,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type RateWindow: Get<BlockNumberFor<Self>>;
 
-		/// Submissions (readings and batches) allowed per device per window.
+		/// Readings allowed per device per window (bare and paid together).
 		#[pallet::constant]
-		type MaxPerWindow: Get<u32>;
+		type MaxReadingsPerWindow: Get<u32>;
+
+		/// Batches allowed per device per window (bare and paid together).
+		#[pallet::constant]
+		type MaxBatchesPerWindow: Get<u32>;
+
+		/// Measurement kinds a device may keep a latest reading of.
+		#[pallet::constant]
+		type MaxKindsPerDevice: Get<u32>;
 
 		/// Anchors kept per device; older ones are pruned (with an event).
 		#[pallet::constant]
@@ -312,13 +378,23 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatchSize: Get<u32>;
 
-		/// Blocks an unsigned reading stays valid in the pool.
+		/// Blocks a bare submission stays valid in the pool.
 		#[pallet::constant]
 		type UnsignedLongevity: Get<u64>;
 
-		/// Priority of unsigned readings in the pool.
+		/// Pool priority of bare submissions. Paid transactions always have a priority of at
+		/// least 1, so 0 ranks every free submission below every paid one.
 		#[pallet::constant]
 		type UnsignedPriority: Get<TransactionPriority>;
+
+		/// The free share of each block until governance sets [`FreeShare`].
+		#[pallet::constant]
+		type DefaultFreeShare: Get<Perbill>;
+
+		/// Most storage items `on_idle` removes in one block when cleaning up after
+		/// decommissioned devices.
+		#[pallet::constant]
+		type MaxPurgePerBlock: Get<u32>;
 
 		/// Weights of the calls (from `benchmarking.rs`).
 		type WeightInfo: WeightInfo;
@@ -328,7 +404,8 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// Latest reading per (device, kind).
+	/// The newest reading per (device, kind): the one with the latest timestamp (on equal
+	/// timestamps, the later sequence number).
 	#[pallet::storage]
 	pub type Latest<T: Config> = StorageDoubleMap<
 		_,
@@ -343,7 +420,7 @@ pub mod pallet {
 	/// Counters per device.
 	#[pallet::storage]
 	pub type Counters<T: Config> =
-		StorageMap<_, Twox64Concat, DeviceId, DeviceCounters<BlockNumberFor<T>>, ValueQuery>;
+		StorageMap<_, Twox64Concat, DeviceId, DeviceCounters<BlockNumberFor<T>>, OptionQuery>;
 
 	/// Anchored batches by (device, batch sequence number); the last `MaxAnchorsPerDevice`.
 	#[pallet::storage]
@@ -357,6 +434,25 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	#[pallet::type_value]
+	pub fn DefaultFreeShareValue<T: Config>() -> Perbill {
+		T::DefaultFreeShare::get()
+	}
+
+	/// The share of a block's normal weight and length that free (bare) submissions may use
+	/// together. Governed by `AdminOrigin`.
+	#[pallet::storage]
+	pub type FreeShare<T: Config> =
+		StorageValue<_, Perbill, ValueQuery, DefaultFreeShareValue<T>>;
+
+	/// What free submissions used of the current block (reset by the next block).
+	#[pallet::storage]
+	pub type FreeUsed<T: Config> = StorageValue<_, FreeUsage<BlockNumberFor<T>>, ValueQuery>;
+
+	/// Decommissioned devices whose attestation state `on_idle` is still removing.
+	#[pallet::storage]
+	pub type Retiring<T: Config> = StorageMap<_, Twox64Concat, DeviceId, (), OptionQuery>;
+
 	/// Events of sensor attestation.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -369,9 +465,15 @@ pub mod pallet {
 		/// An old anchor left storage (retention: `MaxAnchorsPerDevice` per device). Its data
 		/// stays in the `BatchAnchored` event of its block.
 		AnchorPruned { device: DeviceId, batch_seq: u64 },
+		/// Governance set the free share of each block.
+		FreeShareSet { share: Perbill },
+		/// A decommissioned device's attestation state (latest readings, anchors, counters)
+		/// was removed; its data stays in the events of the blocks that attested it.
+		DeviceStatePurged { device: DeviceId },
 	}
 
-	/// Errors of sensor attestation.
+	/// Errors of sensor attestation. In the pool, a bare submission refused for one of these
+	/// is `Custom error: <index>` (index in this list, from 0).
 	#[pallet::error]
 	pub enum Error<T> {
 		/// No device has this id.
@@ -386,20 +488,50 @@ pub mod pallet {
 		BadSequence,
 		/// The timestamp is too far ahead of the chain's time or too old.
 		TimestampOutOfWindow,
-		/// The device exceeded its submissions per window.
+		/// The device exceeded its readings (or batches) per window; retry in a later window.
 		RateLimited,
 		/// Only the device's owner or operator may pay for its submissions.
 		NotController,
-		/// The batch is empty, too large, or its period is inverted.
+		/// The batch is empty, larger than `MaxBatchSize`, or its period is inverted.
 		BadBatch,
 		/// Sequence numbers are exhausted.
 		Overflow,
+		/// Only devices certified by the city registrar submit fee-less; an uncertified device
+		/// submits through its owner or operator, who pays.
+		NotCertified,
+		/// The device already reports `MaxKindsPerDevice` measurement kinds.
+		TooManyKinds,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::purge_retired(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReadingsPerWindow::get() >= 1, "a device must be able to report");
+			assert!(T::MaxBatchesPerWindow::get() >= 1, "a device must be able to anchor");
+			assert!(T::MaxPendingReadings::get() >= 1, "the pool must take the next reading");
+			assert!(T::MaxKindsPerDevice::get() >= 1, "a device must report one kind");
+			assert!(T::MaxAnchorsPerDevice::get() >= 1, "the last anchor must be provable");
+			assert!(T::MaxBatchSize::get() >= 1, "a batch holds at least one reading");
+			assert!(T::UnsignedLongevity::get() >= 1, "bare submissions must live a block");
+			assert!(!T::RateWindow::get().is_zero(), "the rate window must be a block or more");
+			assert!(T::MaxPurgePerBlock::get() >= 1, "cleanup must make progress");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Attest a reading signed by the device's current key. Bare (unsigned, fee-less,
-		/// validated in the pool) or signed by the device's owner or operator (who pays).
+		/// certified devices only, validated in the pool) or signed by the device's owner or
+		/// operator (who pays).
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::submit_reading())]
 		pub fn submit_reading(
@@ -425,11 +557,84 @@ pub mod pallet {
 			let payer = Self::payer(origin)?;
 			Self::do_anchor_batch(payer, anchor, key_epoch, signature)
 		}
+
+		/// Set the share of each block's normal weight and length that free (bare) submissions
+		/// may use together (admin origin). Paid transactions are never limited by it.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_free_share())]
+		pub fn set_free_share(origin: OriginFor<T>, share: Perbill) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			FreeShare::<T>::put(share);
+			Self::deposit_event(Event::FreeShareSet { share });
+			Ok(())
+		}
+	}
+
+	/// Who submits: the device itself (bare, fee-less) or an account that pays.
+	pub(crate) enum Payer<'a, AccountId> {
+		/// A bare extrinsic: the device, fee-less.
+		Device,
+		/// A signed extrinsic: this account pays.
+		Account(&'a AccountId),
+	}
+
+	/// Where a submission is checked: the pool accepts sequence numbers ahead of the chain
+	/// (they wait for their predecessors); a block takes exactly the next one.
+	#[derive(Clone, Copy, PartialEq, Eq)]
+	pub(crate) enum Stage {
+		/// `validate_unsigned`: entering (or staying in) the pool.
+		Pool,
+		/// `pre_dispatch` and dispatch: in a block.
+		Block,
+	}
+
+	/// Why a submission is refused: a pallet error, or (in the pool) a sequence number that
+	/// is used already or that may become valid once its predecessors are in.
+	pub(crate) enum Refusal<T> {
+		/// A pallet error.
+		Error(Error<T>),
+		/// The sequence number is at or below the chain's: a replay.
+		Stale,
+		/// Valid only after more of the device's submissions are in.
+		Future,
+	}
+
+	impl<T> From<Error<T>> for Refusal<T> {
+		fn from(error: Error<T>) -> Self {
+			Refusal::Error(error)
+		}
+	}
+
+	impl<T: Config> Refusal<T> {
+		/// The dispatch error of a refusal in a block.
+		fn into_error(self) -> Error<T> {
+			match self {
+				Refusal::Error(error) => error,
+				Refusal::Stale | Refusal::Future => Error::<T>::BadSequence,
+			}
+		}
+
+		/// The pool's answer to a refusal.
+		fn into_validity(self) -> TransactionValidityError {
+			match self {
+				Refusal::Error(error) => InvalidTransaction::Custom(error_code::<T>(error)).into(),
+				Refusal::Stale => InvalidTransaction::Stale.into(),
+				Refusal::Future => InvalidTransaction::Future.into(),
+			}
+		}
+	}
+
+	/// What the checks found: the device's counters with this submission counted in its
+	/// window, and how far ahead of the chain the submission is (1: the next one).
+	pub(crate) struct Checked<BlockNumber> {
+		pub(crate) counters: DeviceCounters<BlockNumber>,
+		pub(crate) ahead: u64,
+		pub(crate) new_kind: bool,
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// `None` for a bare extrinsic (already validated by `validate_unsigned`), the account
-		/// for a signed one.
+		/// `None` for a bare extrinsic (already checked by `pre_dispatch`), the account for a
+		/// signed one.
 		fn payer(origin: OriginFor<T>) -> Result<Option<T::AccountId>, DispatchError> {
 			match origin.into() {
 				Ok(frame_system::RawOrigin::None) => Ok(None),
@@ -442,113 +647,233 @@ pub mod pallet {
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 		}
 
-		/// Checks device, key and signature; returns the device's counters.
+		/// The device, checked for status, payer and key epoch (no storage of this pallet).
 		fn check_device(
 			device: DeviceId,
 			key_epoch: KeyEpoch,
-			payload: &[u8],
-			signature: &MultiSignature,
-			payer: Option<&T::AccountId>,
-		) -> Result<(), Error<T>> {
+			payer: Payer<T::AccountId>,
+		) -> Result<DeviceSummary<T::AccountId>, Error<T>> {
 			let summary = T::Devices::device(device).ok_or(Error::<T>::UnknownDevice)?;
 			ensure!(summary.is_active(), Error::<T>::DeviceNotActive);
-			if let Some(payer) = payer {
-				ensure!(summary.is_controller(payer), Error::<T>::NotController);
+			match payer {
+				Payer::Device => ensure!(summary.certified, Error::<T>::NotCertified),
+				Payer::Account(who) => ensure!(summary.is_controller(who), Error::<T>::NotController),
 			}
 			ensure!(summary.key_epoch == key_epoch, Error::<T>::StaleKeyEpoch);
-			ensure!(summary.key.verify(payload, signature), Error::<T>::BadSignature);
-			Ok(())
+			Ok(summary)
 		}
 
-		/// The counters after one more submission in the rate window, or `RateLimited`.
-		fn count_submission(
-			mut counters: DeviceCounters<BlockNumberFor<T>>,
-		) -> Result<DeviceCounters<BlockNumberFor<T>>, Error<T>> {
-			let now = frame_system::Pallet::<T>::block_number();
-			if now.saturating_sub(counters.window_start) >= T::RateWindow::get() {
-				counters.window_start = now;
-				counters.window_count = 0;
+		/// How far `seq` is ahead of `last` (1: the next one), or why it cannot be taken.
+		fn check_sequence(seq: u64, last: u64, stage: Stage) -> Result<u64, Refusal<T>> {
+			let next = last.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			if seq < next {
+				return Err(Refusal::Stale);
 			}
-			ensure!(counters.window_count < T::MaxPerWindow::get(), Error::<T>::RateLimited);
-			counters.window_count = counters.window_count.saturating_add(1);
-			Ok(counters)
+			let ahead = seq.saturating_sub(last);
+			let max_ahead = match stage {
+				Stage::Pool => T::MaxPendingReadings::get(),
+				Stage::Block => 1,
+			};
+			ensure!(ahead <= max_ahead, Refusal::Future);
+			Ok(ahead)
 		}
 
 		fn check_timestamp(timestamp_ms: u64) -> Result<(), Error<T>> {
 			let now = pallet_timestamp::Pallet::<T>::get();
 			ensure!(
-				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get())
-					&& timestamp_ms.saturating_add(T::MaxReadingAge::get()) >= now,
+				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get()) &&
+					timestamp_ms.saturating_add(T::MaxReadingAge::get()) >= now,
 				Error::<T>::TimestampOutOfWindow
 			);
 			Ok(())
 		}
 
-		/// Attests a reading.
+		/// The counters with the rate window moved on if it has ended.
+		fn current_window(
+			mut counters: DeviceCounters<BlockNumberFor<T>>,
+		) -> DeviceCounters<BlockNumberFor<T>> {
+			let now = frame_system::Pallet::<T>::block_number();
+			if now.saturating_sub(counters.window_start) >= T::RateWindow::get() {
+				counters.window_start = now;
+				counters.window_readings = 0;
+				counters.window_batches = 0;
+			}
+			counters
+		}
+
+		/// Whether a submission `ahead` of the chain fits a budget of which `used` is taken,
+		/// counting every submission before it: `RateLimited` if even the next one does not
+		/// fit (wait for the next window), `Future` if only its predecessors would fill it.
+		fn check_budget(used: u32, ahead: u64, max: u32, full: Error<T>) -> Result<(), Refusal<T>> {
+			ensure!(used < max, full);
+			ensure!(u64::from(used).saturating_add(ahead) <= u64::from(max), Refusal::Future);
+			Ok(())
+		}
+
+		fn verify(
+			summary: &DeviceSummary<T::AccountId>,
+			payload: &[u8],
+			signature: Option<&MultiSignature>,
+		) -> Result<(), Error<T>> {
+			if let Some(signature) = signature {
+				ensure!(summary.key.verify(payload, signature), Error::<T>::BadSignature);
+			}
+			Ok(())
+		}
+
+		/// Every check of a reading, cheapest first and the signature last (`None`: verified
+		/// already by `pre_dispatch`).
+		pub(crate) fn check_reading(
+			reading: &Reading,
+			key_epoch: KeyEpoch,
+			signature: Option<&MultiSignature>,
+			payer: Payer<T::AccountId>,
+			stage: Stage,
+		) -> Result<Checked<BlockNumberFor<T>>, Refusal<T>> {
+			let summary = Self::check_device(reading.device, key_epoch, payer)?;
+			let counters =
+				Self::current_window(Counters::<T>::get(reading.device).unwrap_or_default());
+			let ahead = Self::check_sequence(reading.seq, counters.last_seq, stage)?;
+			Self::check_timestamp(reading.timestamp_ms)?;
+			Self::check_budget(
+				counters.window_readings,
+				ahead,
+				T::MaxReadingsPerWindow::get(),
+				Error::<T>::RateLimited,
+			)?;
+			let new_kind = !Latest::<T>::contains_key(reading.device, reading.kind);
+			if new_kind {
+				// Every reading before this one might bring a new kind too.
+				Self::check_budget(
+					counters.kinds,
+					ahead,
+					T::MaxKindsPerDevice::get(),
+					Error::<T>::TooManyKinds,
+				)?;
+			}
+			let payload = reading_payload(&Self::genesis_hash(), key_epoch, reading);
+			Self::verify(&summary, &payload, signature)?;
+			Ok(Checked { counters, ahead, new_kind })
+		}
+
+		/// Every check of a batch anchor, cheapest first and the signature last.
+		pub(crate) fn check_anchor(
+			anchor: &BatchAnchor,
+			key_epoch: KeyEpoch,
+			signature: Option<&MultiSignature>,
+			payer: Payer<T::AccountId>,
+			stage: Stage,
+		) -> Result<Checked<BlockNumberFor<T>>, Refusal<T>> {
+			ensure!(
+				anchor.count > 0 &&
+					anchor.count <= T::MaxBatchSize::get() &&
+					anchor.period_start_ms <= anchor.period_end_ms,
+				Error::<T>::BadBatch
+			);
+			let summary = Self::check_device(anchor.device, key_epoch, payer)?;
+			let counters =
+				Self::current_window(Counters::<T>::get(anchor.device).unwrap_or_default());
+			let ahead = Self::check_sequence(anchor.batch_seq, counters.last_batch_seq, stage)?;
+			Self::check_timestamp(anchor.period_end_ms)?;
+			Self::check_budget(
+				counters.window_batches,
+				ahead,
+				T::MaxBatchesPerWindow::get(),
+				Error::<T>::RateLimited,
+			)?;
+			let payload = batch_payload(&Self::genesis_hash(), key_epoch, anchor);
+			Self::verify(&summary, &payload, signature)?;
+			Ok(Checked { counters, ahead, new_kind: false })
+		}
+
+		/// Attests a reading. A bare one (`payer` `None`) was checked with its signature by
+		/// `pre_dispatch` in this block; the checks run again here without the signature.
 		pub fn do_submit_reading(
 			payer: Option<T::AccountId>,
 			reading: Reading,
 			key_epoch: KeyEpoch,
 			signature: MultiSignature,
 		) -> DispatchResult {
-			let payload = reading_payload(&Self::genesis_hash(), key_epoch, &reading);
-			Self::check_device(reading.device, key_epoch, &payload, &signature, payer.as_ref())?;
-			let counters = Counters::<T>::get(reading.device);
-			let expected = counters.last_seq.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			ensure!(reading.seq == expected, Error::<T>::BadSequence);
-			Self::check_timestamp(reading.timestamp_ms)?;
-			let mut counters = Self::count_submission(counters)?;
+			let checked = match &payer {
+				None => Self::check_reading(&reading, key_epoch, None, Payer::Device, Stage::Block),
+				Some(who) => Self::check_reading(
+					&reading,
+					key_epoch,
+					Some(&signature),
+					Payer::Account(who),
+					Stage::Block,
+				),
+			}
+			.map_err(Refusal::into_error)?;
+			let mut counters = checked.counters;
 			counters.last_seq = reading.seq;
 			counters.readings = counters.readings.saturating_add(1);
+			counters.window_readings = counters.window_readings.saturating_add(1);
+			if checked.new_kind {
+				counters.kinds = counters.kinds.saturating_add(1);
+			}
 			Counters::<T>::insert(reading.device, counters);
-			Latest::<T>::insert(
-				reading.device,
-				reading.kind,
-				LatestReading {
-					seq: reading.seq,
-					timestamp_ms: reading.timestamp_ms,
-					value: reading.value,
-					unit: reading.unit,
-					block: frame_system::Pallet::<T>::block_number(),
-				},
-			);
+			Latest::<T>::mutate(reading.device, reading.kind, |latest| {
+				// Device clocks and gateways may deliver out of time order: keep the newest.
+				let newer = latest.as_ref().is_none_or(|old| {
+					(reading.timestamp_ms, reading.seq) >= (old.timestamp_ms, old.seq)
+				});
+				if newer {
+					*latest = Some(LatestReading {
+						seq: reading.seq,
+						timestamp_ms: reading.timestamp_ms,
+						value: reading.value,
+						unit: reading.unit,
+						block: frame_system::Pallet::<T>::block_number(),
+					});
+				}
+			});
 			Self::deposit_event(Event::ReadingAttested { reading, key_epoch, payer });
 			Ok(())
 		}
 
-		/// Anchors a batch, pruning the device's oldest anchor beyond the retention bound.
+		/// Anchors a batch, pruning the device's anchors beyond the retention bound.
 		pub fn do_anchor_batch(
 			payer: Option<T::AccountId>,
 			anchor: BatchAnchor,
 			key_epoch: KeyEpoch,
 			signature: MultiSignature,
 		) -> DispatchResult {
-			ensure!(
-				anchor.count > 0
-					&& anchor.count <= T::MaxBatchSize::get()
-					&& anchor.period_start_ms <= anchor.period_end_ms,
-				Error::<T>::BadBatch
-			);
-			let payload = batch_payload(&Self::genesis_hash(), key_epoch, &anchor);
-			Self::check_device(anchor.device, key_epoch, &payload, &signature, payer.as_ref())?;
-			let counters = Counters::<T>::get(anchor.device);
-			let expected = counters.last_batch_seq.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			ensure!(anchor.batch_seq == expected, Error::<T>::BadSequence);
-			Self::check_timestamp(anchor.period_end_ms)?;
-			let mut counters = Self::count_submission(counters)?;
+			let checked = match &payer {
+				None => Self::check_anchor(&anchor, key_epoch, None, Payer::Device, Stage::Block),
+				Some(who) => Self::check_anchor(
+					&anchor,
+					key_epoch,
+					Some(&signature),
+					Payer::Account(who),
+					Stage::Block,
+				),
+			}
+			.map_err(Refusal::into_error)?;
+			let mut counters = checked.counters;
 			counters.last_batch_seq = anchor.batch_seq;
 			counters.batches = counters.batches.saturating_add(1);
-			Counters::<T>::insert(anchor.device, counters);
+			counters.window_batches = counters.window_batches.saturating_add(1);
+			if counters.first_anchor == 0 {
+				counters.first_anchor = anchor.batch_seq;
+			}
+			// Remove anchors that fell out of retention: the one this anchor replaces, and a
+			// bounded number more if the retention bound was lowered.
 			let keep = u64::from(T::MaxAnchorsPerDevice::get());
-			if anchor.batch_seq > keep {
-				let old = anchor.batch_seq.saturating_sub(keep);
+			let oldest_kept = anchor.batch_seq.saturating_add(1).saturating_sub(keep).max(1);
+			let mut pruned = 0;
+			while counters.first_anchor < oldest_kept && pruned <= MAX_PRUNE_PER_ANCHOR {
+				let old = counters.first_anchor;
 				if Anchors::<T>::take(anchor.device, old).is_some() {
 					Self::deposit_event(Event::AnchorPruned {
 						device: anchor.device,
 						batch_seq: old,
 					});
 				}
+				counters.first_anchor = old.saturating_add(1);
+				pruned += 1;
 			}
+			Counters::<T>::insert(anchor.device, counters);
 			Anchors::<T>::insert(
 				anchor.device,
 				anchor.batch_seq,
@@ -562,37 +887,117 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Pool validity of a bare reading or anchor: the same checks as dispatch, except that
-		/// a sequence number ahead of the chain (up to `MaxPendingReadings`) is valid and
-		/// requires its predecessor.
-		fn validate_bare(
+		/// The pool's view of a bare submission: tags order a device's submissions.
+		fn valid_transaction(
+			tag: &'static [u8],
 			device: DeviceId,
 			seq: u64,
-			last: u64,
-			tag: &'static [u8],
-			key_epoch: KeyEpoch,
-			payload: &[u8],
-			signature: &MultiSignature,
+			ahead: u64,
 		) -> TransactionValidity {
-			let invalid = |code: u8| InvalidTransaction::Custom(code);
-			Self::check_device(device, key_epoch, payload, signature, None)
-				.map_err(|e| invalid(error_code::<T>(e)))?;
-			ensure!(seq > last, InvalidTransaction::Stale);
-			ensure!(
-				seq <= last.saturating_add(T::MaxPendingReadings::get()),
-				InvalidTransaction::Future
-			);
-			let counters = Counters::<T>::get(device);
-			Self::count_submission(counters).map_err(|e| invalid(error_code::<T>(e)))?;
 			let mut builder = ValidTransaction::with_tag_prefix("CityAttestation")
 				.priority(T::UnsignedPriority::get())
 				.longevity(T::UnsignedLongevity::get())
 				.and_provides((tag, device, seq))
 				.propagate(true);
-			if seq > last.saturating_add(1) {
+			if ahead > 1 {
 				builder = builder.and_requires((tag, device, seq.saturating_sub(1)));
 			}
 			builder.build()
+		}
+
+		/// Counts a free submission against the block's free share, or refuses it with
+		/// `ExhaustsResources` (it stays in the pool for a later block).
+		pub(crate) fn reserve_free_share(call: &Call<T>) -> Result<(), TransactionValidityError> {
+			let weights = T::BlockWeights::get();
+			let normal = weights.get(DispatchClass::Normal);
+			let max_weight = normal.max_total.unwrap_or(weights.max_block);
+			let max_len = *T::BlockLength::get().max.get(DispatchClass::Normal);
+			let share = FreeShare::<T>::get();
+			let weight = call.get_dispatch_info().total_weight().saturating_add(normal.base_extrinsic);
+			let len = (call.encoded_size() as u32).saturating_add(BARE_EXTRINSIC_OVERHEAD);
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut used = FreeUsed::<T>::get();
+			if used.block != now {
+				used = FreeUsage { block: now, ..Default::default() };
+			}
+			let weight = used.weight.saturating_add(weight);
+			let len = used.len.saturating_add(len);
+			if weight.any_gt(share * max_weight) || len > share * max_len {
+				return Err(InvalidTransaction::ExhaustsResources.into());
+			}
+			FreeUsed::<T>::put(FreeUsage { block: now, weight, len });
+			Ok(())
+		}
+
+		/// Removes the attestation state of one decommissioned device per call, at most
+		/// `MaxPurgePerBlock` items and within `remaining`; returns the weight used.
+		pub(crate) fn purge_retired(remaining: Weight) -> Weight {
+			let db = T::DbWeight::get();
+			let mut used = db.reads(1);
+			if remaining.any_lt(used.saturating_add(db.reads_writes(1, 2))) {
+				return Weight::zero();
+			}
+			let Some(device) = Retiring::<T>::iter_keys().next() else { return used };
+			let per_item = db.reads_writes(1, 1);
+			let affordable =
+				remaining.saturating_sub(used).saturating_sub(db.writes(2)).ref_time() /
+					per_item.ref_time().max(1);
+			let mut budget = u32::try_from(affordable)
+				.unwrap_or(u32::MAX)
+				.min(T::MaxPurgePerBlock::get());
+			if budget == 0 {
+				return used;
+			}
+			let anchors = Anchors::<T>::clear_prefix(device, budget, None);
+			budget = budget.saturating_sub(anchors.unique);
+			used = used.saturating_add(per_item.saturating_mul(u64::from(anchors.unique)));
+			if anchors.maybe_cursor.is_some() || budget == 0 {
+				return used;
+			}
+			let latest = Latest::<T>::clear_prefix(device, budget, None);
+			used = used.saturating_add(per_item.saturating_mul(u64::from(latest.unique)));
+			if latest.maybe_cursor.is_some() {
+				return used;
+			}
+			Counters::<T>::remove(device);
+			Retiring::<T>::remove(device);
+			Self::deposit_event(Event::DeviceStatePurged { device });
+			used.saturating_add(db.writes(2))
+		}
+
+		/// The state invariants: every device with state has counters; counters agree with
+		/// the stored kinds and anchors; devices being purged are decommissioned.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			for (device, counters) in Counters::<T>::iter() {
+				let kinds = Latest::<T>::iter_prefix(device).count() as u32;
+				ensure!(kinds == counters.kinds, "kind count differs from stored latest readings");
+				ensure!(kinds <= T::MaxKindsPerDevice::get().max(counters.kinds), "too many kinds");
+				for (seq, stored) in Anchors::<T>::iter_prefix(device) {
+					ensure!(stored.anchor.batch_seq == seq, "anchor stored under another seq");
+					ensure!(stored.anchor.device == device, "anchor stored under another device");
+					ensure!(
+						seq >= counters.first_anchor && seq <= counters.last_batch_seq,
+						"anchor outside the counters' range"
+					);
+				}
+				ensure!(counters.last_seq <= counters.readings, "more sequence than readings");
+				ensure!(counters.last_batch_seq <= counters.batches, "more batches than counted");
+			}
+			for (device, _) in Latest::<T>::iter_keys() {
+				ensure!(Counters::<T>::contains_key(device), "latest reading without counters");
+			}
+			for (device, _) in Anchors::<T>::iter_keys() {
+				ensure!(Counters::<T>::contains_key(device), "anchor without counters");
+			}
+			for device in Retiring::<T>::iter_keys() {
+				let status = T::Devices::device(device).map(|d| d.status);
+				ensure!(
+					status == Some(city_primitives::DeviceStatus::Decommissioned),
+					"purging a device that is not decommissioned"
+				);
+			}
+			Ok(())
 		}
 	}
 
@@ -606,6 +1011,9 @@ pub mod pallet {
 			proof: &[H256],
 		) -> Result<StoredAnchor<BlockNumberFor<T>>, runtime_api::VerifyError> {
 			use runtime_api::VerifyError;
+			if T::Devices::device(device).is_none() {
+				return Err(VerifyError::UnknownDevice);
+			}
 			let stored = Anchors::<T>::get(device, batch_seq).ok_or(VerifyError::UnknownAnchor)?;
 			if reading.device != device {
 				return Err(VerifyError::DeviceMismatch);
@@ -625,21 +1033,89 @@ pub mod pallet {
 			Ok(stored)
 		}
 
-		/// The runtime API's `anchors`: from `from`, at most `limit` (capped at the retention).
+		/// The runtime API's `latest_readings`: every kind's newest reading (at most
+		/// `MaxKindsPerDevice`), `None` for an unknown device.
+		pub fn latest_of(
+			device: DeviceId,
+		) -> Option<alloc::vec::Vec<(MeasurementKind, LatestReading<BlockNumberFor<T>>)>> {
+			T::Devices::device(device)?;
+			let mut latest: alloc::vec::Vec<_> = Latest::<T>::iter_prefix(device)
+				.take(T::MaxKindsPerDevice::get() as usize)
+				.collect();
+			latest.sort_by_key(|(kind, _)| *kind);
+			Some(latest)
+		}
+
+		/// The runtime API's `counters`: `None` for an unknown device.
+		pub fn counters_of(device: DeviceId) -> Option<DeviceCounters<BlockNumberFor<T>>> {
+			T::Devices::device(device)?;
+			Some(Counters::<T>::get(device).unwrap_or_default())
+		}
+
+		/// The runtime API's `anchors`: from `from`, at most `limit` (capped at the retention);
+		/// `None` for an unknown device.
 		pub fn anchors_from(
 			device: DeviceId,
 			from: u64,
 			limit: u32,
-		) -> alloc::vec::Vec<StoredAnchor<BlockNumberFor<T>>> {
-			let keep = u64::from(T::MaxAnchorsPerDevice::get());
+		) -> Option<alloc::vec::Vec<StoredAnchor<BlockNumberFor<T>>>> {
+			T::Devices::device(device)?;
+			let Some(counters) = Counters::<T>::get(device) else {
+				return Some(alloc::vec::Vec::new());
+			};
 			let limit = limit.min(T::MaxAnchorsPerDevice::get()) as usize;
-			let last = Counters::<T>::get(device).last_batch_seq;
-			// Anchors before `oldest` were pruned: start at the first one still stored.
-			let oldest = last.saturating_sub(keep).saturating_add(1);
-			(from.max(oldest)..=last)
-				.take(limit)
-				.filter_map(|seq| Anchors::<T>::get(device, seq))
-				.collect()
+			// Anchors before `first_anchor` were pruned: start at the first one still stored.
+			let first = from.max(counters.first_anchor).max(1);
+			Some(
+				(first..=counters.last_batch_seq)
+					.filter_map(|seq| Anchors::<T>::get(device, seq))
+					.take(limit)
+					.collect(),
+			)
+		}
+
+		/// What free submissions used of the current block.
+		pub fn free_usage() -> FreeUsage<BlockNumberFor<T>> {
+			let used = FreeUsed::<T>::get();
+			if used.block == frame_system::Pallet::<T>::block_number() {
+				used
+			} else {
+				FreeUsage::default()
+			}
+		}
+
+		/// The most bytes of this pallet's storage one device can occupy (its counters, a
+		/// latest reading of every allowed kind, every retained anchor, keys included): what the
+		/// registry's deposit must cover.
+		pub fn max_state_bytes_per_device() -> u64 {
+			// Hashed key prefixes (pallet + storage, 32 bytes), then the map keys.
+			let device_key = 32 + 8 + 8;
+			let counters = device_key + DeviceCounters::<BlockNumberFor<T>>::max_encoded_len();
+			let latest = device_key +
+				16 + MeasurementKind::max_encoded_len() +
+				LatestReading::<BlockNumberFor<T>>::max_encoded_len();
+			let anchor =
+				device_key + 8 + 8 + StoredAnchor::<BlockNumberFor<T>>::max_encoded_len();
+			let retiring = device_key;
+			(counters as u64)
+				.saturating_add(u64::from(T::MaxKindsPerDevice::get()).saturating_mul(latest as u64))
+				.saturating_add(
+					u64::from(T::MaxAnchorsPerDevice::get()).saturating_mul(anchor as u64),
+				)
+				.saturating_add(retiring as u64)
+		}
+	}
+
+	/// Removes a decommissioned device's attestation state, in bounded steps in `on_idle`.
+	impl<T: Config> city_primitives::OnDeviceRetired for Pallet<T> {
+		fn device_retired(device: DeviceId) {
+			if Counters::<T>::contains_key(device) {
+				Retiring::<T>::insert(device, ());
+			}
+		}
+
+		fn weight() -> Weight {
+			T::DbWeight::get().reads_writes(1, 1)
 		}
 	}
 
@@ -656,62 +1132,66 @@ pub mod pallet {
 	impl<T: Config> ValidateUnsigned for Pallet<T> {
 		type Call = Call<T>;
 
+		/// Every check dispatch makes (the sequence may be ahead of the chain); cheap checks
+		/// first, the signature last.
 		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
 			match call {
 				Call::submit_reading { reading, key_epoch, signature } => {
-					Self::check_timestamp(reading.timestamp_ms)
-						.map_err(|_| InvalidTransaction::Stale)?;
-					let payload = reading_payload(&Self::genesis_hash(), *key_epoch, reading);
-					Self::validate_bare(
-						reading.device,
-						reading.seq,
-						Counters::<T>::get(reading.device).last_seq,
-						b"reading",
+					let checked = Self::check_reading(
+						reading,
 						*key_epoch,
-						&payload,
-						signature,
+						Some(signature),
+						Payer::Device,
+						Stage::Pool,
 					)
-				}
+					.map_err(Refusal::into_validity)?;
+					Self::valid_transaction(b"reading", reading.device, reading.seq, checked.ahead)
+				},
 				Call::anchor_batch { anchor, key_epoch, signature } => {
-					let payload = batch_payload(&Self::genesis_hash(), *key_epoch, anchor);
-					Self::validate_bare(
-						anchor.device,
-						anchor.batch_seq,
-						Counters::<T>::get(anchor.device).last_batch_seq,
-						b"batch",
+					let checked = Self::check_anchor(
+						anchor,
 						*key_epoch,
-						&payload,
-						signature,
+						Some(signature),
+						Payer::Device,
+						Stage::Pool,
 					)
-				}
+					.map_err(Refusal::into_validity)?;
+					Self::valid_transaction(b"batch", anchor.device, anchor.batch_seq, checked.ahead)
+				},
 				_ => InvalidTransaction::Call.into(),
 			}
 		}
 
+		/// In a block: the free share first (a full share refuses cheaply, and the submission
+		/// waits in the pool), then every check for exactly the next sequence number, with the
+		/// signature. Dispatch then cannot fail, so nothing is included for free as a failure.
 		fn pre_dispatch(call: &Self::Call) -> Result<(), TransactionValidityError> {
-			// In a block, the sequence must be exactly the next one: dispatch checks it again,
-			// but a failing bare extrinsic would be included for free, so refuse it here.
-			let (device, seq, last) = match call {
-				Call::submit_reading { reading, .. } => {
-					(reading.device, reading.seq, Counters::<T>::get(reading.device).last_seq)
-				}
-				Call::anchor_batch { anchor, .. } => (
-					anchor.device,
-					anchor.batch_seq,
-					Counters::<T>::get(anchor.device).last_batch_seq,
-				),
+			match call {
+				Call::submit_reading { reading, key_epoch, signature } => {
+					Self::reserve_free_share(call)?;
+					Self::check_reading(
+						reading,
+						*key_epoch,
+						Some(signature),
+						Payer::Device,
+						Stage::Block,
+					)
+					.map_err(Refusal::into_validity)?;
+				},
+				Call::anchor_batch { anchor, key_epoch, signature } => {
+					Self::reserve_free_share(call)?;
+					Self::check_anchor(
+						anchor,
+						*key_epoch,
+						Some(signature),
+						Payer::Device,
+						Stage::Block,
+					)
+					.map_err(Refusal::into_validity)?;
+				},
 				_ => return Err(InvalidTransaction::Call.into()),
-			};
-			let _ = device;
-			if seq != last.saturating_add(1) {
-				return Err(if seq <= last {
-					InvalidTransaction::Stale
-				} else {
-					InvalidTransaction::Future
-				}
-				.into());
 			}
-			Self::validate_unsigned(TransactionSource::InBlock, call).map(|_| ())
+			Ok(())
 		}
 	}
 }

@@ -54,7 +54,13 @@ impl DeviceLookup<u64> for Registry {
 	}
 }
 
+/// Registers a certified, active device.
 pub fn add_device(id: DeviceId, owner: u64, key: DeviceKey) {
+	add_device_with(id, owner, key, true);
+}
+
+/// Registers an active device, certified or not.
+pub fn add_device_with(id: DeviceId, owner: u64, key: DeviceKey, certified: bool) {
 	DEVICES.with(|d| {
 		d.borrow_mut().insert(
 			id,
@@ -65,7 +71,7 @@ pub fn add_device(id: DeviceId, owner: u64, key: DeviceKey) {
 					class: DeviceClass::SmartMeter,
 					zone: 1,
 					status: DeviceStatus::Active,
-					certified: true,
+					certified,
 					key_epoch: 0,
 					key: key.clone(),
 				},
@@ -79,6 +85,22 @@ pub fn set_status(id: DeviceId, status: DeviceStatus) {
 	DEVICES.with(|d| {
 		if let Some((summary, _)) = d.borrow_mut().get_mut(&id) {
 			summary.status = status;
+		}
+	});
+}
+
+pub fn set_certified(id: DeviceId, certified: bool) {
+	DEVICES.with(|d| {
+		if let Some((summary, _)) = d.borrow_mut().get_mut(&id) {
+			summary.certified = certified;
+		}
+	});
+}
+
+pub fn set_operator(id: DeviceId, operator: Option<u64>) {
+	DEVICES.with(|d| {
+		if let Some((summary, _)) = d.borrow_mut().get_mut(&id) {
+			summary.operator = operator;
 		}
 	});
 }
@@ -98,17 +120,28 @@ parameter_types! {
 	pub const MaxReadingAge: u64 = 3_600_000;
 }
 
+parameter_types! {
+	/// Retention of anchors per device; tests lower it to see old anchors leave.
+	pub static MaxAnchors: u32 = 3;
+	pub const DefaultFreeShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
+}
+
 impl pallet_sensor_attestation::Config for Test {
 	type Devices = Registry;
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxClockAhead = MaxClockAhead;
 	type MaxReadingAge = MaxReadingAge;
 	type MaxPendingReadings = frame_support::traits::ConstU64<8>;
 	type RateWindow = frame_support::traits::ConstU64<10>;
-	type MaxPerWindow = ConstU32<5>;
-	type MaxAnchorsPerDevice = ConstU32<3>;
+	type MaxReadingsPerWindow = ConstU32<5>;
+	type MaxBatchesPerWindow = ConstU32<4>;
+	type MaxKindsPerDevice = ConstU32<3>;
+	type MaxAnchorsPerDevice = MaxAnchors;
 	type MaxBatchSize = ConstU32<100_000>;
 	type UnsignedLongevity = frame_support::traits::ConstU64<64>;
-	type UnsignedPriority = frame_support::traits::ConstU64<1_000>;
+	type UnsignedPriority = frame_support::traits::ConstU64<0>;
+	type DefaultFreeShare = DefaultFreeShare;
+	type MaxPurgePerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Registry;
@@ -128,6 +161,7 @@ pub const NOW: u64 = 10_000_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
+	MaxAnchors::set(3);
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
@@ -139,4 +173,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		sp_keystore::testing::MemoryKeystore::new(),
 	));
 	ext
+}
+
+/// Runs `test` in a fresh externality, then checks the pallet's state invariants.
+pub fn run(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		crate::Pallet::<Test>::do_try_state().expect("state invariants hold");
+	});
 }

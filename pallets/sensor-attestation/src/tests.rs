@@ -1,17 +1,24 @@
-//! Tests of sensor attestation: dispatch and pool validation, every error path, Merkle proofs.
+//! Tests of sensor attestation: dispatch and pool validation (every error path, in both), the
+//! free share of a block, budgets that the pool and the block agree on, retention, cleanup
+//! after decommissioning, Merkle proofs. Every test ends with the pallet's `try_state` checks.
 
 #![allow(clippy::unwrap_used)]
 // `ValidateUnsigned` is deprecated upstream, but it is what bare (unsigned) extrinsics use.
 #![allow(deprecated)]
 
 use crate::{mock::*, *};
-use city_primitives::{DeviceKey, DeviceStatus, Suspender};
-use frame_support::{assert_noop, assert_ok, pallet_prelude::*};
+use city_primitives::{DeviceKey, DeviceStatus, OnDeviceRetired, Suspender};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::GetDispatchInfo,
+	pallet_prelude::*,
+	traits::{Hooks, OnIdle},
+};
 use sp_core::{crypto::Pair as _, ed25519, sr25519};
 use sp_runtime::{
 	traits::ValidateUnsigned,
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
-	MultiSignature,
+	MultiSignature, Perbill,
 };
 
 type Attest = crate::Pallet<Test>;
@@ -35,36 +42,72 @@ fn reading(device: DeviceId, seq: u64) -> Reading {
 	}
 }
 
-fn sign_reading(p: &sr25519::Pair, epoch: KeyEpoch, r: &Reading) -> MultiSignature {
-	p.sign(&reading_payload(&frame_system::Pallet::<Test>::block_hash(0), epoch, r)).into()
+fn genesis() -> <Test as frame_system::Config>::Hash {
+	frame_system::Pallet::<Test>::block_hash(0)
 }
 
+fn sign_reading(p: &sr25519::Pair, epoch: KeyEpoch, r: &Reading) -> MultiSignature {
+	p.sign(&reading_payload(&genesis(), epoch, r)).into()
+}
+
+fn reading_call(p: &sr25519::Pair, r: Reading) -> Call<Test> {
+	let signature = sign_reading(p, 0, &r);
+	Call::submit_reading { reading: r, key_epoch: 0, signature }
+}
+
+/// A bare reading in a block, as `apply_extrinsic` runs it: `pre_dispatch`, then dispatch.
 fn submit(p: &sr25519::Pair, r: Reading) -> DispatchResult {
+	let call = reading_call(p, r.clone());
+	if let Err(e) = Attest::pre_dispatch(&call) {
+		return Err(DispatchError::Other(match e {
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(_)) => "custom",
+			TransactionValidityError::Invalid(InvalidTransaction::Stale) => "stale",
+			TransactionValidityError::Invalid(InvalidTransaction::Future) => "future",
+			TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources) => "full",
+			_ => "other",
+		}));
+	}
+	let Call::submit_reading { reading, key_epoch, signature } = call else { unreachable!() };
+	Attest::submit_reading(RuntimeOrigin::none(), reading, key_epoch, signature)
+}
+
+/// Dispatch alone (what a block does after `pre_dispatch` passed): the pallet's own error.
+fn dispatch(p: &sr25519::Pair, r: Reading) -> DispatchResult {
 	let signature = sign_reading(p, 0, &r);
 	Attest::submit_reading(RuntimeOrigin::none(), r, 0, signature)
 }
 
-fn validate(p: &sr25519::Pair, r: Reading) -> TransactionValidity {
+fn paid(who: u64, p: &sr25519::Pair, r: Reading) -> DispatchResult {
 	let signature = sign_reading(p, 0, &r);
-	Attest::validate_unsigned(
-		TransactionSource::External,
-		&Call::submit_reading { reading: r, key_epoch: 0, signature },
-	)
+	Attest::submit_reading(RuntimeOrigin::signed(who), r, 0, signature)
+}
+
+fn validate(p: &sr25519::Pair, r: Reading) -> TransactionValidity {
+	Attest::validate_unsigned(TransactionSource::External, &reading_call(p, r))
+}
+
+fn pre_dispatch(p: &sr25519::Pair, r: Reading) -> Result<(), TransactionValidityError> {
+	Attest::pre_dispatch(&reading_call(p, r))
 }
 
 fn custom(error: Error<Test>) -> TransactionValidityError {
 	InvalidTransaction::Custom(error.encode()[0]).into()
 }
 
+fn tag(kind: &[u8], seq: u64) -> Vec<u8> {
+	("CityAttestation", (kind, 7u64, seq)).encode()
+}
+
 #[test]
 fn a_signed_reading_is_attested_and_becomes_the_latest() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		assert_ok!(submit(&device, reading(7, 1)));
 		assert_ok!(submit(&device, reading(7, 2)));
-		let counters = Counters::<Test>::get(7);
-		assert_eq!((counters.last_seq, counters.readings), (2, 2));
+		let counters = Counters::<Test>::get(7).unwrap();
+		assert_eq!((counters.last_seq, counters.readings, counters.kinds), (2, 2, 1));
+		assert_eq!(counters.window_readings, 2);
 		let latest = Latest::<Test>::get(7, MeasurementKind::EnergyExport).unwrap();
 		assert_eq!((latest.seq, latest.value, latest.unit), (2, 1_236, Unit::WattHour));
 		System::assert_last_event(
@@ -74,137 +117,343 @@ fn a_signed_reading_is_attested_and_becomes_the_latest() {
 }
 
 #[test]
+fn the_pool_answers_with_priority_zero_tags_and_longevity() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		let valid = validate(&device, reading(7, 1)).unwrap();
+		assert_eq!(valid.priority, 0, "every paid transaction outranks a free reading");
+		assert_eq!(valid.longevity, 64);
+		assert_eq!(valid.provides, vec![tag(b"reading", 1)]);
+		assert!(valid.requires.is_empty());
+		assert!(valid.propagate);
+	});
+}
+
+#[test]
 fn replayed_or_reordered_readings_are_refused() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		assert_ok!(submit(&device, reading(7, 1)));
-		assert_noop!(submit(&device, reading(7, 1)), Error::<Test>::BadSequence);
-		assert_noop!(submit(&device, reading(7, 3)), Error::<Test>::BadSequence);
+		assert_noop!(dispatch(&device, reading(7, 1)), Error::<Test>::BadSequence);
+		assert_noop!(dispatch(&device, reading(7, 3)), Error::<Test>::BadSequence);
 		// In the pool: a replay is stale; a reading ahead waits for its predecessor.
 		assert_eq!(validate(&device, reading(7, 1)), Err(InvalidTransaction::Stale.into()));
 		let ahead = validate(&device, reading(7, 3)).unwrap();
-		let tag = |seq: u64| ("CityAttestation", (b"reading" as &[u8], 7u64, seq)).encode();
-		assert_eq!(ahead.requires, vec![tag(2)]);
-		assert_eq!(ahead.provides, vec![tag(3)]);
+		assert_eq!(ahead.requires, vec![tag(b"reading", 2)]);
+		assert_eq!(ahead.provides, vec![tag(b"reading", 3)]);
 		assert_eq!(validate(&device, reading(7, 2)).unwrap().requires, Vec::<Vec<u8>>::new());
-		assert_eq!(validate(&device, reading(7, 20)), Err(InvalidTransaction::Future.into()));
-		assert_eq!(
-			Attest::pre_dispatch(&Call::submit_reading {
-				reading: reading(7, 3),
-				key_epoch: 0,
-				signature: sign_reading(&device, 0, &reading(7, 3)),
-			}),
-			Err(InvalidTransaction::Future.into())
-		);
+		// More than `MaxPendingReadings` (8) ahead.
+		assert_eq!(validate(&device, reading(7, 10)), Err(InvalidTransaction::Future.into()));
+		// In a block only the next one.
+		assert_eq!(pre_dispatch(&device, reading(7, 3)), Err(InvalidTransaction::Future.into()));
+		assert_eq!(pre_dispatch(&device, reading(7, 1)), Err(InvalidTransaction::Stale.into()));
 	});
 }
 
 #[test]
 fn forged_or_foreign_signatures_are_refused() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let device = pair(1);
 		let other = pair(2);
 		add_device(7, 100, key(&device));
 		add_device(8, 100, key(&other));
-		// Signed by another device's key.
-		assert_noop!(submit(&other, reading(7, 1)), Error::<Test>::BadSignature);
+		// Signed by another device's key: refused in the pool, in `pre_dispatch`, and when a
+		// gateway pays.
 		assert_eq!(validate(&other, reading(7, 1)), Err(custom(Error::<Test>::BadSignature)));
+		assert_eq!(pre_dispatch(&other, reading(7, 1)), Err(custom(Error::<Test>::BadSignature)));
+		assert_noop!(paid(100, &other, reading(7, 1)), Error::<Test>::BadSignature);
 		// Tampered after signing.
 		let r = reading(7, 1);
 		let signature = sign_reading(&device, 0, &r);
 		let mut tampered = r.clone();
 		tampered.value += 1;
 		assert_noop!(
-			Attest::submit_reading(RuntimeOrigin::none(), tampered, 0, signature),
+			Attest::submit_reading(RuntimeOrigin::signed(100), tampered.clone(), 0, signature),
 			Error::<Test>::BadSignature
 		);
 		// Another scheme.
 		let ed = ed25519::Pair::from_seed(&[1; 32]);
-		let wrong_scheme: MultiSignature =
-			ed.sign(&reading_payload(&frame_system::Pallet::<Test>::block_hash(0), 0, &r)).into();
+		let wrong_scheme: MultiSignature = ed.sign(&reading_payload(&genesis(), 0, &r)).into();
 		assert_noop!(
-			Attest::submit_reading(RuntimeOrigin::none(), r, 0, wrong_scheme),
+			Attest::submit_reading(RuntimeOrigin::signed(100), r.clone(), 0, wrong_scheme.clone()),
 			Error::<Test>::BadSignature
+		);
+		assert_eq!(
+			Attest::validate_unsigned(
+				TransactionSource::External,
+				&Call::submit_reading { reading: r, key_epoch: 0, signature: wrong_scheme }
+			),
+			Err(custom(Error::<Test>::BadSignature))
 		);
 	});
 }
 
 #[test]
 fn inactive_unknown_or_rotated_devices_are_refused() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
-		assert_noop!(submit(&device, reading(9, 1)), Error::<Test>::UnknownDevice);
+		assert_noop!(dispatch(&device, reading(9, 1)), Error::<Test>::UnknownDevice);
+		assert_eq!(validate(&device, reading(9, 1)), Err(custom(Error::<Test>::UnknownDevice)));
 		set_status(7, DeviceStatus::Suspended(Suspender::Owner));
-		assert_noop!(submit(&device, reading(7, 1)), Error::<Test>::DeviceNotActive);
+		assert_noop!(dispatch(&device, reading(7, 1)), Error::<Test>::DeviceNotActive);
 		assert_eq!(validate(&device, reading(7, 1)), Err(custom(Error::<Test>::DeviceNotActive)));
 		set_status(7, DeviceStatus::Revoked);
-		assert_noop!(submit(&device, reading(7, 1)), Error::<Test>::DeviceNotActive);
+		assert_noop!(dispatch(&device, reading(7, 1)), Error::<Test>::DeviceNotActive);
 		set_status(7, DeviceStatus::Active);
 		let new = pair(3);
 		rotate(7, key(&new));
-		assert_noop!(submit(&device, reading(7, 1)), Error::<Test>::StaleKeyEpoch);
+		assert_noop!(dispatch(&device, reading(7, 1)), Error::<Test>::StaleKeyEpoch);
+		assert_eq!(validate(&device, reading(7, 1)), Err(custom(Error::<Test>::StaleKeyEpoch)));
 		let r = reading(7, 1);
 		let signature = sign_reading(&new, 1, &r);
-		assert_ok!(Attest::submit_reading(RuntimeOrigin::none(), r, 1, signature));
+		let call = Call::submit_reading { reading: r.clone(), key_epoch: 1, signature };
+		assert_ok!(Attest::pre_dispatch(&call));
+		assert_ok!(Attest::submit_reading(
+			RuntimeOrigin::none(),
+			r,
+			1,
+			sign_reading(&new, 1, &reading(7, 1))
+		));
+		assert_eq!(Counters::<Test>::get(7).unwrap().last_seq, 1);
 	});
 }
 
 #[test]
-fn stale_or_future_timestamps_are_refused() {
-	new_test_ext().execute_with(|| {
+fn uncertified_devices_submit_only_through_a_paying_gateway() {
+	run(|| {
+		let device = pair(1);
+		add_device_with(7, 100, key(&device), false);
+		set_operator(7, Some(200));
+		assert_noop!(dispatch(&device, reading(7, 1)), Error::<Test>::NotCertified);
+		assert_eq!(validate(&device, reading(7, 1)), Err(custom(Error::<Test>::NotCertified)));
+		assert_eq!(pre_dispatch(&device, reading(7, 1)), Err(custom(Error::<Test>::NotCertified)));
+		// Its owner or operator pays instead; anyone else may not.
+		assert_noop!(paid(55, &device, reading(7, 1)), Error::<Test>::NotController);
+		assert_ok!(paid(200, &device, reading(7, 1)));
+		System::assert_last_event(
+			Event::ReadingAttested { reading: reading(7, 1), key_epoch: 0, payer: Some(200) }
+				.into(),
+		);
+		assert_ok!(paid(100, &device, reading(7, 2)));
+		assert_eq!(Counters::<Test>::get(7).unwrap().last_seq, 2);
+		// Certified, it may go fee-less.
+		set_certified(7, true);
+		assert_ok!(submit(&device, reading(7, 3)));
+		assert_noop!(
+			Attest::submit_reading(
+				RuntimeOrigin::root(),
+				reading(7, 4),
+				0,
+				sign_reading(&device, 0, &reading(7, 4))
+			),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn stale_or_future_timestamps_get_the_documented_error() {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		let mut old = reading(7, 1);
 		old.timestamp_ms = NOW - 3_600_001;
-		assert_noop!(submit(&device, old.clone()), Error::<Test>::TimestampOutOfWindow);
-		assert_eq!(validate(&device, old), Err(InvalidTransaction::Stale.into()));
+		assert_noop!(dispatch(&device, old.clone()), Error::<Test>::TimestampOutOfWindow);
+		assert_eq!(validate(&device, old), Err(custom(Error::<Test>::TimestampOutOfWindow)));
 		let mut future = reading(7, 1);
 		future.timestamp_ms = NOW + 30_001;
-		assert_noop!(submit(&device, future), Error::<Test>::TimestampOutOfWindow);
+		assert_noop!(dispatch(&device, future.clone()), Error::<Test>::TimestampOutOfWindow);
+		assert_eq!(validate(&device, future), Err(custom(Error::<Test>::TimestampOutOfWindow)));
+		// The window's edges are inside.
+		let mut edge = reading(7, 1);
+		edge.timestamp_ms = NOW + 30_000;
+		assert_ok!(submit(&device, edge));
+		let mut edge = reading(7, 2);
+		edge.timestamp_ms = NOW - 3_600_000;
+		assert_ok!(submit(&device, edge));
 	});
 }
 
 #[test]
 fn the_rate_limit_holds_per_window() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		for seq in 1..=5 {
 			assert_ok!(submit(&device, reading(7, seq)));
 		}
-		assert_noop!(submit(&device, reading(7, 6)), Error::<Test>::RateLimited);
+		assert_noop!(dispatch(&device, reading(7, 6)), Error::<Test>::RateLimited);
 		assert_eq!(validate(&device, reading(7, 6)), Err(custom(Error::<Test>::RateLimited)));
 		System::set_block_number(11);
 		assert_ok!(submit(&device, reading(7, 6)));
+		// The gateway path counts against the same budget.
+		for seq in 7..=10 {
+			assert_ok!(paid(100, &device, reading(7, seq)));
+		}
+		assert_noop!(paid(100, &device, reading(7, 11)), Error::<Test>::RateLimited);
+	});
+}
+
+/// What the pool accepted, the block takes: for every way a device's window can be used and
+/// every number of readings queued ahead, the readings the pool accepts all pass
+/// `pre_dispatch` and dispatch in the next block, in the same window or the next.
+#[test]
+fn the_pool_and_the_block_agree_on_the_rate_limit() {
+	for used in 0..=5u64 {
+		for queued in 1..=8u64 {
+			for next_block in [1u64, 5, 11] {
+				run(|| {
+					let device = pair(1);
+					add_device(7, 100, key(&device));
+					for seq in 1..=used {
+						assert_ok!(submit(&device, reading(7, seq)));
+					}
+					let accepted: Vec<u64> = (used + 1..=used + queued)
+						.take_while(|seq| validate(&device, reading(7, *seq)).is_ok())
+						.collect();
+					let refused = validate(&device, reading(7, used + accepted.len() as u64 + 1));
+					if accepted.len() < queued as usize {
+						// Refused for the window, never silently: a rate error or "future".
+						assert!(matches!(
+							refused,
+							Err(TransactionValidityError::Invalid(
+								InvalidTransaction::Future | InvalidTransaction::Custom(6)
+							))
+						));
+					}
+					assert!(accepted.len() as u64 <= 5 - used, "the pool over-accepted");
+					System::set_block_number(next_block);
+					for seq in accepted {
+						assert_ok!(submit(&device, reading(7, seq)));
+					}
+				});
+			}
+		}
+	}
+}
+
+#[test]
+fn kinds_per_device_are_bounded_in_the_pool_and_the_block() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		let of_kind = |seq: u64, kind: MeasurementKind| Reading { kind, ..reading(7, seq) };
+		assert_ok!(submit(&device, of_kind(1, MeasurementKind::EnergyImport)));
+		assert_ok!(submit(&device, of_kind(2, MeasurementKind::EnergyExport)));
+		// One kind left: a new kind two readings ahead may not fit once its predecessor is in.
+		assert_eq!(
+			validate(&device, of_kind(4, MeasurementKind::Power)),
+			Err(InvalidTransaction::Future.into())
+		);
+		// A kind it has already is fine at any distance.
+		assert_ok!(validate(&device, of_kind(4, MeasurementKind::EnergyImport)));
+		assert_ok!(submit(&device, of_kind(3, MeasurementKind::Power)));
+		assert_eq!(Counters::<Test>::get(7).unwrap().kinds, 3);
+		assert_noop!(
+			dispatch(&device, of_kind(4, MeasurementKind::Generic(9))),
+			Error::<Test>::TooManyKinds
+		);
+		assert_eq!(
+			validate(&device, of_kind(4, MeasurementKind::Generic(9))),
+			Err(custom(Error::<Test>::TooManyKinds))
+		);
+		assert_ok!(submit(&device, of_kind(4, MeasurementKind::EnergyImport)));
+		assert_eq!(Attest::latest_of(7).unwrap().len(), 3);
 	});
 }
 
 #[test]
-fn gateways_pay_only_for_their_own_devices() {
-	new_test_ext().execute_with(|| {
+fn the_latest_reading_never_moves_back_in_time() {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
-		let r = reading(7, 1);
-		let signature = sign_reading(&device, 0, &r);
-		assert_noop!(
-			Attest::submit_reading(RuntimeOrigin::signed(55), r.clone(), 0, signature.clone()),
-			Error::<Test>::NotController
-		);
-		assert_ok!(Attest::submit_reading(RuntimeOrigin::signed(100), r.clone(), 0, signature));
+		let mut newer = reading(7, 1);
+		newer.timestamp_ms = NOW - 10;
+		newer.value = 1;
+		let mut older = reading(7, 2);
+		older.timestamp_ms = NOW - 20_000;
+		older.value = 2;
+		assert_ok!(submit(&device, newer));
+		assert_ok!(submit(&device, older.clone()));
+		let latest = Latest::<Test>::get(7, MeasurementKind::EnergyExport).unwrap();
+		assert_eq!((latest.seq, latest.value), (1, 1), "the older reading did not replace it");
+		// It is still attested (the event carries it for indexers).
 		System::assert_last_event(
-			Event::ReadingAttested { reading: r, key_epoch: 0, payer: Some(100) }.into(),
+			Event::ReadingAttested { reading: older, key_epoch: 0, payer: None }.into(),
 		);
+		assert_eq!(Counters::<Test>::get(7).unwrap().last_seq, 2);
+	});
+}
+
+/// The weight and length `pre_dispatch` counts for one bare reading.
+fn free_cost(call: &Call<Test>) -> (Weight, u32) {
+	let weights = <Test as frame_system::Config>::BlockWeights::get();
+	let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
+	(
+		call.get_dispatch_info().total_weight() + base,
+		call.encoded_size() as u32 + BARE_EXTRINSIC_OVERHEAD,
+	)
+}
+
+#[test]
+fn free_readings_never_take_more_than_the_free_share_of_a_block() {
+	run(|| {
+		let device = pair(1);
+		let other = pair(2);
+		add_device(7, 100, key(&device));
+		add_device(8, 100, key(&other));
+		// A share that fits exactly two readings' weight.
+		let weights = <Test as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+		let max = normal.max_total.unwrap_or(weights.max_block).ref_time();
+		let (cost, _) = free_cost(&reading_call(&device, reading(7, 1)));
+		let share = Perbill::from_rational(2 * cost.ref_time() + cost.ref_time() / 2, max);
 		assert_noop!(
-			Attest::submit_reading(
-				RuntimeOrigin::root(),
-				reading(7, 2),
-				0,
-				sign_reading(&device, 0, &reading(7, 2))
-			),
+			Attest::set_free_share(RuntimeOrigin::signed(100), share),
 			DispatchError::BadOrigin
 		);
+		assert_ok!(Attest::set_free_share(RuntimeOrigin::root(), share));
+		System::assert_last_event(Event::FreeShareSet { share }.into());
+		assert_eq!(FreeShare::<Test>::get(), share);
+
+		assert_ok!(submit(&device, reading(7, 1)));
+		assert_ok!(submit(&other, Reading { device: 8, ..reading(8, 1) }));
+		assert_eq!(Attest::free_usage().weight, cost.saturating_mul(2));
+		// The third free reading of the block waits for the next block (it is not invalid).
+		assert_eq!(pre_dispatch(&device, reading(7, 2)), Err(InvalidTransaction::ExhaustsResources.into()));
+		assert_ok!(validate(&device, reading(7, 2)));
+		// A paid reading is not limited by the free share.
+		assert_ok!(paid(100, &device, reading(7, 2)));
+		assert_eq!(Attest::free_usage().weight, cost.saturating_mul(2));
+		System::set_block_number(2);
+		assert_eq!(Attest::free_usage(), FreeUsage::default());
+		assert_ok!(submit(&device, reading(7, 3)));
+		// A share of nothing lets nothing through for free.
+		assert_ok!(Attest::set_free_share(RuntimeOrigin::root(), Perbill::zero()));
+		assert_eq!(pre_dispatch(&device, reading(7, 4)), Err(InvalidTransaction::ExhaustsResources.into()));
+	});
+}
+
+#[test]
+fn free_length_is_capped_too() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		let max_len = *<Test as frame_system::Config>::BlockLength::get()
+			.max
+			.get(frame_support::dispatch::DispatchClass::Normal);
+		let (_, len) = free_cost(&reading_call(&device, reading(7, 1)));
+		assert_ok!(submit(&device, reading(7, 1)));
+		assert_eq!(Attest::free_usage().len, len);
+		// Free readings already used all but one byte short of a reading of the free length.
+		let cap = Perbill::from_percent(50) * max_len;
+		FreeUsed::<Test>::put(FreeUsage { block: 1, weight: Weight::zero(), len: cap - len + 1 });
+		assert_eq!(pre_dispatch(&device, reading(7, 2)), Err(InvalidTransaction::ExhaustsResources.into()));
+		FreeUsed::<Test>::put(FreeUsage { block: 1, weight: Weight::zero(), len: cap - len });
+		assert_ok!(submit(&device, reading(7, 2)));
 	});
 }
 
@@ -220,50 +469,91 @@ fn batch(device: DeviceId, batch_seq: u64, readings: &[Reading]) -> BatchAnchor 
 	}
 }
 
+fn anchor_call(p: &sr25519::Pair, a: BatchAnchor) -> Call<Test> {
+	let signature: MultiSignature = p.sign(&batch_payload(&genesis(), 0, &a)).into();
+	Call::anchor_batch { anchor: a, key_epoch: 0, signature }
+}
+
+/// A bare anchor in a block: `pre_dispatch`, then dispatch.
 fn anchor(p: &sr25519::Pair, a: BatchAnchor) -> DispatchResult {
-	let signature: MultiSignature =
-		p.sign(&batch_payload(&frame_system::Pallet::<Test>::block_hash(0), 0, &a)).into();
-	Attest::anchor_batch(RuntimeOrigin::none(), a, 0, signature)
+	let call = anchor_call(p, a);
+	Attest::pre_dispatch(&call).map_err(|_| DispatchError::Other("refused by pre_dispatch"))?;
+	let Call::anchor_batch { anchor, key_epoch, signature } = call else { unreachable!() };
+	Attest::anchor_batch(RuntimeOrigin::none(), anchor, key_epoch, signature)
+}
+
+fn anchor_dispatch(p: &sr25519::Pair, a: BatchAnchor) -> DispatchResult {
+	let signature: MultiSignature = p.sign(&batch_payload(&genesis(), 0, &a)).into();
+	Attest::anchor_batch(RuntimeOrigin::signed(100), a, 0, signature)
+}
+
+fn validate_anchor(p: &sr25519::Pair, a: BatchAnchor) -> TransactionValidity {
+	Attest::validate_unsigned(TransactionSource::External, &anchor_call(p, a))
 }
 
 #[test]
 fn batches_are_anchored_and_readings_proven_against_them() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		let readings: Vec<Reading> = (1..=1000).map(|seq| reading(7, seq)).collect();
 		let a = batch(7, 1, &readings);
+		let valid = validate_anchor(&device, a.clone()).unwrap();
+		assert_eq!(valid.provides, vec![tag(b"batch", 1)]);
 		assert_ok!(anchor(&device, a.clone()));
+		System::assert_last_event(
+			Event::BatchAnchored { anchor: a.clone(), key_epoch: 0, payer: None }.into(),
+		);
 		assert_eq!(Anchors::<Test>::get(7, 1).unwrap().anchor, a);
+		let counters = Counters::<Test>::get(7).unwrap();
+		assert_eq!((counters.last_batch_seq, counters.batches, counters.first_anchor), (1, 1, 1));
+		// Batches have their own sequence: readings' sequence is untouched.
+		assert_eq!(counters.last_seq, 0);
+		let leaves: Vec<Vec<u8>> = readings.iter().map(|r| r.encode()).collect();
 		for index in [0u32, 1, 499, 998, 999] {
-			let leaves: Vec<Vec<u8>> = readings.iter().map(|r| r.encode()).collect();
 			let proof = binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
-				leaves, index,
-			);
-			assert!(verify_inclusion(
-				&a.root,
-				a.count,
+				leaves.clone(),
 				index,
-				&readings[index as usize],
-				&proof.proof
-			));
-			let mut tampered = readings[index as usize].clone();
+			);
+			let leaf = &readings[index as usize];
+			assert!(verify_inclusion(&a.root, a.count, index, leaf, &proof.proof));
+			assert_eq!(Attest::verify_reading(7, 1, leaf, index, &proof.proof).unwrap().anchor, a);
+			let mut tampered = leaf.clone();
 			tampered.value -= 1;
 			assert!(!verify_inclusion(&a.root, a.count, index, &tampered, &proof.proof));
-			assert!(!verify_inclusion(
-				&a.root,
-				a.count,
-				(index + 1) % 1000,
-				&readings[index as usize],
-				&proof.proof
-			));
+			assert_eq!(
+				Attest::verify_reading(7, 1, &tampered, index, &proof.proof),
+				Err(runtime_api::VerifyError::ProofMismatch)
+			);
+			assert!(!verify_inclusion(&a.root, a.count, (index + 1) % 1000, leaf, &proof.proof));
 		}
+		let proof = binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
+			leaves, 0,
+		);
+		use runtime_api::VerifyError;
+		assert_eq!(
+			Attest::verify_reading(7, 2, &readings[0], 0, &proof.proof),
+			Err(VerifyError::UnknownAnchor)
+		);
+		assert_eq!(
+			Attest::verify_reading(9, 1, &readings[0], 0, &proof.proof),
+			Err(VerifyError::UnknownDevice)
+		);
+		assert_eq!(
+			Attest::verify_reading(7, 1, &readings[0], 1000, &proof.proof),
+			Err(VerifyError::LeafIndexOutOfRange)
+		);
+		add_device(8, 100, key(&pair(2)));
+		assert_eq!(
+			Attest::verify_reading(7, 1, &Reading { device: 8, ..readings[0].clone() }, 0, &proof.proof),
+			Err(VerifyError::DeviceMismatch)
+		);
 	});
 }
 
 #[test]
-fn anchors_are_retained_explicitly() {
-	new_test_ext().execute_with(|| {
+fn anchors_are_retained_explicitly_even_after_the_bound_is_lowered() {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		let readings = vec![reading(7, 1), reading(7, 2)];
@@ -272,29 +562,222 @@ fn anchors_are_retained_explicitly() {
 			assert_ok!(anchor(&device, batch(7, seq, &readings)));
 		}
 		assert!(Anchors::<Test>::get(7, 1).is_none());
-		assert!(System::events()
-			.iter()
-			.any(|e| e.event == Event::AnchorPruned { device: 7, batch_seq: 1 }.into()));
+		System::assert_has_event(Event::AnchorPruned { device: 7, batch_seq: 1 }.into());
 		assert!(Anchors::<Test>::get(7, 2).is_some());
-		assert!(Anchors::<Test>::get(7, 4).is_some());
+		assert_eq!(Attest::anchors_from(7, 0, 10).unwrap().len(), 3);
+		// The city lowers retention to one anchor: the next anchor removes the three older
+		// ones (up to 1 + MAX_PRUNE_PER_ANCHOR per anchor), none is left orphaned.
+		MaxAnchors::set(1);
+		System::set_block_number(100);
+		assert_ok!(anchor(&device, batch(7, 5, &readings)));
+		for old in 2..=4 {
+			assert!(Anchors::<Test>::get(7, old).is_none(), "anchor {old} orphaned");
+			System::assert_has_event(Event::AnchorPruned { device: 7, batch_seq: old }.into());
+		}
+		assert_eq!(Anchors::<Test>::iter_prefix(7).count(), 1);
+		assert_eq!(Counters::<Test>::get(7).unwrap().first_anchor, 5);
+		let page = Attest::anchors_from(7, 0, 10).unwrap();
+		assert_eq!(page.iter().map(|a| a.anchor.batch_seq).collect::<Vec<_>>(), vec![5]);
 	});
 }
 
 #[test]
-fn bad_batches_are_refused() {
-	new_test_ext().execute_with(|| {
+fn bad_batches_are_refused_in_the_pool_as_in_the_block() {
+	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		let readings = vec![reading(7, 1), reading(7, 2)];
-		let mut empty = batch(7, 1, &readings);
-		empty.count = 0;
-		assert_noop!(anchor(&device, empty), Error::<Test>::BadBatch);
-		let mut inverted = batch(7, 1, &readings);
-		inverted.period_start_ms = inverted.period_end_ms + 1;
-		assert_noop!(anchor(&device, inverted), Error::<Test>::BadBatch);
-		assert_noop!(anchor(&device, batch(7, 2, &readings)), Error::<Test>::BadSequence);
-		assert_noop!(anchor(&pair(9), batch(7, 1, &readings)), Error::<Test>::BadSignature);
-		assert_ok!(anchor(&device, batch(7, 1, &readings)));
-		assert_noop!(anchor(&device, batch(7, 1, &readings)), Error::<Test>::BadSequence);
+		let good = batch(7, 1, &readings);
+		let bad_batch = custom(Error::<Test>::BadBatch);
+		let bad_time = custom(Error::<Test>::TimestampOutOfWindow);
+		let cases: Vec<(BatchAnchor, TransactionValidityError, Error<Test>)> = vec![
+			(BatchAnchor { count: 0, ..good.clone() }, bad_batch, Error::<Test>::BadBatch),
+			(BatchAnchor { count: 2_000_000, ..good.clone() }, bad_batch, Error::<Test>::BadBatch),
+			(
+				BatchAnchor { period_start_ms: good.period_end_ms + 1, ..good.clone() },
+				bad_batch,
+				Error::<Test>::BadBatch,
+			),
+			(
+				BatchAnchor { period_start_ms: 0, period_end_ms: 0, ..good.clone() },
+				bad_time,
+				Error::<Test>::TimestampOutOfWindow,
+			),
+			(
+				BatchAnchor { period_end_ms: NOW + 365 * 24 * 3_600_000, ..good.clone() },
+				bad_time,
+				Error::<Test>::TimestampOutOfWindow,
+			),
+		];
+		for (bad, pool_error, error) in cases {
+			assert_eq!(validate_anchor(&device, bad.clone()), Err(pool_error), "{bad:?}");
+			assert_eq!(Attest::pre_dispatch(&anchor_call(&device, bad.clone())), Err(pool_error));
+			assert_noop!(anchor_dispatch(&device, bad), error);
+		}
+		assert_noop!(anchor_dispatch(&device, batch(7, 2, &readings)), Error::<Test>::BadSequence);
+		assert_noop!(anchor_dispatch(&pair(9), good.clone()), Error::<Test>::BadSignature);
+		assert_eq!(
+			validate_anchor(&pair(9), good.clone()),
+			Err(custom(Error::<Test>::BadSignature))
+		);
+		assert_ok!(anchor(&device, good.clone()));
+		assert_noop!(anchor_dispatch(&device, good.clone()), Error::<Test>::BadSequence);
+		assert_eq!(validate_anchor(&device, good), Err(InvalidTransaction::Stale.into()));
 	});
+}
+
+#[test]
+fn batches_have_their_own_rate_limit() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		let readings = vec![reading(7, 1)];
+		for seq in 1..=4 {
+			assert_ok!(anchor(&device, batch(7, seq, &readings)));
+		}
+		assert_noop!(anchor_dispatch(&device, batch(7, 5, &readings)), Error::<Test>::RateLimited);
+		assert_eq!(
+			validate_anchor(&device, batch(7, 5, &readings)),
+			Err(custom(Error::<Test>::RateLimited))
+		);
+		// Readings still have their own budget.
+		assert_ok!(submit(&device, reading(7, 1)));
+		System::set_block_number(11);
+		assert_ok!(anchor(&device, batch(7, 5, &readings)));
+	});
+}
+
+#[test]
+fn exhausted_sequence_numbers_are_an_error_not_a_wrap() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		Counters::<Test>::insert(
+			7,
+			DeviceCounters { last_seq: u64::MAX, readings: u64::MAX, ..Default::default() },
+		);
+		assert_noop!(dispatch(&device, reading(7, u64::MAX)), Error::<Test>::Overflow);
+		assert_eq!(validate(&device, reading(7, 1)), Err(custom(Error::<Test>::Overflow)));
+	});
+}
+
+#[test]
+fn a_decommissioned_devices_state_is_removed_in_bounded_steps() {
+	let mut ext = new_test_ext();
+	let device = pair(1);
+	ext.execute_with(|| {
+		add_device(7, 100, key(&device));
+		add_device(8, 100, key(&pair(2)));
+		for (seq, kind) in
+			[MeasurementKind::Power, MeasurementKind::EnergyImport, MeasurementKind::AirO3]
+				.into_iter()
+				.enumerate()
+		{
+			assert_ok!(submit(&device, Reading { kind, ..reading(7, seq as u64 + 1) }));
+		}
+		for seq in 1..=3 {
+			assert_ok!(anchor(&device, batch(7, seq, &[reading(7, 1)])));
+		}
+		assert_ok!(submit(&pair(2), Reading { device: 8, ..reading(8, 1) }));
+	});
+	// In the database (not just this block's overlay), so the per-block limit applies.
+	ext.commit_all().unwrap();
+	ext.execute_with(|| {
+		// A device that never attested leaves nothing to clean up.
+		<Attest as OnDeviceRetired>::device_retired(99);
+		assert!(!Retiring::<Test>::contains_key(99));
+
+		set_status(7, DeviceStatus::Decommissioned);
+		<Attest as OnDeviceRetired>::device_retired(7);
+		assert!(Retiring::<Test>::contains_key(7));
+		// Too little weight: nothing is done, and nothing is charged.
+		assert_eq!(Attest::on_idle(5, Weight::from_parts(1, 0)), Weight::zero());
+		assert!(Retiring::<Test>::contains_key(7));
+	});
+	ext.commit_all().unwrap();
+	ext.execute_with(|| {
+		// Plenty of weight, but at most `MaxPurgePerBlock` (4) items per block.
+		let first = Attest::on_idle(5, Weight::MAX);
+		assert!(first.all_gt(Weight::zero()));
+		assert_eq!(Anchors::<Test>::iter_prefix(7).count(), 0);
+		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 2);
+		assert!(Counters::<Test>::contains_key(7));
+	});
+	ext.commit_all().unwrap();
+	ext.execute_with(|| {
+		Attest::on_idle(6, Weight::MAX);
+		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 0);
+		assert!(!Counters::<Test>::contains_key(7));
+		assert!(!Retiring::<Test>::contains_key(7));
+		System::assert_last_event(Event::DeviceStatePurged { device: 7 }.into());
+		// The other device is untouched; with nobody retiring, on_idle only reads.
+		assert_eq!(Counters::<Test>::get(8).unwrap().last_seq, 1);
+		assert_eq!(
+			Attest::on_idle(7, Weight::MAX),
+			<Test as frame_system::Config>::DbWeight::get().reads(1)
+		);
+		Attest::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn queries_answer_none_for_unknown_devices() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		assert_eq!(Attest::latest_of(9), None);
+		assert_eq!(Attest::counters_of(9), None);
+		assert_eq!(Attest::anchors_from(9, 0, 10), None);
+		// A known device with nothing attested yet: empty answers, zero counters.
+		assert_eq!(Attest::latest_of(7), Some(vec![]));
+		assert_eq!(Attest::counters_of(7), Some(DeviceCounters::default()));
+		assert_eq!(Attest::anchors_from(7, 0, 10), Some(vec![]));
+	});
+}
+
+#[test]
+fn the_deposit_bound_covers_the_most_a_device_can_store() {
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		let kinds = [MeasurementKind::Generic(u16::MAX), MeasurementKind::Generic(1), MeasurementKind::Power];
+		for (seq, kind) in kinds.into_iter().enumerate() {
+			let mut r = Reading { kind, unit: Unit::Other(u16::MAX), ..reading(7, seq as u64 + 1) };
+			r.value = i64::MIN;
+			assert_ok!(submit(&device, r));
+		}
+		for seq in 1..=4 {
+			System::set_block_number(seq * 20);
+			assert_ok!(anchor(&device, batch(7, seq, &[reading(7, 1)])));
+		}
+		// Every byte under this pallet's storage prefix (keys and values) for device 7, but
+		// for the block's free usage (one value for the whole chain, not per device).
+		let prefix = sp_io::hashing::twox_128(b"Attestation");
+		let free_used = [prefix, sp_io::hashing::twox_128(b"FreeUsed")].concat();
+		let mut bytes = 0u64;
+		let mut key = prefix.to_vec();
+		while let Some(next) = sp_io::storage::next_key(&key) {
+			if !next.starts_with(&prefix) {
+				break;
+			}
+			if next.starts_with(&free_used) {
+				key = next;
+				continue;
+			}
+			let value = sp_io::storage::get(&next).unwrap();
+			bytes += (next.len() + value.len()) as u64;
+			key = next;
+		}
+		assert!(bytes > 0);
+		assert!(
+			bytes <= Attest::max_state_bytes_per_device(),
+			"{bytes} stored > {} covered",
+			Attest::max_state_bytes_per_device()
+		);
+	});
+}
+
+#[test]
+fn the_configuration_passes_the_integrity_test() {
+	new_test_ext().execute_with(<Attest as Hooks<u64>>::integrity_test);
 }

@@ -41,6 +41,7 @@ use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 pub trait WeightInfo {
 	fn submit_reading() -> Weight;
 	fn anchor_batch() -> Weight;
+	fn set_free_share() -> Weight;
 }
 
 /// Weights for `pallet_sensor_attestation` with the runtime's database weights.
@@ -81,6 +82,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	fn set_free_share() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// For tests: the same figures with ParityDB's database weights.
@@ -94,5 +99,9 @@ impl WeightInfo for () {
 		Weight::from_parts(103_964_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn set_free_share() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

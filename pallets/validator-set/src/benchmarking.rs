@@ -10,10 +10,15 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
+/// `count` governed validators, all with session keys, and a minimum of one.
 fn fill<T: Config>(count: u32) {
 	let validators: alloc::vec::Vec<T::AccountId> =
 		(0..count).map(|i| account("validator", i, 0)).collect();
+	for who in &validators {
+		T::BenchmarkHelper::give_session_keys(who);
+	}
 	Validators::<T>::put(BoundedVec::truncate_from(validators));
+	MinValidators::<T>::put(1);
 }
 
 #[benchmarks]
@@ -71,6 +76,33 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, 1);
 
 		assert_eq!(MinValidators::<T>::get(), 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn purge_keys() -> Result<(), BenchmarkError> {
+		// Checked against a full set before the caller's keys go.
+		fill::<T>(T::MaxValidators::get());
+		let who: T::AccountId = account("former", 0, 0);
+		T::BenchmarkHelper::give_session_keys(&who);
+
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Signed(who.clone()));
+
+		assert!(!T::SessionKeys::has_keys(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_session_length() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let length: BlockNumberFor<T> = 600u32.into();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, length);
+
+		assert_eq!(SessionLength::<T>::get(), length);
 		Ok(())
 	}
 

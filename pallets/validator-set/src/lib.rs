@@ -5,10 +5,18 @@
 //! at the next session boundary through pallet-session's [`pallet_session::SessionManager`]:
 //! pallet-session then hands the new set to Aura and GRANDPA.
 //!
-//! - A validator only joins once it has registered session keys (`session.set_keys`); one
-//!   whose keys are purged drops out at the next session.
-//! - The set never shrinks below [`MinValidators`] (GRANDPA needs 3f+1 voters to tolerate f
-//!   failures) and never grows above `MaxValidators`.
+//! - A validator only joins once it has registered session keys (`session.set_keys`).
+//!   pallet-session drops every validator without keys from the set it hands to Aura and
+//!   GRANDPA, so keys are what counts: the minimum is enforced on validators *with keys*, and a
+//!   governed validator cannot purge its keys (the runtime filters `session.purge_keys`; this
+//!   pallet's `purge_keys` serves everyone else). The set pallet-session uses therefore never
+//!   shrinks below [`MinValidators`] (GRANDPA needs 3f+1 voters to tolerate f failures) and
+//!   never grows above `MaxValidators`; what cannot be applied is refused with an error.
+//! - pallet-session is handed a new set only when the keyed set differs from the last one it
+//!   was handed, so GRANDPA sees a new authority set only when membership really changes.
+//! - The session length is [`SessionLength`] blocks (set at genesis, changed by the admin
+//!   origin): pallet-session charges a whole block's weight at every rotation, so a city
+//!   network uses long sessions (an hour) and test networks short ones.
 //! - `note_stalled` lets the admin origin restart a stalled GRANDPA (see the runbook in
 //!   `docs/validators.md`).
 
@@ -35,6 +43,19 @@ pub trait BenchmarkHelper<AccountId> {
 	fn give_session_keys(who: &AccountId);
 }
 
+/// The session keys of accounts, as pallet-session keeps them.
+pub trait SessionKeys<AccountId> {
+	/// Whether `who` has registered session keys.
+	fn has_keys(who: &AccountId) -> bool;
+
+	/// Removes `who`'s session keys and returns their deposit (pallet-session's `purge_keys`,
+	/// which the runtime does not let accounts call directly).
+	fn purge_keys(who: &AccountId) -> sp_runtime::DispatchResult;
+
+	/// The weight of [`Self::purge_keys`].
+	fn purge_keys_weight() -> frame_support::weights::Weight;
+}
+
 /// Restarts a stalled finality gadget: `delay` blocks after the `best_finalized_block_number`,
 /// the authority set is forcibly changed to the current one (GRANDPA's `note_stalled`).
 pub trait FinalityStallRecovery<BlockNumber> {
@@ -46,8 +67,9 @@ pub trait FinalityStallRecovery<BlockNumber> {
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::{pallet_prelude::*, traits::Contains};
+	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::{One, Zero};
 	use sp_staking::SessionIndex;
 
 	#[pallet::pallet]
@@ -59,8 +81,8 @@ pub mod pallet {
 		/// Who may add and remove validators and restart a stalled finality.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// Whether an account has registered session keys (`session.set_keys`).
-		type HasSessionKeys: Contains<Self::AccountId>;
+		/// Session keys of accounts (`session.set_keys`), and their removal.
+		type SessionKeys: SessionKeys<Self::AccountId>;
 
 		/// Restarts GRANDPA after a finality stall.
 		type FinalityStallRecovery: FinalityStallRecovery<BlockNumberFor<Self>>;
@@ -88,10 +110,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type MinValidators<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// Whether `Validators` changed since the last session rotation, so the next one must
-	/// hand a new set to pallet-session.
+	/// The set last handed to pallet-session (the governed validators with keys at that
+	/// time). A new set is handed only when the keyed set differs from it.
 	#[pallet::storage]
-	pub type SetChanged<T: Config> = StorageValue<_, bool, ValueQuery>;
+	pub type Handed<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+	/// Session length in blocks (pallet-session rotates when the block number is a multiple
+	/// of it). Set at genesis; changed by the admin origin.
+	#[pallet::storage]
+	pub type SessionLength<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	/// The initial validators.
 	#[pallet::genesis_config]
@@ -102,6 +130,8 @@ pub mod pallet {
 		pub initial_validators: Vec<T::AccountId>,
 		/// The minimum set size (at least 1, at most the number of initial validators).
 		pub min_validators: u32,
+		/// Session length in blocks (at least 1).
+		pub session_length: BlockNumberFor<T>,
 	}
 
 	#[pallet::genesis_build]
@@ -127,7 +157,10 @@ pub mod pallet {
 				seen.len() as u32 <= T::MaxValidators::get(),
 				"more initial validators than MaxValidators"
 			);
-			Validators::<T>::put(BoundedVec::truncate_from(seen));
+			assert!(!self.session_length.is_zero(), "session_length must be at least 1");
+			SessionLength::<T>::put(self.session_length);
+			Validators::<T>::put(BoundedVec::truncate_from(seen.clone()));
+			Handed::<T>::put(BoundedVec::truncate_from(seen));
 		}
 	}
 
@@ -143,6 +176,13 @@ pub mod pallet {
 		NewSetQueued { session: SessionIndex, validators: u32 },
 		/// A validator without session keys was left out of the set for session `session`.
 		ValidatorWithoutKeysSkipped { session: SessionIndex, who: T::AccountId },
+		/// Fewer governed validators have keys than the minimum: the set of session `session`
+		/// stays as it is (pallet-session keeps the validators that still have keys).
+		TooFewKeyedValidators { session: SessionIndex, keyed: u32 },
+		/// An account that is not a governed validator removed its session keys.
+		KeysPurged { who: T::AccountId },
+		/// The session length changed; it applies from the next multiple of `length`.
+		SessionLengthSet { length: BlockNumberFor<T> },
 		/// The minimum set size changed.
 		MinValidatorsSet { min: u32 },
 		/// A forced GRANDPA authority set change was scheduled to recover from a stall.
@@ -158,12 +198,29 @@ pub mod pallet {
 		NotValidator,
 		/// The set is full (`MaxValidators`).
 		TooManyValidators,
-		/// Removing would leave fewer than `MinValidators` validators.
+		/// Removing would leave fewer than `MinValidators` validators with session keys.
 		TooFewValidators,
 		/// The account has not registered session keys (`session.set_keys`) yet.
 		NoSessionKeys,
-		/// The minimum must be at least 1 and at most the current number of validators.
+		/// The minimum must be at least 1 and at most the number of validators with keys.
 		InvalidMinimum,
+		/// A governed validator cannot purge its session keys (that would take it out of the
+		/// set without governance); it must be removed first.
+		StillValidator,
+		/// The session length must be at least one block.
+		InvalidSessionLength,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxValidators::get() >= 1, "the set must hold a validator");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
@@ -178,7 +235,8 @@ pub mod pallet {
 			Self::do_add_validator(who)
 		}
 
-		/// Remove a validator (admin origin). The set never drops below `MinValidators`.
+		/// Remove a validator (admin origin). The validators with session keys never drop below
+		/// `MinValidators`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_validator())]
 		pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
@@ -205,18 +263,48 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Set the minimum set size (admin origin): at least 1, at most the current number of
-		/// validators.
+		/// Set the minimum set size (admin origin): at least 1, at most the number of
+		/// validators with session keys.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::set_min_validators())]
 		pub fn set_min_validators(origin: OriginFor<T>, min: u32) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(
-				min >= 1 && min <= Validators::<T>::decode_len().unwrap_or(0) as u32,
+				min >= 1 && min <= Self::keyed_count(&Validators::<T>::get()),
 				Error::<T>::InvalidMinimum
 			);
 			MinValidators::<T>::put(min);
 			Self::deposit_event(Event::MinValidatorsSet { min });
+			Ok(())
+		}
+
+		/// Remove the caller's session keys and release their deposit (pallet-session's
+		/// `purge_keys`, which the runtime does not let accounts call directly). Refused for a
+		/// governed validator: governance removes it first.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::purge_keys().saturating_add(
+			T::SessionKeys::purge_keys_weight()
+		))]
+		pub fn purge_keys(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Validators::<T>::get().contains(&who), Error::<T>::StillValidator);
+			T::SessionKeys::purge_keys(&who)?;
+			Self::deposit_event(Event::KeysPurged { who });
+			Ok(())
+		}
+
+		/// Set the session length in blocks (admin origin, at least 1). Validator set changes
+		/// take effect at session boundaries, and every rotation costs a block's weight.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_session_length())]
+		pub fn set_session_length(
+			origin: OriginFor<T>,
+			length: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(!length.is_zero(), Error::<T>::InvalidSessionLength);
+			SessionLength::<T>::put(length);
+			Self::deposit_event(Event::SessionLengthSet { length });
 			Ok(())
 		}
 	}
@@ -224,13 +312,12 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Adds `who` to the set.
 		pub fn do_add_validator(who: T::AccountId) -> DispatchResult {
-			ensure!(T::HasSessionKeys::contains(&who), Error::<T>::NoSessionKeys);
+			ensure!(T::SessionKeys::has_keys(&who), Error::<T>::NoSessionKeys);
 			Validators::<T>::try_mutate(|validators| -> DispatchResult {
 				ensure!(!validators.contains(&who), Error::<T>::AlreadyValidator);
 				validators.try_push(who.clone()).map_err(|_| Error::<T>::TooManyValidators)?;
 				Ok(())
 			})?;
-			SetChanged::<T>::put(true);
 			Self::deposit_event(Event::ValidatorAdded { who });
 			Ok(())
 		}
@@ -240,51 +327,82 @@ pub mod pallet {
 			Validators::<T>::try_mutate(|validators| -> DispatchResult {
 				let index =
 					validators.iter().position(|v| v == &who).ok_or(Error::<T>::NotValidator)?;
+				validators.remove(index);
+				// What pallet-session will use: the validators left that have keys.
 				ensure!(
-					validators.len() as u32 > MinValidators::<T>::get(),
+					Self::keyed_count(validators) >= MinValidators::<T>::get(),
 					Error::<T>::TooFewValidators
 				);
-				validators.remove(index);
 				Ok(())
 			})?;
-			SetChanged::<T>::put(true);
 			Self::deposit_event(Event::ValidatorRemoved { who });
 			Ok(())
 		}
 
-		/// The validators with session keys, in governance order.
-		fn keyed_validators(session: SessionIndex) -> Vec<T::AccountId> {
-			Validators::<T>::get()
-				.into_iter()
-				.filter(|who| {
-					let keyed = T::HasSessionKeys::contains(who);
-					if !keyed {
-						Self::deposit_event(Event::ValidatorWithoutKeysSkipped {
-							session,
-							who: who.clone(),
-						});
-					}
-					keyed
-				})
-				.collect()
+		/// How many of `validators` have session keys.
+		fn keyed_count(validators: &[T::AccountId]) -> u32 {
+			validators.iter().filter(|who| T::SessionKeys::has_keys(who)).count() as u32
+		}
+
+		/// The governed validators with session keys, in governance order.
+		fn keyed_validators() -> Vec<T::AccountId> {
+			Validators::<T>::get().into_iter().filter(T::SessionKeys::has_keys).collect()
+		}
+
+		/// The state invariants: the set and the handed set are within bounds, the minimum is
+		/// met by validators with keys, and the session length is positive.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let validators = Validators::<T>::get();
+			let mut sorted = validators.clone().into_inner();
+			sorted.sort();
+			sorted.dedup();
+			ensure!(sorted.len() == validators.len(), "a validator is listed twice");
+			let min = MinValidators::<T>::get();
+			ensure!(validators.is_empty() || min >= 1, "the minimum is zero");
+			ensure!(Self::keyed_count(&validators) >= min, "fewer keyed validators than the minimum");
+			ensure!(
+				Handed::<T>::get().len() as u32 >= min,
+				"pallet-session was handed fewer validators than the minimum"
+			);
+			ensure!(!SessionLength::<T>::get().is_zero(), "the session length is zero");
+			Ok(())
+		}
+	}
+
+	/// The session length as pallet-session's `PeriodicSessions` reads it.
+	pub struct SessionPeriod<T>(core::marker::PhantomData<T>);
+	impl<T: Config> Get<BlockNumberFor<T>> for SessionPeriod<T> {
+		fn get() -> BlockNumberFor<T> {
+			// Never zero: `PeriodicSessions` divides by it.
+			SessionLength::<T>::get().max(One::one())
 		}
 	}
 
 	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
-		/// Hands the governed set to pallet-session when it changed (or a validator lost its
-		/// keys). Keeps the current set if too few validators have keys: a set below the
-		/// minimum would risk finality.
+		/// Hands the governed validators with keys to pallet-session when they differ from the
+		/// set it was last handed. Keeps the current set if fewer than the minimum have keys
+		/// (which governance cannot cause: the calls refuse it).
 		fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
-			let all = Validators::<T>::get();
-			let keyed = Self::keyed_validators(new_index);
-			let lost_keys = keyed.len() != all.len();
-			if !SetChanged::<T>::get() && !lost_keys {
+			let keyed = Self::keyed_validators();
+			let handed = Handed::<T>::get();
+			if keyed.as_slice() == handed.as_slice() {
 				return None;
 			}
 			if (keyed.len() as u32) < MinValidators::<T>::get() {
+				Self::deposit_event(Event::TooFewKeyedValidators {
+					session: new_index,
+					keyed: keyed.len() as u32,
+				});
 				return None;
 			}
-			SetChanged::<T>::put(false);
+			for who in Validators::<T>::get().iter().filter(|who| !keyed.contains(who)) {
+				Self::deposit_event(Event::ValidatorWithoutKeysSkipped {
+					session: new_index,
+					who: who.clone(),
+				});
+			}
+			Handed::<T>::put(BoundedVec::truncate_from(keyed.clone()));
 			Self::deposit_event(Event::NewSetQueued {
 				session: new_index,
 				validators: keyed.len() as u32,

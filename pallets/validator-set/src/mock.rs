@@ -4,10 +4,7 @@
 
 use crate as pallet_validator_set;
 use core::cell::RefCell;
-use frame_support::{
-	derive_impl,
-	traits::{ConstU32, Contains},
-};
+use frame_support::{derive_impl, traits::ConstU32};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -31,10 +28,28 @@ thread_local! {
 	pub static STALLS: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Session keys as a list of accounts that have them.
 pub struct Keyed;
-impl Contains<u64> for Keyed {
-	fn contains(who: &u64) -> bool {
+impl crate::SessionKeys<u64> for Keyed {
+	fn has_keys(who: &u64) -> bool {
 		KEYED.with(|k| k.borrow().contains(who))
+	}
+
+	fn purge_keys(who: &u64) -> sp_runtime::DispatchResult {
+		KEYED.with(|k| {
+			let mut keyed = k.borrow_mut();
+			let before = keyed.len();
+			keyed.retain(|k| k != who);
+			if keyed.len() == before {
+				Err(sp_runtime::DispatchError::Other("no keys"))
+			} else {
+				Ok(())
+			}
+		})
+	}
+
+	fn purge_keys_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000, 0)
 	}
 }
 
@@ -51,7 +66,7 @@ impl crate::FinalityStallRecovery<u64> for RecordStalls {
 
 impl pallet_validator_set::Config for Test {
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
-	type HasSessionKeys = Keyed;
+	type SessionKeys = Keyed;
 	type FinalityStallRecovery = RecordStalls;
 	type MaxValidators = ConstU32<5>;
 	type WeightInfo = ();
@@ -66,16 +81,28 @@ impl crate::BenchmarkHelper<u64> for Keyed {
 	}
 }
 
-/// Four initial validators: 1, 2, 3, 4.
+/// Four initial validators: 1, 2, 3, 4 (minimum 3; sessions of 10 blocks). Accounts 1 to 6
+/// have session keys.
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	set_keyed(&[1, 2, 3, 4, 5, 6]);
+	STALLS.with(|s| s.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_validator_set::GenesisConfig::<Test> {
 		initial_validators: vec![1, 2, 3, 4],
 		min_validators: 3,
+		session_length: 10,
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Runs `test` in a fresh externality, then checks the pallet's state invariants.
+pub fn run(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		crate::Pallet::<Test>::do_try_state().expect("state invariants hold");
+	});
 }

@@ -19,31 +19,31 @@ fn last_event() -> RuntimeEvent {
 
 #[test]
 fn genesis_sets_the_initial_validators() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_eq!(validators(), vec![1, 2, 3, 4]);
 		assert_eq!(Set::new_session_genesis(0), Some(vec![1, 2, 3, 4]));
-		assert!(!SetChanged::<Test>::get());
+		assert_eq!(Handed::<Test>::get().into_inner(), vec![1, 2, 3, 4]);
+		assert_eq!(SessionLength::<Test>::get(), 10);
 	});
 }
 
 #[test]
 fn add_validator_joins_at_the_next_session() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_eq!(Set::new_session(1), None, "no change, no new set");
 		assert_ok!(Set::add_validator(RuntimeOrigin::root(), 5));
 		assert_eq!(validators(), vec![1, 2, 3, 4, 5]);
-		assert!(SetChanged::<Test>::get());
 		assert_eq!(last_event(), Event::ValidatorAdded { who: 5 }.into());
 		assert_eq!(Set::new_session(2), Some(vec![1, 2, 3, 4, 5]));
 		assert_eq!(last_event(), Event::NewSetQueued { session: 2, validators: 5 }.into());
-		assert!(!SetChanged::<Test>::get());
+		assert_eq!(Handed::<Test>::get().into_inner(), vec![1, 2, 3, 4, 5]);
 		assert_eq!(Set::new_session(3), None, "handed over once");
 	});
 }
 
 #[test]
 fn add_validator_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_noop!(Set::add_validator(RuntimeOrigin::signed(1), 5), DispatchError::BadOrigin);
 		assert_noop!(Set::add_validator(RuntimeOrigin::root(), 2), Error::<Test>::AlreadyValidator);
 		assert_noop!(Set::add_validator(RuntimeOrigin::root(), 9), Error::<Test>::NoSessionKeys);
@@ -57,7 +57,7 @@ fn add_validator_errors() {
 
 #[test]
 fn remove_validator_leaves_at_the_next_session() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_ok!(Set::remove_validator(RuntimeOrigin::root(), 2));
 		assert_eq!(validators(), vec![1, 3, 4]);
 		assert_eq!(last_event(), Event::ValidatorRemoved { who: 2 }.into());
@@ -67,7 +67,7 @@ fn remove_validator_leaves_at_the_next_session() {
 
 #[test]
 fn remove_validator_errors() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_noop!(Set::remove_validator(RuntimeOrigin::signed(1), 2), DispatchError::BadOrigin);
 		assert_noop!(Set::remove_validator(RuntimeOrigin::root(), 9), Error::<Test>::NotValidator);
 		assert_ok!(Set::remove_validator(RuntimeOrigin::root(), 4));
@@ -80,23 +80,96 @@ fn remove_validator_errors() {
 }
 
 #[test]
-fn validators_without_keys_are_skipped_but_never_below_the_minimum() {
-	new_test_ext().execute_with(|| {
-		// Validator 4 purges its keys: it drops out at the next session.
-		set_keyed(&[1, 2, 3]);
+fn a_validator_without_keys_is_not_a_change_every_session() {
+	run(|| {
+		// Keys lost outside governance (e.g. root): the set is handed once without it ...
+		set_keyed(&[1, 2, 3, 5, 6]);
 		assert_eq!(Set::new_session(1), Some(vec![1, 2, 3]));
-		assert!(System::events()
-			.iter()
-			.any(|r| r.event == Event::ValidatorWithoutKeysSkipped { session: 1, who: 4 }.into()));
-		// Two more lose their keys: the set would fall below the minimum, so it is kept.
-		set_keyed(&[1]);
+		System::assert_has_event(Event::ValidatorWithoutKeysSkipped { session: 1, who: 4 }.into());
+		// ... and not again at every session while it stays without keys.
 		assert_eq!(Set::new_session(2), None);
+		assert_eq!(Set::new_session(3), None);
+		// Its keys back: one more change.
+		set_keyed(&[1, 2, 3, 4]);
+		assert_eq!(Set::new_session(4), Some(vec![1, 2, 3, 4]));
+		// Below the minimum: the set stays as it is, and that is reported.
+		set_keyed(&[1]);
+		assert_eq!(Set::new_session(5), None);
+		System::assert_last_event(Event::TooFewKeyedValidators { session: 5, keyed: 1 }.into());
+		set_keyed(&[1, 2, 3, 4]);
 	});
 }
 
 #[test]
+fn the_minimum_counts_validators_with_keys() {
+	run(|| {
+		// Validator 4 has no keys (lost outside governance): of four, three count.
+		set_keyed(&[1, 2, 3]);
+		assert_noop!(
+			Set::remove_validator(RuntimeOrigin::root(), 1),
+			Error::<Test>::TooFewValidators
+		);
+		// Removing the keyless one leaves the three keyed: allowed.
+		assert_ok!(Set::remove_validator(RuntimeOrigin::root(), 4));
+		assert_noop!(
+			Set::set_min_validators(RuntimeOrigin::root(), 4),
+			Error::<Test>::InvalidMinimum
+		);
+	});
+}
+
+#[test]
+fn governed_validators_cannot_purge_their_keys() {
+	run(|| {
+		assert_noop!(Set::purge_keys(RuntimeOrigin::signed(2)), Error::<Test>::StillValidator);
+		assert_noop!(Set::purge_keys(RuntimeOrigin::root()), DispatchError::BadOrigin);
+		// Not a validator: it may, and gets its keys removed.
+		assert_ok!(Set::purge_keys(RuntimeOrigin::signed(5)));
+		assert_eq!(last_event(), Event::KeysPurged { who: 5 }.into());
+		assert!(!KEYED.with(|k| k.borrow().contains(&5)));
+		// Nothing to purge: the session pallet's error comes through.
+		assert_noop!(Set::purge_keys(RuntimeOrigin::signed(5)), DispatchError::Other("no keys"));
+		// Once governance removed it, a former validator may purge.
+		assert_ok!(Set::remove_validator(RuntimeOrigin::root(), 4));
+		assert_ok!(Set::purge_keys(RuntimeOrigin::signed(4)));
+	});
+}
+
+#[test]
+fn the_session_length_is_governed() {
+	use frame_support::traits::Get;
+	use pallet_session::ShouldEndSession;
+	type Periodic = pallet_session::PeriodicSessions<SessionPeriod<Test>, ConstU64<0>>;
+	use frame_support::traits::ConstU64;
+	run(|| {
+		assert!(Periodic::should_end_session(20));
+		assert!(!Periodic::should_end_session(25));
+		assert_noop!(
+			Set::set_session_length(RuntimeOrigin::signed(1), 600),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Set::set_session_length(RuntimeOrigin::root(), 0),
+			Error::<Test>::InvalidSessionLength
+		);
+		assert_ok!(Set::set_session_length(RuntimeOrigin::root(), 600));
+		assert_eq!(last_event(), Event::SessionLengthSet { length: 600 }.into());
+		assert_eq!(SessionPeriod::<Test>::get(), 600);
+		assert!(!Periodic::should_end_session(20));
+		assert!(Periodic::should_end_session(1200));
+	});
+}
+
+#[test]
+fn the_configuration_passes_the_integrity_test() {
+	new_test_ext().execute_with(
+		<Set as frame_support::traits::Hooks<u64>>::integrity_test,
+	);
+}
+
+#[test]
 fn note_stalled_reaches_the_finality_gadget() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_noop!(
 			Set::note_stalled(RuntimeOrigin::signed(1), 10, 100),
 			DispatchError::BadOrigin
@@ -112,7 +185,7 @@ fn note_stalled_reaches_the_finality_gadget() {
 
 #[test]
 fn set_min_validators_bounds_the_set() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		assert_eq!(MinValidators::<Test>::get(), 3);
 		assert_noop!(
 			Set::set_min_validators(RuntimeOrigin::signed(1), 2),

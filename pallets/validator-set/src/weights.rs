@@ -43,6 +43,8 @@ pub trait WeightInfo {
 	fn remove_validator() -> Weight;
 	fn note_stalled() -> Weight;
 	fn set_min_validators() -> Weight;
+	fn purge_keys() -> Weight;
+	fn set_session_length() -> Weight;
 }
 
 /// Weights for `pallet_validator_set` with the runtime's database weights.
@@ -94,9 +96,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	fn purge_keys() -> Weight {
+		Weight::from_parts(15_000_000, 2510)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+	}
+	fn set_session_length() -> Weight {
+		Weight::from_parts(8_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
-/// For tests: the same figures with ParityDB's database weights.
 impl WeightInfo for () {
 	fn add_validator() -> Weight {
 		Weight::from_parts(18_988_000, 4791)
@@ -115,6 +124,14 @@ impl WeightInfo for () {
 	fn set_min_validators() -> Weight {
 		Weight::from_parts(10_566_000, 2510)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn purge_keys() -> Weight {
+		Weight::from_parts(15_000_000, 2510)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+	}
+	fn set_session_length() -> Weight {
+		Weight::from_parts(8_000_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -5,18 +5,33 @@ use frame_support::{
 	traits::{ConstU32, ConstU64},
 };
 use frame_system::EnsureRoot;
-use sp_runtime::transaction_validity::TransactionPriority;
+use sp_runtime::{transaction_validity::TransactionPriority, Perbill};
 
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, DeviceRegistry, Runtime, RuntimeHoldReason,
-	MILLI_UNIT,
+	SensorAttestation, MICRO_UNIT,
 };
 
+/// The price of one byte of state that a deposit pays for: 50 µCITY (a device with a week of
+/// hourly anchors, eight kinds of latest readings and its record holds about 1.3 CITY).
+pub const DEPOSIT_PER_BYTE: Balance = 50 * MICRO_UNIT;
+
 parameter_types! {
-	/// Deposit per registered device: 0.1 CITY, returned on decommission.
-	pub const DeviceDepositBase: Balance = 100 * MILLI_UNIT;
-	/// Deposit per byte of device metadata: 0.001 CITY.
-	pub const DeviceDepositPerByte: Balance = MILLI_UNIT;
+	/// Deposit per registered device: its record, and the most state the device can make the
+	/// sensor attestation pallet keep (counters, latest readings, retained anchors), at
+	/// [`DEPOSIT_PER_BYTE`]. Computed from the pallets' bounds, so it follows them.
+	pub DeviceDepositBase: Balance = DEPOSIT_PER_BYTE.saturating_mul(
+		Balance::from(DeviceRegistry::record_bytes())
+			.saturating_add(Balance::from(SensorAttestation::max_state_bytes_per_device()))
+	);
+	/// Deposit per key a device has had (each stays indexed forever).
+	pub DeviceKeyDeposit: Balance =
+		DEPOSIT_PER_BYTE.saturating_mul(Balance::from(DeviceRegistry::key_bytes()));
+	/// Kept held after decommissioning, for the record that stays (with the key deposits).
+	pub DeviceRetainedDeposit: Balance =
+		DEPOSIT_PER_BYTE.saturating_mul(Balance::from(DeviceRegistry::record_bytes()));
+	/// Deposit per byte of device metadata.
+	pub const DeviceDepositPerByte: Balance = DEPOSIT_PER_BYTE;
 }
 
 /// The device registry. The registrar is root (sudo) until the city's council takes over.
@@ -26,6 +41,10 @@ impl pallet_device_registry::Config for Runtime {
 	type RegistrarOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DeviceDepositBase;
 	type DepositPerByte = DeviceDepositPerByte;
+	type KeyDeposit = DeviceKeyDeposit;
+	type RetainedDeposit = DeviceRetainedDeposit;
+	/// Sensor attestation removes a decommissioned device's readings and anchors.
+	type OnRetired = SensorAttestation;
 	/// A utility with more devices uses several accounts; the cap bounds per-owner queries.
 	type MaxDevicesPerOwner = ConstU32<10_000>;
 	type MaxUriLen = ConstU32<128>;
@@ -40,27 +59,41 @@ parameter_types! {
 	pub const MaxReadingAge: u64 = 24 * 60 * 60 * 1000;
 	/// The rate-limit window: 10 blocks (1 minute).
 	pub const AttestationRateWindow: BlockNumber = 10;
-	/// Bare readings rank above ordinary transactions' fee-based priority, below operational.
-	pub const AttestationPriority: TransactionPriority = TransactionPriority::MAX / 4;
+	/// Free (bare) submissions rank below every paid transaction (whose priority is at least
+	/// 1): they take the block space paid traffic leaves, and the pool evicts them first.
+	pub const AttestationPriority: TransactionPriority = 0;
+	/// Free submissions together use at most half of a block's normal weight and length
+	/// until governance sets another share (`sensorAttestation.setFreeShare`).
+	pub const AttestationFreeShare: Perbill = Perbill::from_percent(50);
 }
 
 /// Sensor attestation over the device registry.
 impl pallet_sensor_attestation::Config for Runtime {
 	type Devices = DeviceRegistry;
+	/// Root (sudo) until the city's council takes over.
+	type AdminOrigin = EnsureRoot<AccountId>;
 	type MaxClockAhead = MaxClockAhead;
 	type MaxReadingAge = MaxReadingAge;
 	/// A device may queue up to 64 readings ahead of the chain in the pool.
 	type MaxPendingReadings = ConstU64<64>;
 	type RateWindow = AttestationRateWindow;
-	/// 120 submissions per device per minute; a meter reports every 15 minutes.
-	type MaxPerWindow = ConstU32<120>;
-	/// About 41 days of hourly batches per device stay in state; older ones leave with an
+	/// 120 readings per device per minute (a meter reports every 15 minutes; a parking
+	/// sensor on every change): the free capacity of one certified device.
+	type MaxReadingsPerWindow = ConstU32<120>;
+	/// 10 batches per device per minute.
+	type MaxBatchesPerWindow = ConstU32<10>;
+	/// Eight kinds of latest reading per device (a meter: import, export, power, ...).
+	type MaxKindsPerDevice = ConstU32<8>;
+	/// A week of hourly batches per device stays in state; older ones leave with an
 	/// `AnchorPruned` event (their data stays in the `BatchAnchored` event).
-	type MaxAnchorsPerDevice = ConstU32<1_000>;
+	type MaxAnchorsPerDevice = ConstU32<168>;
 	type MaxBatchSize = ConstU32<1_000_000>;
 	/// Bare readings leave the pool after 64 blocks if not included.
 	type UnsignedLongevity = ConstU64<64>;
 	type UnsignedPriority = AttestationPriority;
+	type DefaultFreeShare = AttestationFreeShare;
+	/// Cleanup after decommissioned devices: at most 512 items per block, in `on_idle`.
+	type MaxPurgePerBlock = ConstU32<512>;
 	type WeightInfo = pallet_sensor_attestation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = AttestationBenchmarkHelper;
@@ -90,7 +123,7 @@ impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchm
 			&sp_io::hashing::blake2_256(&payload),
 		)
 		.ok_or("the benchmark key is not in the keystore")?;
-		DeviceRegistry::do_register(
+		let id = DeviceRegistry::do_register(
 			owner.clone(),
 			city_primitives::DeviceClass::SmartMeter,
 			1,
@@ -98,6 +131,9 @@ impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchm
 			sp_runtime::MultiSignature::Ecdsa(signature),
 			None,
 			Default::default(),
-		)
+		)?;
+		// Certified, so it may submit fee-less (the path the benchmarks measure).
+		DeviceRegistry::do_set_certified(id, Some(None))?;
+		Ok(id)
 	}
 }

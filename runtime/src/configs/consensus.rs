@@ -7,8 +7,8 @@ use frame_support::{
 };
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 
-use frame_support::traits::Contains;
 use frame_system::EnsureRoot;
+use pallet_session::WeightInfo as _;
 use sp_runtime::traits::{ConvertInto, OpaqueKeys};
 
 use crate::{
@@ -20,15 +20,23 @@ use crate::{
 /// 32 leaves room for departments and partners without unbounded storage.
 pub const MAX_AUTHORITIES: u32 = 32;
 
-/// Session length in blocks: validator set changes take effect at session boundaries, so a
-/// short session (1 minute at 6 s blocks) makes governance changes quick.
-pub const SESSION_PERIOD: BlockNumber = 10;
+/// Session length of the test presets (`development`, `local_testnet`): 10 blocks (1 minute at
+/// 6 s blocks), so validator set changes show quickly in tests. The session length is state
+/// (`validatorSet.sessionLength`, set at genesis, changed by governance): pallet-session
+/// charges a whole block's weight at every rotation, so a city network uses
+/// [`CITY_SESSION_PERIOD`] instead.
+pub const TEST_SESSION_PERIOD: BlockNumber = 10;
+
+/// Session length of a city network (`chain-specs/city-template.json`): one hour, so the
+/// rotation's full-block charge costs 1/600 of capacity instead of 1/10.
+pub const CITY_SESSION_PERIOD: BlockNumber = crate::HOURS;
+
+/// Session lengths come from the validator set pallet's storage.
+pub type SessionPeriod = pallet_validator_set::SessionPeriod<Runtime>;
 
 parameter_types! {
 	/// See [`MAX_AUTHORITIES`].
 	pub const MaxAuthorities: u32 = MAX_AUTHORITIES;
-	/// See [`SESSION_PERIOD`].
-	pub const SessionPeriod: BlockNumber = SESSION_PERIOD;
 	/// Sessions start at block 0.
 	pub const SessionOffset: BlockNumber = 0;
 	/// Deposit held while an account has session keys registered (anti-spam).
@@ -55,7 +63,8 @@ impl pallet_grandpa::Config for Runtime {
 	type EquivocationReportSystem = ();
 }
 
-/// Sessions: rotate every [`SESSION_PERIOD`] blocks; the validator set pallet decides who.
+/// Sessions: rotate every `validatorSet.sessionLength` blocks; the validator set pallet decides
+/// who.
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
@@ -71,11 +80,22 @@ impl pallet_session::Config for Runtime {
 	type KeyDeposit = SessionKeyDeposit;
 }
 
-/// Whether an account has registered session keys with pallet-session.
-pub struct HasSessionKeys;
-impl Contains<AccountId> for HasSessionKeys {
-	fn contains(who: &AccountId) -> bool {
+/// Session keys as pallet-session keeps them. Accounts cannot call `session.purge_keys`
+/// directly (see [`crate::configs::system::CityCallFilter`]): the validator set pallet's
+/// `purge_keys` refuses governed validators and calls pallet-session's for everyone else.
+pub struct CitySessionKeys;
+impl pallet_validator_set::SessionKeys<AccountId> for CitySessionKeys {
+	fn has_keys(who: &AccountId) -> bool {
 		Session::load_keys(who).is_some()
+	}
+
+	fn purge_keys(who: &AccountId) -> sp_runtime::DispatchResult {
+		// A direct call, not a dispatch: the call filter does not apply to it.
+		Session::purge_keys(RuntimeOrigin::signed(who.clone()))
+	}
+
+	fn purge_keys_weight() -> frame_support::weights::Weight {
+		<Runtime as pallet_session::Config>::WeightInfo::purge_keys()
 	}
 }
 
@@ -93,7 +113,7 @@ impl pallet_validator_set::FinalityStallRecovery<BlockNumber> for GrandpaStallRe
 /// The minimum set size is set per network at genesis (`local_testnet`: 4).
 impl pallet_validator_set::Config for Runtime {
 	type AdminOrigin = EnsureRoot<AccountId>;
-	type HasSessionKeys = HasSessionKeys;
+	type SessionKeys = CitySessionKeys;
 	type FinalityStallRecovery = GrandpaStallRecovery;
 	type MaxValidators = MaxAuthorities;
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
@@ -117,6 +137,11 @@ impl pallet_validator_set::BenchmarkHelper<AccountId> for ValidatorSetBenchmarkH
 				[7; 32],
 			)),
 		};
+		// The account exists and counts the keys as a consumer, as `set_keys` would leave it,
+		// so that `purge_keys` can undo it.
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::set_balance(who, crate::UNIT);
+		let _ = frame_system::Pallet::<Runtime>::inc_consumers(who);
 		pallet_session::NextKeys::<Runtime>::insert(who, keys);
 	}
 }

@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstU32, Everything},
+	traits::{ConstU32, Contains},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		Weight,
@@ -57,7 +57,18 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
-	type BaseCallFilter = Everything;
+	type BaseCallFilter = CityCallFilter;
+}
+
+/// Every call may be dispatched but `session.purge_keys`: a governed validator that purged its
+/// keys would leave the set pallet-session uses without governance (and all of them together
+/// would empty it, halting the chain). Accounts purge their keys through
+/// `validatorSet.purgeKeys`, which refuses governed validators.
+pub struct CityCallFilter;
+impl Contains<RuntimeCall> for CityCallFilter {
+	fn contains(call: &RuntimeCall) -> bool {
+		!matches!(call, RuntimeCall::Session(pallet_session::Call::purge_keys {}))
+	}
 }
 
 impl pallet_timestamp::Config for Runtime {
