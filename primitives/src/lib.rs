@@ -229,23 +229,3 @@ impl OnDeviceRetired for () {
 		sp_runtime::Weight::zero()
 	}
 }
-pub fn _lint_probe() -> u8 { let v: Option<u8> = None; v.unwrap() }
-
-/// Told when a device is decommissioned (it leaves service for good), so that pallets can
-/// remove what the device left in their storage.
-pub trait OnDeviceRetired {
-	/// The device `id` was decommissioned. Must do bounded work (e.g. queue a cleanup).
-	fn device_retired(id: DeviceId);
-
-	/// The most weight [`Self::device_retired`] takes.
-	fn weight() -> sp_runtime::Weight;
-}
-
-/// Nobody to tell.
-impl OnDeviceRetired for () {
-	fn device_retired(_: DeviceId) {}
-
-	fn weight() -> sp_runtime::Weight {
-		sp_runtime::Weight::zero()
-	}
-}
