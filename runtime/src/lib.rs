@@ -148,9 +148,10 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations applied on runtime upgrade (none yet).
+/// Storage migrations applied on runtime upgrade, each guarded by its pallet's storage version
+/// (a chain that starts at this runtime skips them).
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (pallet_sensor_attestation::migrations::v1::MigrateV0ToV1<Runtime>,);
 
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<

@@ -11,7 +11,7 @@ use sp_runtime::{generic::Digest, traits::Header as _, BuildStorage};
 
 use crate::*;
 use city_primitives::{DeviceClass, DeviceKey};
-use frame_support::traits::Get;
+use frame_support::dispatch::GetDispatchInfo;
 use pallet_sensor_attestation::{MeasurementKind, Reading, Unit};
 use sp_core::ed25519;
 use sp_runtime::transaction_validity::TransactionSource;
@@ -475,7 +475,7 @@ fn the_device_deposit_covers_the_state_a_device_can_make_others_keep() {
 /// purge its keys, and the set pallet-session uses stays at the minimum or above.
 #[test]
 fn a_governed_validator_cannot_take_the_set_below_its_minimum() {
-	use frame_support::dispatch::Dispatchable;
+	use sp_runtime::traits::Dispatchable;
 	ext_from_preset("local_testnet").execute_with(|| {
 		start_block_one();
 		let bob = Sr25519Keyring::Bob.to_account_id();

@@ -208,7 +208,7 @@ pub fn reading_log(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use sp_runtime::traits::{IdentifyAccount, Verify};

@@ -32,6 +32,7 @@ use serde_json::json;
 use sp_core::{crypto::Pair as _, sr25519, H256};
 
 pub use device::{Batch, SimDevice};
+use rpc::field;
 pub use rpc::{Client, RpcError};
 pub use tracker::{Options, Outcome, Report, Submission};
 
@@ -87,11 +88,14 @@ pub fn lookup_devices(
 			.collect();
 		for answer in client.batch(&calls)? {
 			found.push(match answer {
-				Ok(device) => match (device["id"].as_u64(), device["keyEpoch"].as_u64()) {
+				Ok(device) => match (
+					field(&device, "id").as_u64(),
+					field(&device, "keyEpoch").as_u64(),
+				) {
 					(Some(id), Some(epoch)) => Some(Registered {
 						id,
 						key_epoch: epoch as KeyEpoch,
-						certified: !device["certification"].is_null(),
+						certified: !field(&device, "certification").is_null(),
 					}),
 					_ => return Err(RpcError::Transport(format!("unexpected device: {device}"))),
 				},
@@ -107,7 +111,7 @@ pub fn lookup_devices(
 /// The device's `(last_seq, last_batch_seq)` at the best block.
 pub fn sequences(client: &Client, device: DeviceId) -> Result<(u64, u64), RpcError> {
 	let counters = client.call("city_attestationCounters", json!([device]))?;
-	match (counters["lastSeq"].as_u64(), counters["lastBatchSeq"].as_u64()) {
+	match (field(&counters, "lastSeq").as_u64(), field(&counters, "lastBatchSeq").as_u64()) {
 		(Some(seq), Some(batch)) => Ok((seq, batch)),
 		_ => Err(RpcError::Transport(format!("unexpected counters: {counters}"))),
 	}
@@ -137,11 +141,17 @@ pub fn register_fleet(
 		nonces.push(next_nonce(client, &owner.public().into()).map_err(|e| e.to_string())?);
 	}
 	let mut submissions = Vec::new();
-	for (index, key) in keys.iter().enumerate().filter(|(i, _)| known[*i].is_none()) {
+	for (index, (key, known)) in keys.iter().zip(&known).enumerate() {
+		if known.is_some() {
+			continue;
+		}
 		let lane = index % owners.len();
-		let owner = owners[lane].clone();
-		let nonce = nonces[lane];
-		nonces[lane] += 1;
+		let (Some(owner), Some(next)) = (owners.get(lane), nonces.get_mut(lane)) else {
+			continue;
+		};
+		let owner = owner.clone();
+		let nonce = *next;
+		*next += 1;
 		let owner_account: AccountId = owner.public().into();
 		let call = device::register_call(key, genesis, &owner_account, class, zone);
 		let extrinsic = sign(&owner, call.clone(), nonce, genesis, checkpoint);
@@ -179,17 +189,16 @@ pub fn certify_fleet(
 ) -> Result<Report, String> {
 	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
 	let checkpoint = checkpoint(client).map_err(|e| e.to_string())?;
-	let mut nonce = next_nonce(client, &registrar.public().into()).map_err(|e| e.to_string())?;
+	let first_nonce =
+		next_nonce(client, &registrar.public().into()).map_err(|e| e.to_string())?;
 	let mut submissions = Vec::new();
-	for device in devices.iter().filter(|d| !d.certified) {
+	for (this_nonce, device) in (first_nonce..).zip(devices.iter().filter(|d| !d.certified)) {
 		let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
 			call: Box::new(RuntimeCall::DeviceRegistry(pallet_device_registry::Call::certify {
 				device: device.id,
 			})),
 		});
 		let signer = registrar.clone();
-		let this_nonce = nonce;
-		nonce += 1;
 		submissions.push(Submission {
 			label: format!("certify device {}", device.id),
 			lane: 0,
@@ -308,8 +317,8 @@ pub fn transfer_submissions(
 	}
 	let mut submissions = Vec::new();
 	for round in 0..per_sender {
-		for (lane, sender) in senders.iter().enumerate() {
-			let nonce = nonces[lane] + round;
+		for (lane, (sender, first_nonce)) in senders.iter().zip(&nonces).enumerate() {
+			let nonce = first_nonce + round;
 			let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 				dest: sink.clone().into(),
 				value: 10 * citychain_runtime::MILLI_UNIT,

@@ -13,6 +13,9 @@
 //! Every command prints one JSON report on stdout (submitted, finalized, resubmitted,
 //! rejected, ...) and exits non-zero if anything was rejected, failed or left unresolved.
 
+// No slicing or indexing of what the node sends back.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+
 use std::{process::ExitCode, time::Duration};
 
 use city_primitives::DeviceClass;
@@ -186,7 +189,12 @@ fn print_report(
 	extra: serde_json::Value,
 ) -> bool {
 	let mut json = report.to_json();
-	json["mode"] = json!(mode);
+	let mut set = |key: &str, value: serde_json::Value| {
+		if let Some(object) = json.as_object_mut() {
+			object.insert(key.into(), value);
+		}
+	};
+	set("mode", json!(mode));
 	let slot_s = slot_ms as f64 / 1000.0;
 	let span = match (report.per_block.keys().next(), report.per_block.keys().next_back()) {
 		(Some(first), Some(last)) => f64::from(last - first + 1),
@@ -194,11 +202,11 @@ fn print_report(
 	};
 	let busiest = report.per_block.values().max().copied().unwrap_or(0) as f64;
 	let finalized = report.finalized as f64 * per_unit;
-	json["blockTimeMs"] = json!(slot_ms);
-	json["perSecond"] = json!(round1(report.per_second() * per_unit));
+	set("blockTimeMs", json!(slot_ms));
+	set("perSecond", json!(round1(report.per_second() * per_unit)));
 	if span > 0.0 && slot_s > 0.0 {
-		json["inBlocksPerSecond"] = json!(round1(finalized / (span * slot_s)));
-		json["peakBlockPerSecond"] = json!(round1(busiest * per_unit / slot_s));
+		set("inBlocksPerSecond", json!(round1(finalized / (span * slot_s))));
+		set("peakBlockPerSecond", json!(round1(busiest * per_unit / slot_s)));
 	}
 	if let (Some(json), Some(extra)) = (json.as_object_mut(), extra.as_object()) {
 		json.extend(extra.clone());
@@ -291,7 +299,9 @@ fn run(cli: Cli) -> Result<bool, String> {
 				"readingsAnchored": report.finalized as u64 * u64::from(size),
 			});
 			if let (Some(index), Some(batch)) = (prove, anchored.first()) {
-				extra["proof"] = prove_reading(&client, batch, index)?;
+				if let Some(extra) = extra.as_object_mut() {
+					extra.insert("proof".into(), prove_reading(&client, batch, index)?);
+				}
 			}
 			// Figures count readings: every anchor carries `size` of them.
 			Ok(print_report("batches", &report, f64::from(size), slot_ms, extra))

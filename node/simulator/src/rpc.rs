@@ -142,7 +142,7 @@ impl Client {
 			.map(|_| Err(RpcError::Transport("no answer for this call".into())))
 			.collect();
 		for answer in answers {
-			let slot = answer["id"].as_u64().and_then(|id| ordered.get_mut(id as usize));
+			let slot = field(&answer, "id").as_u64().and_then(|id| ordered.get_mut(id as usize));
 			if let Some(slot) = slot {
 				*slot = answer_of(&answer);
 			}
@@ -179,7 +179,7 @@ impl Client {
 	/// The extrinsics of block `hash`, SCALE-encoded as the node stores them.
 	pub fn block_extrinsics(&self, hash: H256) -> Result<Vec<Vec<u8>>, RpcError> {
 		let block = self.call("chain_getBlock", json!([format!("{hash:?}")]))?;
-		block["block"]["extrinsics"]
+		field(field(&block, "block"), "extrinsics")
 			.as_array()
 			.ok_or_else(|| RpcError::Transport(format!("block {hash:?} has no extrinsics list")))?
 			.iter()
@@ -203,16 +203,22 @@ impl Client {
 	}
 }
 
+/// `value[key]` without indexing: `null` when `value` is not an object or lacks `key`.
+pub fn field<'a>(value: &'a Value, key: &str) -> &'a Value {
+	const NULL: &Value = &Value::Null;
+	value.get(key).unwrap_or(NULL)
+}
+
 fn answer_of(answer: &Value) -> Result<Value, RpcError> {
 	if let Some(error) = answer.get("error") {
-		let data = match &error["data"] {
+		let data = match field(error, "data") {
 			Value::Null => String::new(),
 			Value::String(s) => s.clone(),
 			other => other.to_string(),
 		};
 		return Err(RpcError::Rpc {
-			code: error["code"].as_i64().unwrap_or(0),
-			message: error["message"].as_str().unwrap_or("").to_string(),
+			code: field(error, "code").as_i64().unwrap_or(0),
+			message: field(error, "message").as_str().unwrap_or("").to_string(),
 			data,
 		});
 	}
@@ -223,7 +229,7 @@ fn answer_of(answer: &Value) -> Result<Value, RpcError> {
 }
 
 fn header_number(header: &Value) -> Result<u32, RpcError> {
-	header["number"]
+	field(header, "number")
 		.as_str()
 		.and_then(|s| u32::from_str_radix(s.trim_start_matches("0x"), 16).ok())
 		.ok_or_else(|| RpcError::Transport(format!("header without a number: {header}")))
@@ -274,7 +280,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 

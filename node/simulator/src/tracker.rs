@@ -68,7 +68,8 @@ impl Default for Options {
 	fn default() -> Self {
 		Options {
 			max_in_flight: 4096,
-			lane_limit: 64,
+			// The runtime's `MaxPendingReadings`: what a device may queue ahead of the chain.
+			lane_limit: 16,
 			rpc_batch: 256,
 			resubmit_after: Duration::from_secs(30),
 			stale_grace: Duration::from_secs(60),
@@ -240,6 +241,9 @@ fn classify(answer: &Result<serde_json::Value, RpcError>, temporary: &[String]) 
 		Err(RpcError::Rpc { code, message, data }) => match code {
 			1013 => Answer::AlreadyInPool,
 			1012 => Answer::Banned,
+			// Unknown validity: the attestation pallet's "not yet" (too far ahead of the
+			// chain, rate window taken); the pool did not ban the bytes.
+			1011 => Answer::NotNow,
 			// Too low priority, immediately dropped (pool full), future not accepted.
 			1014 | 1016 | 1020 => Answer::NotNow,
 			1010 if data.contains("outdated") => Answer::Outdated,
@@ -599,6 +603,7 @@ impl Run<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 
@@ -627,6 +632,7 @@ mod tests {
 		assert_eq!(kind(rpc_error(1010, "Custom error: 6")), "not now");
 		assert_eq!(kind(rpc_error(1010, "Custom error: 3")), "invalid");
 		assert_eq!(kind(rpc_error(1016, "")), "not now");
+		assert_eq!(kind(rpc_error(1011, "Custom(6)")), "not now");
 		assert_eq!(kind(rpc_error(1002, "bad")), "invalid");
 		assert_eq!(kind(Err(RpcError::Transport("refused".into()))), "unreachable");
 	}

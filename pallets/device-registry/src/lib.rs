@@ -341,7 +341,8 @@ pub mod pallet {
 		/// the device over). `proof` is the *new* key's signature of
 		/// `SCALE(ROTATE_TAG, genesis_hash, device, new_epoch, new_key)` where `new_epoch` is the
 		/// current epoch + 1. The old key stays in `KeyHistory` and can never be reused; another
-		/// `KeyDeposit` is held for it.
+		/// `KeyDeposit` is held for it. A certified device loses its certification: the
+		/// registrar certified the hardware that held the old key.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::rotate_key())]
 		pub fn rotate_key(
@@ -441,11 +442,14 @@ pub mod pallet {
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 		}
 
-		/// The most bytes a device's record and its place in the owner index occupy (keys
-		/// included): what `DepositBase` and `RetainedDeposit` pay for.
+		/// The most bytes a device's record and its place in the owner index occupy, but for
+		/// the metadata beyond its empty form (priced per byte with `DepositPerByte`): what
+		/// `DepositBase` and `RetainedDeposit` pay for.
 		pub fn record_bytes() -> u64 {
 			// Hashed pallet and storage prefixes: 32 bytes per entry.
-			let record = 32 + 8 + 8 + DeviceOf::<T>::max_encoded_len();
+			let record = (32 + 8 + 8 + DeviceOf::<T>::max_encoded_len())
+				.saturating_sub(MetadataOf::<T>::max_encoded_len())
+				.saturating_add(MetadataOf::<T>::default().encoded_size());
 			let by_owner = 32 + 16 + T::AccountId::max_encoded_len() + 8 + 8;
 			let owner_count = 32 + 16 + T::AccountId::max_encoded_len() + 4;
 			(record + by_owner + owner_count) as u64
@@ -620,10 +624,17 @@ pub mod pallet {
 			record.deposit = record.deposit.saturating_add(key_deposit);
 			record.key = new_key.clone();
 			record.key_epoch = epoch;
+			// The registrar certified the device with its old key; a new key may be in other
+			// hardware (a laptop), so the certification (and with it the free path) goes until
+			// the registrar certifies again.
+			let uncertified = record.certification.take().is_some();
 			Devices::<T>::insert(device, record);
 			DeviceByKey::<T>::insert(&new_key, device);
 			KeyHistory::<T>::insert(device, epoch, &new_key);
 			Self::deposit_event(Event::KeyRotated { device, epoch, key: new_key });
+			if uncertified {
+				Self::deposit_event(Event::Uncertified { device });
+			}
 			Ok(())
 		}
 

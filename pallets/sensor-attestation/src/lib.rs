@@ -15,12 +15,15 @@
 //! - **Paid by a gateway.** The same calls signed by the device's owner or operator: the signer
 //!   pays the fee; certification is not required.
 //! - **The pool checks what the block checks.** `validate_unsigned` runs every check dispatch
-//!   runs, cheapest first (device status, certification, key epoch, sequence, timestamp window,
-//!   rate and kind budgets, batch shape) and the signature last. A reading ahead of the chain is
-//!   accepted only if it still fits the device's budgets once all its predecessors are in, so
-//!   nothing the pool accepted is refused in a block by the same rule. `pre_dispatch` repeats
-//!   the checks for the exact next sequence number and reserves the free share; dispatch of a
-//!   bare submission then cannot fail, so nothing is ever included for free as a failure.
+//!   runs, cheapest first (batch shape, device status, certification, key epoch, sequence,
+//!   timestamp window, rate budget) and the signature last. A submission ahead of the chain is
+//!   accepted only if it still fits the device's rate budget once all its predecessors are in,
+//!   and only if it will still be young enough when its block comes, so nothing the pool
+//!   accepted is refused in a block by the same rule. "Not yet" (too far ahead, budget taken)
+//!   is an *unknown* validity, which the pool does not ban, so a device can send the same
+//!   bytes again later. `pre_dispatch` repeats the checks for the exact next sequence number
+//!   and reserves the free share; dispatch of a bare submission then cannot fail, so nothing is
+//!   ever included for free as a failure.
 //! - **Payloads** (SCALE, signed as-is; ECDSA signs blake2_256 of it):
 //!   reading: `(READING_TAG, genesis_hash, key_epoch, reading)`;
 //!   batch: `(BATCH_TAG, genesis_hash, key_epoch, anchor)`.
@@ -28,7 +31,8 @@
 //!   `blake2_256(left ++ right)`; an odd last node is promoted unchanged (the
 //!   `binary-merkle-tree` crate). A leaf is never 64 bytes, so no inner node passes as a leaf.
 //! - **State, all bounded per device and paid by the device's registration deposit**: the
-//!   newest reading per (device, kind) for at most `MaxKindsPerDevice` kinds; per-device
+//!   newest reading per (device, kind) for at most `MaxKindsPerDevice` kinds (readings of
+//!   further kinds are attested in events, not kept); per-device
 //!   counters; the last `MaxAnchorsPerDevice` anchors. Older anchors are pruned on insertion
 //!   with an `AnchorPruned` event (also after the retention bound is lowered): retention is
 //!   explicit, never silent. When a device is decommissioned, its attestation state is removed
@@ -40,6 +44,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod migrations;
 pub mod names;
 pub mod runtime_api;
 pub mod weights;
@@ -299,7 +304,24 @@ pub fn batch_payload<Hash: Encode>(
 	(BATCH_TAG, genesis_hash, key_epoch, anchor).encode()
 }
 
+/// How many sibling hashes the proof of leaf `leaf_index` in a `count`-leaf tree has: one per
+/// level, but none where the node is the odd one out at the end of its level (promoted).
+pub fn proof_len(count: u32, leaf_index: u32) -> usize {
+	let (mut width, mut position, mut len) = (count, leaf_index, 0);
+	while width > 1 {
+		let promoted = width % 2 == 1 && position == width - 1;
+		if !promoted {
+			len += 1;
+		}
+		position /= 2;
+		width = width.div_ceil(2);
+	}
+	len
+}
+
 /// Whether `proof` shows `reading` is leaf `leaf_index` of the `count`-leaf tree with `root`.
+/// The proof must have exactly the length of that leaf's path: `binary-merkle-tree` alone
+/// would accept the last leaf's short proof at another index.
 pub fn verify_inclusion(
 	root: &H256,
 	count: u32,
@@ -307,13 +329,15 @@ pub fn verify_inclusion(
 	reading: &Reading,
 	proof: &[H256],
 ) -> bool {
-	binary_merkle_tree::verify_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
-		root,
-		proof.iter().copied(),
-		count,
-		leaf_index,
-		&reading.encode(),
-	)
+	leaf_index < count &&
+		proof.len() == proof_len(count, leaf_index) &&
+		binary_merkle_tree::verify_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
+			root,
+			proof.iter().copied(),
+			count,
+			leaf_index,
+			&reading.encode(),
+		)
 }
 
 #[frame_support::pallet]
@@ -327,10 +351,16 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
 		traits::{Saturating, Zero},
+		transaction_validity::UnknownTransaction,
 		MultiSignature, Perbill,
 	};
 
+	/// Version 1: counters with separate budgets, kinds and oldest anchor
+	/// ([`crate::migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of sensor attestation.
@@ -366,7 +396,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatchesPerWindow: Get<u32>;
 
-		/// Measurement kinds a device may keep a latest reading of.
+		/// Measurement kinds a device keeps a latest reading of; readings of further kinds are
+		/// attested (events) but not kept as latest.
 		#[pallet::constant]
 		type MaxKindsPerDevice: Get<u32>;
 
@@ -499,8 +530,6 @@ pub mod pallet {
 		/// Only devices certified by the city registrar submit fee-less; an uncertified device
 		/// submits through its owner or operator, who pays.
 		NotCertified,
-		/// The device already reports `MaxKindsPerDevice` measurement kinds.
-		TooManyKinds,
 	}
 
 	#[pallet::hooks]
@@ -588,15 +617,17 @@ pub mod pallet {
 		Block,
 	}
 
-	/// Why a submission is refused: a pallet error, or (in the pool) a sequence number that
-	/// is used already or that may become valid once its predecessors are in.
+	/// Why a submission is refused: a pallet error (final), a sequence number used already
+	/// (final), or, in the pool, "not yet": it may be valid once its predecessors are in or the
+	/// rate window has moved on.
 	pub(crate) enum Refusal<T> {
-		/// A pallet error.
+		/// A pallet error: the submission will never be valid as it is.
 		Error(Error<T>),
 		/// The sequence number is at or below the chain's: a replay.
 		Stale,
-		/// Valid only after more of the device's submissions are in.
-		Future,
+		/// Not valid now, maybe later, for this reason (`BadSequence`: too far ahead of the
+		/// chain; `RateLimited`: the window's budget is taken).
+		Later(Error<T>),
 	}
 
 	impl<T> From<Error<T>> for Refusal<T> {
@@ -609,27 +640,28 @@ pub mod pallet {
 		/// The dispatch error of a refusal in a block.
 		fn into_error(self) -> Error<T> {
 			match self {
-				Refusal::Error(error) => error,
-				Refusal::Stale | Refusal::Future => Error::<T>::BadSequence,
+				Refusal::Error(error) | Refusal::Later(error) => error,
+				Refusal::Stale => Error::<T>::BadSequence,
 			}
 		}
 
-		/// The pool's answer to a refusal.
+		/// The pool's answer to a refusal. "Not yet" is an *unknown* validity: the pool bans
+		/// invalid transactions' bytes for 30 minutes, and a device that signs
+		/// deterministically (ed25519, ECDSA) would then be stuck; unknown ones are not banned.
 		fn into_validity(self) -> TransactionValidityError {
 			match self {
 				Refusal::Error(error) => InvalidTransaction::Custom(error_code::<T>(error)).into(),
 				Refusal::Stale => InvalidTransaction::Stale.into(),
-				Refusal::Future => InvalidTransaction::Future.into(),
+				Refusal::Later(error) => UnknownTransaction::Custom(error_code::<T>(error)).into(),
 			}
 		}
 	}
 
-	/// What the checks found: the device's counters with this submission counted in its
-	/// window, and how far ahead of the chain the submission is (1: the next one).
+	/// What the checks found: the device's counters (rate window moved on if it ended), and
+	/// how far ahead of the chain the submission is (1: the next one).
 	pub(crate) struct Checked<BlockNumber> {
 		pub(crate) counters: DeviceCounters<BlockNumber>,
 		pub(crate) ahead: u64,
-		pub(crate) new_kind: bool,
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -670,22 +702,41 @@ pub mod pallet {
 				return Err(Refusal::Stale);
 			}
 			let ahead = seq.saturating_sub(last);
-			let max_ahead = match stage {
-				Stage::Pool => T::MaxPendingReadings::get(),
-				Stage::Block => 1,
-			};
-			ensure!(ahead <= max_ahead, Refusal::Future);
+			match stage {
+				Stage::Pool => ensure!(
+					ahead <= T::MaxPendingReadings::get(),
+					Refusal::Later(Error::<T>::BadSequence)
+				),
+				Stage::Block => ensure!(ahead == 1, Error::<T>::BadSequence),
+			}
 			Ok(ahead)
 		}
 
-		fn check_timestamp(timestamp_ms: u64) -> Result<(), Error<T>> {
+		/// A timestamp inside the window around the chain's time. In the pool, the chain's time
+		/// is the parent block's, and the submission may wait up to `UnsignedLongevity` blocks:
+		/// it must still be young enough then, or the block would refuse it (and drop the
+		/// device's later submissions with it).
+		fn check_timestamp(timestamp_ms: u64, stage: Stage) -> Result<(), Error<T>> {
 			let now = pallet_timestamp::Pallet::<T>::get();
+			let margin = match stage {
+				Stage::Block => 0,
+				Stage::Pool => Self::pool_age_margin_ms(),
+			};
 			ensure!(
 				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get()) &&
-					timestamp_ms.saturating_add(T::MaxReadingAge::get()) >= now,
+					timestamp_ms.saturating_add(T::MaxReadingAge::get()) >=
+						now.saturating_add(margin),
 				Error::<T>::TimestampOutOfWindow
 			);
 			Ok(())
+		}
+
+		/// How much older than the pool sees it a submission may be when its block comes: its
+		/// longevity and one more block, at the expected block time (twice the timestamp
+		/// pallet's minimum period, as Aura's slots are).
+		pub(crate) fn pool_age_margin_ms() -> u64 {
+			let block_ms = <T as pallet_timestamp::Config>::MinimumPeriod::get().saturating_mul(2);
+			T::UnsignedLongevity::get().saturating_add(1).saturating_mul(block_ms)
 		}
 
 		/// The counters with the rate window moved on if it has ended.
@@ -701,12 +752,15 @@ pub mod pallet {
 			counters
 		}
 
-		/// Whether a submission `ahead` of the chain fits a budget of which `used` is taken,
-		/// counting every submission before it: `RateLimited` if even the next one does not
-		/// fit (wait for the next window), `Future` if only its predecessors would fill it.
-		fn check_budget(used: u32, ahead: u64, max: u32, full: Error<T>) -> Result<(), Refusal<T>> {
-			ensure!(used < max, full);
-			ensure!(u64::from(used).saturating_add(ahead) <= u64::from(max), Refusal::Future);
+		/// Whether a submission `ahead` of the chain fits the rate window's budget of which
+		/// `used` is taken, counting every submission before it. In a block, over budget is
+		/// `RateLimited`; in the pool it is "not yet" (the window moves on).
+		fn check_budget(used: u32, ahead: u64, max: u32, stage: Stage) -> Result<(), Refusal<T>> {
+			let fits = u64::from(used).saturating_add(ahead) <= u64::from(max);
+			match stage {
+				Stage::Block => ensure!(fits, Error::<T>::RateLimited),
+				Stage::Pool => ensure!(fits, Refusal::Later(Error::<T>::RateLimited)),
+			}
 			Ok(())
 		}
 
@@ -734,26 +788,16 @@ pub mod pallet {
 			let counters =
 				Self::current_window(Counters::<T>::get(reading.device).unwrap_or_default());
 			let ahead = Self::check_sequence(reading.seq, counters.last_seq, stage)?;
-			Self::check_timestamp(reading.timestamp_ms)?;
+			Self::check_timestamp(reading.timestamp_ms, stage)?;
 			Self::check_budget(
 				counters.window_readings,
 				ahead,
 				T::MaxReadingsPerWindow::get(),
-				Error::<T>::RateLimited,
+				stage,
 			)?;
-			let new_kind = !Latest::<T>::contains_key(reading.device, reading.kind);
-			if new_kind {
-				// Every reading before this one might bring a new kind too.
-				Self::check_budget(
-					counters.kinds,
-					ahead,
-					T::MaxKindsPerDevice::get(),
-					Error::<T>::TooManyKinds,
-				)?;
-			}
 			let payload = reading_payload(&Self::genesis_hash(), key_epoch, reading);
 			Self::verify(&summary, &payload, signature)?;
-			Ok(Checked { counters, ahead, new_kind })
+			Ok(Checked { counters, ahead })
 		}
 
 		/// Every check of a batch anchor, cheapest first and the signature last.
@@ -774,16 +818,16 @@ pub mod pallet {
 			let counters =
 				Self::current_window(Counters::<T>::get(anchor.device).unwrap_or_default());
 			let ahead = Self::check_sequence(anchor.batch_seq, counters.last_batch_seq, stage)?;
-			Self::check_timestamp(anchor.period_end_ms)?;
+			Self::check_timestamp(anchor.period_end_ms, stage)?;
 			Self::check_budget(
 				counters.window_batches,
 				ahead,
 				T::MaxBatchesPerWindow::get(),
-				Error::<T>::RateLimited,
+				stage,
 			)?;
 			let payload = batch_payload(&Self::genesis_hash(), key_epoch, anchor);
 			Self::verify(&summary, &payload, signature)?;
-			Ok(Checked { counters, ahead, new_kind: false })
+			Ok(Checked { counters, ahead })
 		}
 
 		/// Attests a reading. A bare one (`payer` `None`) was checked with its signature by
@@ -809,25 +853,30 @@ pub mod pallet {
 			counters.last_seq = reading.seq;
 			counters.readings = counters.readings.saturating_add(1);
 			counters.window_readings = counters.window_readings.saturating_add(1);
-			if checked.new_kind {
-				counters.kinds = counters.kinds.saturating_add(1);
+			let latest = LatestReading {
+				seq: reading.seq,
+				timestamp_ms: reading.timestamp_ms,
+				value: reading.value,
+				unit: reading.unit,
+				block: frame_system::Pallet::<T>::block_number(),
+			};
+			match Latest::<T>::get(reading.device, reading.kind) {
+				// Device clocks and gateways may deliver out of time order: keep the newest.
+				Some(old) if (reading.timestamp_ms, reading.seq) >= (old.timestamp_ms, old.seq) => {
+					Latest::<T>::insert(reading.device, reading.kind, latest);
+				},
+				Some(_) => {},
+				// A new kind is kept while the device has room; beyond `MaxKindsPerDevice`
+				// kinds the reading is attested (its event) but not kept as latest. Refusing
+				// it instead could drop a reading the pool had accepted, when readings queued
+				// before it brought new kinds.
+				None if counters.kinds < T::MaxKindsPerDevice::get() => {
+					counters.kinds = counters.kinds.saturating_add(1);
+					Latest::<T>::insert(reading.device, reading.kind, latest);
+				},
+				None => {},
 			}
 			Counters::<T>::insert(reading.device, counters);
-			Latest::<T>::mutate(reading.device, reading.kind, |latest| {
-				// Device clocks and gateways may deliver out of time order: keep the newest.
-				let newer = latest.as_ref().is_none_or(|old| {
-					(reading.timestamp_ms, reading.seq) >= (old.timestamp_ms, old.seq)
-				});
-				if newer {
-					*latest = Some(LatestReading {
-						seq: reading.seq,
-						timestamp_ms: reading.timestamp_ms,
-						value: reading.value,
-						unit: reading.unit,
-						block: frame_system::Pallet::<T>::block_number(),
-					});
-				}
-			});
 			Self::deposit_event(Event::ReadingAttested { reading, key_epoch, payer });
 			Ok(())
 		}
@@ -972,7 +1021,15 @@ pub mod pallet {
 			for (device, counters) in Counters::<T>::iter() {
 				let kinds = Latest::<T>::iter_prefix(device).count() as u32;
 				ensure!(kinds == counters.kinds, "kind count differs from stored latest readings");
-				ensure!(kinds <= T::MaxKindsPerDevice::get().max(counters.kinds), "too many kinds");
+				ensure!(kinds <= T::MaxKindsPerDevice::get(), "more kinds than MaxKindsPerDevice");
+				let status = T::Devices::device(device).map(|d| d.status);
+				ensure!(status.is_some(), "attestation state of an unknown device");
+				if status == Some(city_primitives::DeviceStatus::Decommissioned) {
+					ensure!(
+						Retiring::<T>::contains_key(device),
+						"a decommissioned device's state is not being purged"
+					);
+				}
 				for (seq, stored) in Anchors::<T>::iter_prefix(device) {
 					ensure!(stored.anchor.batch_seq == seq, "anchor stored under another seq");
 					ensure!(stored.anchor.device == device, "anchor stored under another device");

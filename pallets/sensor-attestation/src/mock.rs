@@ -24,6 +24,8 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	/// Real database weights, so the cleanup's weight accounting is seen.
+	type DbWeight = frame_support::weights::constants::ParityDbWeight;
 }
 
 impl pallet_timestamp::Config for Test {

@@ -12,7 +12,7 @@ use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::GetDispatchInfo,
 	pallet_prelude::*,
-	traits::{Hooks, OnIdle},
+	traits::Hooks,
 };
 use sp_core::{crypto::Pair as _, ed25519, sr25519};
 use sp_runtime::{
@@ -94,6 +94,11 @@ fn custom(error: Error<Test>) -> TransactionValidityError {
 	InvalidTransaction::Custom(error.encode()[0]).into()
 }
 
+/// "Not yet": an unknown validity, which the pool does not ban (it bans invalid bytes).
+fn later(error: Error<Test>) -> TransactionValidityError {
+	sp_runtime::transaction_validity::UnknownTransaction::Custom(error.encode()[0]).into()
+}
+
 fn tag(kind: &[u8], seq: u64) -> Vec<u8> {
 	("CityAttestation", (kind, 7u64, seq)).encode()
 }
@@ -144,10 +149,13 @@ fn replayed_or_reordered_readings_are_refused() {
 		assert_eq!(ahead.requires, vec![tag(b"reading", 2)]);
 		assert_eq!(ahead.provides, vec![tag(b"reading", 3)]);
 		assert_eq!(validate(&device, reading(7, 2)).unwrap().requires, Vec::<Vec<u8>>::new());
-		// More than `MaxPendingReadings` (8) ahead.
-		assert_eq!(validate(&device, reading(7, 10)), Err(InvalidTransaction::Future.into()));
+		// More than `MaxPendingReadings` (8) ahead: not yet (not banned: it may come back).
+		assert_eq!(validate(&device, reading(7, 10)), Err(later(Error::<Test>::BadSequence)));
+		// Within the pending bound, but the rate window (5, one used) takes four more only.
+		assert_ok!(validate(&device, reading(7, 5)));
+		assert_eq!(validate(&device, reading(7, 6)), Err(later(Error::<Test>::RateLimited)));
 		// In a block only the next one.
-		assert_eq!(pre_dispatch(&device, reading(7, 3)), Err(InvalidTransaction::Future.into()));
+		assert_eq!(pre_dispatch(&device, reading(7, 3)), Err(custom(Error::<Test>::BadSequence)));
 		assert_eq!(pre_dispatch(&device, reading(7, 1)), Err(InvalidTransaction::Stale.into()));
 	});
 }
@@ -267,12 +275,20 @@ fn stale_or_future_timestamps_get_the_documented_error() {
 		future.timestamp_ms = NOW + 30_001;
 		assert_noop!(dispatch(&device, future.clone()), Error::<Test>::TimestampOutOfWindow);
 		assert_eq!(validate(&device, future), Err(custom(Error::<Test>::TimestampOutOfWindow)));
-		// The window's edges are inside.
+		// The window's edges are inside for a block.
 		let mut edge = reading(7, 1);
 		edge.timestamp_ms = NOW + 30_000;
+		assert_ok!(validate(&device, edge.clone()));
 		assert_ok!(submit(&device, edge));
 		let mut edge = reading(7, 2);
 		edge.timestamp_ms = NOW - 3_600_000;
+		// The pool wants it young enough for as long as it may wait there (longevity + one
+		// block): at the very edge, it would be too old by the time its block comes.
+		assert_eq!(validate(&device, edge.clone()), Err(custom(Error::<Test>::TimestampOutOfWindow)));
+		let margin = Attest::pool_age_margin_ms();
+		assert_eq!(margin, 65 * 2, "65 blocks of 2 ms in the mock");
+		let young_enough = Reading { timestamp_ms: NOW - 3_600_000 + margin, ..edge.clone() };
+		assert_ok!(validate(&device, young_enough));
 		assert_ok!(submit(&device, edge));
 	});
 }
@@ -286,7 +302,7 @@ fn the_rate_limit_holds_per_window() {
 			assert_ok!(submit(&device, reading(7, seq)));
 		}
 		assert_noop!(dispatch(&device, reading(7, 6)), Error::<Test>::RateLimited);
-		assert_eq!(validate(&device, reading(7, 6)), Err(custom(Error::<Test>::RateLimited)));
+		assert_eq!(validate(&device, reading(7, 6)), Err(later(Error::<Test>::RateLimited)));
 		System::set_block_number(11);
 		assert_ok!(submit(&device, reading(7, 6)));
 		// The gateway path counts against the same budget.
@@ -297,35 +313,39 @@ fn the_rate_limit_holds_per_window() {
 	});
 }
 
-/// What the pool accepted, the block takes: for every way a device's window can be used and
-/// every number of readings queued ahead, the readings the pool accepts all pass
-/// `pre_dispatch` and dispatch in the next block, in the same window or the next.
+/// What the pool accepted, the block takes: for every way a device's window can be used, every
+/// number of readings queued ahead, and every block they may land in (the same window or the
+/// next), the readings the pool accepts all pass `pre_dispatch` and dispatch, the way the node
+/// runs them: validated against the next block with the parent's time, included later with a
+/// later time. What the pool refuses for the window is "not yet", never banned.
 #[test]
 fn the_pool_and_the_block_agree_on_the_rate_limit() {
 	for used in 0..=5u64 {
-		for queued in 1..=8u64 {
-			for next_block in [1u64, 5, 11] {
+		for queued in 1..=9u64 {
+			for delay in [1u64, 5, 10] {
 				run(|| {
 					let device = pair(1);
 					add_device(7, 100, key(&device));
 					for seq in 1..=used {
 						assert_ok!(submit(&device, reading(7, seq)));
 					}
+					// The pool validates against block 2 with block 1's time.
+					System::set_block_number(2);
 					let accepted: Vec<u64> = (used + 1..=used + queued)
 						.take_while(|seq| validate(&device, reading(7, *seq)).is_ok())
 						.collect();
-					let refused = validate(&device, reading(7, used + accepted.len() as u64 + 1));
 					if accepted.len() < queued as usize {
-						// Refused for the window, never silently: a rate error or "future".
-						assert!(matches!(
-							refused,
-							Err(TransactionValidityError::Invalid(
-								InvalidTransaction::Future | InvalidTransaction::Custom(6)
-							))
-						));
+						let refused = validate(&device, reading(7, used + accepted.len() as u64 + 1));
+						assert!(
+							refused == Err(later(Error::<Test>::RateLimited)) ||
+								refused == Err(later(Error::<Test>::BadSequence)),
+							"{refused:?}"
+						);
 					}
-					assert!(accepted.len() as u64 <= 5 - used, "the pool over-accepted");
-					System::set_block_number(next_block);
+					assert!(accepted.len() as u64 <= (5 - used).min(8), "the pool over-accepted");
+					// Included `delay` blocks later, 6 s per block later.
+					System::set_block_number(1 + delay);
+					pallet_timestamp::Now::<Test>::put(NOW + 6_000 * delay);
 					for seq in accepted {
 						assert_ok!(submit(&device, reading(7, seq)));
 					}
@@ -336,33 +356,69 @@ fn the_pool_and_the_block_agree_on_the_rate_limit() {
 }
 
 #[test]
-fn kinds_per_device_are_bounded_in_the_pool_and_the_block() {
+fn kinds_per_device_are_bounded_readings_beyond_are_attested_not_kept() {
 	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
 		let of_kind = |seq: u64, kind: MeasurementKind| Reading { kind, ..reading(7, seq) };
+		// A fresh device may queue readings of one kind as far ahead as its rate allows (kinds
+		// do not limit what the pool takes).
+		for seq in 1..=5 {
+			assert_ok!(validate(&device, of_kind(seq, MeasurementKind::Power)));
+		}
 		assert_ok!(submit(&device, of_kind(1, MeasurementKind::EnergyImport)));
 		assert_ok!(submit(&device, of_kind(2, MeasurementKind::EnergyExport)));
-		// One kind left: a new kind two readings ahead may not fit once its predecessor is in.
-		assert_eq!(
-			validate(&device, of_kind(4, MeasurementKind::Power)),
-			Err(InvalidTransaction::Future.into())
-		);
-		// A kind it has already is fine at any distance.
-		assert_ok!(validate(&device, of_kind(4, MeasurementKind::EnergyImport)));
 		assert_ok!(submit(&device, of_kind(3, MeasurementKind::Power)));
 		assert_eq!(Counters::<Test>::get(7).unwrap().kinds, 3);
-		assert_noop!(
-			dispatch(&device, of_kind(4, MeasurementKind::Generic(9))),
-			Error::<Test>::TooManyKinds
+		// A fourth kind (the mock keeps three): attested, in the event, not kept as latest.
+		assert_ok!(validate(&device, of_kind(4, MeasurementKind::Generic(9))));
+		assert_ok!(submit(&device, of_kind(4, MeasurementKind::Generic(9))));
+		System::assert_last_event(
+			Event::ReadingAttested {
+				reading: of_kind(4, MeasurementKind::Generic(9)),
+				key_epoch: 0,
+				payer: None,
+			}
+			.into(),
 		);
-		assert_eq!(
-			validate(&device, of_kind(4, MeasurementKind::Generic(9))),
-			Err(custom(Error::<Test>::TooManyKinds))
-		);
-		assert_ok!(submit(&device, of_kind(4, MeasurementKind::EnergyImport)));
+		assert!(Latest::<Test>::get(7, MeasurementKind::Generic(9)).is_none());
+		let counters = Counters::<Test>::get(7).unwrap();
+		assert_eq!((counters.kinds, counters.last_seq, counters.readings), (3, 4, 4));
+		// A kind it keeps is still updated.
+		assert_ok!(submit(&device, Reading { value: 77, ..of_kind(5, MeasurementKind::Power) }));
+		assert_eq!(Latest::<Test>::get(7, MeasurementKind::Power).unwrap().value, 77);
 		assert_eq!(Attest::latest_of(7).unwrap().len(), 3);
 	});
+}
+
+#[test]
+fn a_proof_only_proves_its_own_leaf_index() {
+	// Five leaves: the last one is promoted twice, so its proof has one sibling, which the
+	// Merkle crate alone would also accept for leaf 3.
+	let readings: Vec<Reading> = (1..=5).map(|seq| reading(7, seq)).collect();
+	let leaves: Vec<Vec<u8>> = readings.iter().map(|r| r.encode()).collect();
+	let root = binary_merkle_tree::merkle_root::<sp_runtime::traits::BlakeTwo256, _>(leaves.clone());
+	let proof =
+		binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(leaves, 4);
+	assert_eq!(proof.proof.len(), 1);
+	assert!(verify_inclusion(&root, 5, 4, &readings[4], &proof.proof));
+	assert!(!verify_inclusion(&root, 5, 3, &readings[4], &proof.proof));
+	assert!(!verify_inclusion(&root, 5, 5, &readings[4], &proof.proof));
+	// Path lengths: one sibling per level except where the node is promoted; the same as the
+	// Merkle crate's proofs, for every leaf of every tree up to 40 leaves.
+	assert_eq!((0..5).map(|i| proof_len(5, i)).collect::<Vec<_>>(), vec![3, 3, 3, 3, 1]);
+	for count in 1..=40u32 {
+		let leaves: Vec<Vec<u8>> = (0..count).map(|i| i.encode()).collect();
+		for index in 0..count {
+			let proof = binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
+				leaves.clone(),
+				index,
+			);
+			assert_eq!(proof_len(count, index), proof.proof.len(), "{index} of {count}");
+		}
+	}
+	assert_eq!(proof_len(1_000_000, 0), 20);
+	assert_eq!(proof_len(1_000_000, 999_999), 12);
 }
 
 #[test]
@@ -390,7 +446,8 @@ fn the_latest_reading_never_moves_back_in_time() {
 
 /// The weight and length `pre_dispatch` counts for one bare reading.
 fn free_cost(call: &Call<Test>) -> (Weight, u32) {
-	let weights = <Test as frame_system::Config>::BlockWeights::get();
+	let weights: frame_system::limits::BlockWeights =
+		<Test as frame_system::Config>::BlockWeights::get();
 	let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
 	(
 		call.get_dispatch_info().total_weight() + base,
@@ -406,7 +463,8 @@ fn free_readings_never_take_more_than_the_free_share_of_a_block() {
 		add_device(7, 100, key(&device));
 		add_device(8, 100, key(&other));
 		// A share that fits exactly two readings' weight.
-		let weights = <Test as frame_system::Config>::BlockWeights::get();
+		let weights: frame_system::limits::BlockWeights =
+		<Test as frame_system::Config>::BlockWeights::get();
 		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
 		let max = normal.max_total.unwrap_or(weights.max_block).ref_time();
 		let (cost, _) = free_cost(&reading_call(&device, reading(7, 1)));
@@ -442,9 +500,9 @@ fn free_length_is_capped_too() {
 	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
-		let max_len = *<Test as frame_system::Config>::BlockLength::get()
-			.max
-			.get(frame_support::dispatch::DispatchClass::Normal);
+		let length: frame_system::limits::BlockLength =
+			<Test as frame_system::Config>::BlockLength::get();
+		let max_len = *length.max.get(frame_support::dispatch::DispatchClass::Normal);
 		let (_, len) = free_cost(&reading_call(&device, reading(7, 1)));
 		assert_ok!(submit(&device, reading(7, 1)));
 		assert_eq!(Attest::free_usage().len, len);
@@ -638,7 +696,7 @@ fn batches_have_their_own_rate_limit() {
 		assert_noop!(anchor_dispatch(&device, batch(7, 5, &readings)), Error::<Test>::RateLimited);
 		assert_eq!(
 			validate_anchor(&device, batch(7, 5, &readings)),
-			Err(custom(Error::<Test>::RateLimited))
+			Err(later(Error::<Test>::RateLimited))
 		);
 		// Readings still have their own budget.
 		assert_ok!(submit(&device, reading(7, 1)));
@@ -659,6 +717,11 @@ fn exhausted_sequence_numbers_are_an_error_not_a_wrap() {
 		assert_noop!(dispatch(&device, reading(7, u64::MAX)), Error::<Test>::Overflow);
 		assert_eq!(validate(&device, reading(7, 1)), Err(custom(Error::<Test>::Overflow)));
 	});
+}
+
+/// The pallet's `on_idle` hook, as the executive calls it.
+fn idle(n: u64, remaining: Weight) -> Weight {
+	<Attest as Hooks<u64>>::on_idle(n, remaining)
 }
 
 #[test]
@@ -691,21 +754,21 @@ fn a_decommissioned_devices_state_is_removed_in_bounded_steps() {
 		<Attest as OnDeviceRetired>::device_retired(7);
 		assert!(Retiring::<Test>::contains_key(7));
 		// Too little weight: nothing is done, and nothing is charged.
-		assert_eq!(Attest::on_idle(5, Weight::from_parts(1, 0)), Weight::zero());
+		assert_eq!(idle(5, Weight::from_parts(1, 0)), Weight::zero());
 		assert!(Retiring::<Test>::contains_key(7));
 	});
 	ext.commit_all().unwrap();
 	ext.execute_with(|| {
 		// Plenty of weight, but at most `MaxPurgePerBlock` (4) items per block.
-		let first = Attest::on_idle(5, Weight::MAX);
-		assert!(first.all_gt(Weight::zero()));
+		let first = idle(5, Weight::MAX);
+		assert!(first.any_gt(Weight::zero()));
 		assert_eq!(Anchors::<Test>::iter_prefix(7).count(), 0);
 		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 2);
 		assert!(Counters::<Test>::contains_key(7));
 	});
 	ext.commit_all().unwrap();
 	ext.execute_with(|| {
-		Attest::on_idle(6, Weight::MAX);
+		idle(6, Weight::MAX);
 		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 0);
 		assert!(!Counters::<Test>::contains_key(7));
 		assert!(!Retiring::<Test>::contains_key(7));
@@ -713,8 +776,11 @@ fn a_decommissioned_devices_state_is_removed_in_bounded_steps() {
 		// The other device is untouched; with nobody retiring, on_idle only reads.
 		assert_eq!(Counters::<Test>::get(8).unwrap().last_seq, 1);
 		assert_eq!(
-			Attest::on_idle(7, Weight::MAX),
-			<Test as frame_system::Config>::DbWeight::get().reads(1)
+			idle(7, Weight::MAX),
+			<<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads(1)
 		);
 		Attest::do_try_state().unwrap();
 	});
@@ -740,7 +806,13 @@ fn the_deposit_bound_covers_the_most_a_device_can_store() {
 	run(|| {
 		let device = pair(1);
 		add_device(7, 100, key(&device));
-		let kinds = [MeasurementKind::Generic(u16::MAX), MeasurementKind::Generic(1), MeasurementKind::Power];
+		let kinds = [
+			MeasurementKind::Generic(u16::MAX),
+			MeasurementKind::Generic(1),
+			MeasurementKind::Power,
+			// One more than the device keeps: attested, not stored.
+			MeasurementKind::AirO3,
+		];
 		for (seq, kind) in kinds.into_iter().enumerate() {
 			let mut r = Reading { kind, unit: Unit::Other(u16::MAX), ..reading(7, seq as u64 + 1) };
 			r.value = i64::MIN;
@@ -780,4 +852,61 @@ fn the_deposit_bound_covers_the_most_a_device_can_store() {
 #[test]
 fn the_configuration_passes_the_integrity_test() {
 	new_test_ext().execute_with(<Attest as Hooks<u64>>::integrity_test);
+}
+
+#[test]
+fn version_0_counters_migrate_within_the_new_bounds() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		add_device(8, 100, key(&pair(2)));
+		set_status(8, DeviceStatus::Decommissioned);
+		StorageVersion::new(0).put::<Attest>();
+		// Version 0 state: old counters, five kinds (unbounded then), anchors 4 to 6.
+		let old = migrations::v1::OldCounters::<u64> {
+			last_seq: 42,
+			last_batch_seq: 6,
+			readings: 42,
+			batches: 6,
+			window_start: 1,
+			window_count: 3,
+		};
+		for device in [7u64, 8] {
+			frame_support::storage::unhashed::put(&Counters::<Test>::hashed_key_for(device), &old);
+		}
+		let kinds = [
+			MeasurementKind::Power,
+			MeasurementKind::AirO3,
+			MeasurementKind::AirNo2,
+			MeasurementKind::Generic(1),
+			MeasurementKind::Generic(2),
+		];
+		for kind in kinds {
+			let latest = LatestReading { seq: 1, timestamp_ms: 1, value: 1, unit: Unit::Watt, block: 1 };
+			Latest::<Test>::insert(7, kind, latest);
+		}
+		for seq in 4..=6 {
+			let a = BatchAnchor { batch_seq: seq, ..batch(7, seq, &[reading(7, 1)]) };
+			Anchors::<Test>::insert(7, seq, StoredAnchor { anchor: a, key_epoch: 0, anchored_at: 1 });
+		}
+
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Attest::on_chain_storage_version(), StorageVersion::new(1));
+		let counters = Counters::<Test>::get(7).unwrap();
+		assert_eq!((counters.last_seq, counters.last_batch_seq, counters.readings), (42, 6, 42));
+		assert_eq!((counters.kinds, counters.first_anchor), (3, 4));
+		assert_eq!((counters.window_readings, counters.window_batches), (0, 0));
+		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 3);
+		// The device decommissioned under version 0 is queued for cleanup.
+		assert!(Retiring::<Test>::contains_key(8));
+		// The next reading continues the sequence: no replay from 1.
+		assert_noop!(dispatch(&device, reading(7, 1)), Error::<Test>::BadSequence);
+		assert_ok!(submit(&device, reading(7, 43)));
+		// Run again: the version guard makes it a no-op.
+		Counters::<Test>::mutate(7, |c| c.as_mut().unwrap().readings = 1_000);
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Counters::<Test>::get(7).unwrap().readings, 1_000);
+	});
 }

@@ -12,8 +12,8 @@
 //!   pallet's `purge_keys` serves everyone else). The set pallet-session uses therefore never
 //!   shrinks below [`MinValidators`] (GRANDPA needs 3f+1 voters to tolerate f failures) and
 //!   never grows above `MaxValidators`; what cannot be applied is refused with an error.
-//! - pallet-session is handed a new set only when the keyed set differs from the last one it
-//!   was handed, so GRANDPA sees a new authority set only when membership really changes.
+//! - pallet-session is handed a new set only when the keyed set differs from the set it has
+//!   queued, so GRANDPA sees a new authority set only when membership really changes.
 //! - The session length is [`SessionLength`] blocks (set at genesis, changed by the admin
 //!   origin): pallet-session charges a whole block's weight at every rotation, so a city
 //!   network uses long sessions (an hour) and test networks short ones.
@@ -54,6 +54,10 @@ pub trait SessionKeys<AccountId> {
 
 	/// The weight of [`Self::purge_keys`].
 	fn purge_keys_weight() -> frame_support::weights::Weight;
+
+	/// The validators pallet-session has queued for the next session (what it was last
+	/// handed, without those that had no keys then).
+	fn queued() -> alloc::vec::Vec<AccountId>;
 }
 
 /// Restarts a stalled finality gadget: `delay` blocks after the `best_finalized_block_number`,
@@ -91,6 +95,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxValidators: Get<u32>;
 
+		/// The shortest session allowed, in blocks: pallet-session charges a whole block's
+		/// weight at every rotation, so a session of one or two blocks would leave no room for
+		/// any ordinary transaction, not even the one that lengthens the session again.
+		#[pallet::constant]
+		type MinSessionLength: Get<BlockNumberFor<Self>>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -110,12 +120,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type MinValidators<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// The set last handed to pallet-session (the governed validators with keys at that
-	/// time). A new set is handed only when the keyed set differs from it.
-	#[pallet::storage]
-	pub type Handed<T: Config> =
-		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
-
 	/// Session length in blocks (pallet-session rotates when the block number is a multiple
 	/// of it). Set at genesis; changed by the admin origin.
 	#[pallet::storage]
@@ -123,15 +127,24 @@ pub mod pallet {
 
 	/// The initial validators.
 	#[pallet::genesis_config]
-	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Validators of the first session; their session keys go into pallet-session's
 		/// genesis.
 		pub initial_validators: Vec<T::AccountId>,
 		/// The minimum set size (at least 1, at most the number of initial validators).
 		pub min_validators: u32,
-		/// Session length in blocks (at least 1).
+		/// Session length in blocks (at least `MinSessionLength`, which is the default).
 		pub session_length: BlockNumberFor<T>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		fn default() -> Self {
+			Self {
+				initial_validators: Vec::new(),
+				min_validators: 0,
+				session_length: T::MinSessionLength::get(),
+			}
+		}
 	}
 
 	#[pallet::genesis_build]
@@ -157,10 +170,12 @@ pub mod pallet {
 				seen.len() as u32 <= T::MaxValidators::get(),
 				"more initial validators than MaxValidators"
 			);
-			assert!(!self.session_length.is_zero(), "session_length must be at least 1");
+			assert!(
+				self.session_length >= T::MinSessionLength::get(),
+				"session_length must be at least MinSessionLength"
+			);
 			SessionLength::<T>::put(self.session_length);
-			Validators::<T>::put(BoundedVec::truncate_from(seen.clone()));
-			Handed::<T>::put(BoundedVec::truncate_from(seen));
+			Validators::<T>::put(BoundedVec::truncate_from(seen));
 		}
 	}
 
@@ -207,7 +222,7 @@ pub mod pallet {
 		/// A governed validator cannot purge its session keys (that would take it out of the
 		/// set without governance); it must be removed first.
 		StillValidator,
-		/// The session length must be at least one block.
+		/// The session length must be at least `MinSessionLength` blocks.
 		InvalidSessionLength,
 	}
 
@@ -215,6 +230,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxValidators::get() >= 1, "the set must hold a validator");
+			assert!(!T::MinSessionLength::get().is_zero(), "a session lasts a block at least");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -293,8 +309,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Set the session length in blocks (admin origin, at least 1). Validator set changes
-		/// take effect at session boundaries, and every rotation costs a block's weight.
+		/// Set the session length in blocks (admin origin, at least `MinSessionLength`).
+		/// Validator set changes take effect at session boundaries, and every rotation costs a
+		/// block's weight.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_session_length())]
 		pub fn set_session_length(
@@ -302,7 +319,7 @@ pub mod pallet {
 			length: BlockNumberFor<T>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(!length.is_zero(), Error::<T>::InvalidSessionLength);
+			ensure!(length >= T::MinSessionLength::get(), Error::<T>::InvalidSessionLength);
 			SessionLength::<T>::put(length);
 			Self::deposit_event(Event::SessionLengthSet { length });
 			Ok(())
@@ -362,10 +379,13 @@ pub mod pallet {
 			ensure!(validators.is_empty() || min >= 1, "the minimum is zero");
 			ensure!(Self::keyed_count(&validators) >= min, "fewer keyed validators than the minimum");
 			ensure!(
-				Handed::<T>::get().len() as u32 >= min,
-				"pallet-session was handed fewer validators than the minimum"
+				validators.is_empty() || !T::SessionKeys::queued().is_empty(),
+				"pallet-session has no validators queued"
 			);
-			ensure!(!SessionLength::<T>::get().is_zero(), "the session length is zero");
+			ensure!(
+				SessionLength::<T>::get() >= T::MinSessionLength::get(),
+				"the session length is below the minimum"
+			);
 			Ok(())
 		}
 	}
@@ -375,18 +395,17 @@ pub mod pallet {
 	impl<T: Config> Get<BlockNumberFor<T>> for SessionPeriod<T> {
 		fn get() -> BlockNumberFor<T> {
 			// Never zero: `PeriodicSessions` divides by it.
-			SessionLength::<T>::get().max(One::one())
+			SessionLength::<T>::get().max(T::MinSessionLength::get()).max(One::one())
 		}
 	}
 
 	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 		/// Hands the governed validators with keys to pallet-session when they differ from the
-		/// set it was last handed. Keeps the current set if fewer than the minimum have keys
-		/// (which governance cannot cause: the calls refuse it).
+		/// set it has queued. Keeps the current set if fewer than the minimum have keys (which
+		/// governance cannot cause: the calls refuse it).
 		fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
 			let keyed = Self::keyed_validators();
-			let handed = Handed::<T>::get();
-			if keyed.as_slice() == handed.as_slice() {
+			if keyed == T::SessionKeys::queued() {
 				return None;
 			}
 			if (keyed.len() as u32) < MinValidators::<T>::get() {
@@ -402,7 +421,6 @@ pub mod pallet {
 					who: who.clone(),
 				});
 			}
-			Handed::<T>::put(BoundedVec::truncate_from(keyed.clone()));
 			Self::deposit_event(Event::NewSetQueued {
 				session: new_index,
 				validators: keyed.len() as u32,

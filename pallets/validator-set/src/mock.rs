@@ -24,6 +24,8 @@ impl frame_system::Config for Test {
 thread_local! {
 	/// Accounts that have "registered session keys".
 	pub static KEYED: RefCell<Vec<u64>> = RefCell::new(vec![1, 2, 3, 4, 5, 6]);
+	/// The validators pallet-session has queued.
+	pub static QUEUED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 	/// Calls to `note_stalled`.
 	pub static STALLS: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 }
@@ -51,6 +53,22 @@ impl crate::SessionKeys<u64> for Keyed {
 	fn purge_keys_weight() -> frame_support::weights::Weight {
 		frame_support::weights::Weight::from_parts(1_000, 0)
 	}
+
+	fn queued() -> Vec<u64> {
+		QUEUED.with(|q| q.borrow().clone())
+	}
+}
+
+/// What pallet-session does with the answer of `new_session`: a new set is queued without the
+/// validators that have no keys; no set keeps the current one, again without those.
+pub fn rotate(session: u32) -> Option<Vec<u64>> {
+	use pallet_session::SessionManager;
+	let handed = crate::Pallet::<Test>::new_session(session);
+	let base = handed.clone().unwrap_or_else(|| QUEUED.with(|q| q.borrow().clone()));
+	let queued: Vec<u64> =
+		base.into_iter().filter(|v| KEYED.with(|k| k.borrow().contains(v))).collect();
+	QUEUED.with(|q| *q.borrow_mut() = queued);
+	handed
 }
 
 pub fn set_keyed(accounts: &[u64]) {
@@ -69,6 +87,7 @@ impl pallet_validator_set::Config for Test {
 	type SessionKeys = Keyed;
 	type FinalityStallRecovery = RecordStalls;
 	type MaxValidators = ConstU32<5>;
+	type MinSessionLength = frame_support::traits::ConstU64<5>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Keyed;
@@ -85,6 +104,7 @@ impl crate::BenchmarkHelper<u64> for Keyed {
 /// have session keys.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	set_keyed(&[1, 2, 3, 4, 5, 6]);
+	QUEUED.with(|q| *q.borrow_mut() = vec![1, 2, 3, 4]);
 	STALLS.with(|s| s.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_validator_set::GenesisConfig::<Test> {

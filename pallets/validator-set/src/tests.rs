@@ -22,7 +22,6 @@ fn genesis_sets_the_initial_validators() {
 	run(|| {
 		assert_eq!(validators(), vec![1, 2, 3, 4]);
 		assert_eq!(Set::new_session_genesis(0), Some(vec![1, 2, 3, 4]));
-		assert_eq!(Handed::<Test>::get().into_inner(), vec![1, 2, 3, 4]);
 		assert_eq!(SessionLength::<Test>::get(), 10);
 	});
 }
@@ -30,14 +29,14 @@ fn genesis_sets_the_initial_validators() {
 #[test]
 fn add_validator_joins_at_the_next_session() {
 	run(|| {
-		assert_eq!(Set::new_session(1), None, "no change, no new set");
+		assert_eq!(rotate(1), None, "no change, no new set");
 		assert_ok!(Set::add_validator(RuntimeOrigin::root(), 5));
 		assert_eq!(validators(), vec![1, 2, 3, 4, 5]);
 		assert_eq!(last_event(), Event::ValidatorAdded { who: 5 }.into());
-		assert_eq!(Set::new_session(2), Some(vec![1, 2, 3, 4, 5]));
+		assert_eq!(rotate(2), Some(vec![1, 2, 3, 4, 5]));
 		assert_eq!(last_event(), Event::NewSetQueued { session: 2, validators: 5 }.into());
-		assert_eq!(Handed::<Test>::get().into_inner(), vec![1, 2, 3, 4, 5]);
-		assert_eq!(Set::new_session(3), None, "handed over once");
+		assert_eq!(QUEUED.with(|q| q.borrow().clone()), vec![1, 2, 3, 4, 5]);
+		assert_eq!(rotate(3), None, "handed over once");
 	});
 }
 
@@ -61,7 +60,7 @@ fn remove_validator_leaves_at_the_next_session() {
 		assert_ok!(Set::remove_validator(RuntimeOrigin::root(), 2));
 		assert_eq!(validators(), vec![1, 3, 4]);
 		assert_eq!(last_event(), Event::ValidatorRemoved { who: 2 }.into());
-		assert_eq!(Set::new_session(1), Some(vec![1, 3, 4]));
+		assert_eq!(rotate(1), Some(vec![1, 3, 4]));
 	});
 }
 
@@ -84,19 +83,31 @@ fn a_validator_without_keys_is_not_a_change_every_session() {
 	run(|| {
 		// Keys lost outside governance (e.g. root): the set is handed once without it ...
 		set_keyed(&[1, 2, 3, 5, 6]);
-		assert_eq!(Set::new_session(1), Some(vec![1, 2, 3]));
+		assert_eq!(rotate(1), Some(vec![1, 2, 3]));
 		System::assert_has_event(Event::ValidatorWithoutKeysSkipped { session: 1, who: 4 }.into());
 		// ... and not again at every session while it stays without keys.
-		assert_eq!(Set::new_session(2), None);
-		assert_eq!(Set::new_session(3), None);
+		assert_eq!(rotate(2), None);
+		assert_eq!(rotate(3), None);
 		// Its keys back: one more change.
 		set_keyed(&[1, 2, 3, 4]);
-		assert_eq!(Set::new_session(4), Some(vec![1, 2, 3, 4]));
-		// Below the minimum: the set stays as it is, and that is reported.
-		set_keyed(&[1]);
-		assert_eq!(Set::new_session(5), None);
-		System::assert_last_event(Event::TooFewKeyedValidators { session: 5, keyed: 1 }.into());
+		assert_eq!(rotate(4), Some(vec![1, 2, 3, 4]));
+	});
+}
+
+/// Below the minimum, the set stays (pallet-session then drops the validators without keys by
+/// itself); when keys come back, the full set is handed again, though governance changed
+/// nothing in between.
+#[test]
+fn keys_restored_after_a_drop_below_the_minimum_bring_the_set_back() {
+	run(|| {
+		assert_ok!(Set::set_min_validators(RuntimeOrigin::root(), 4));
+		set_keyed(&[1, 2, 3]);
+		assert_eq!(rotate(5), None);
+		System::assert_last_event(Event::TooFewKeyedValidators { session: 5, keyed: 3 }.into());
+		assert_eq!(QUEUED.with(|q| q.borrow().clone()), vec![1, 2, 3]);
 		set_keyed(&[1, 2, 3, 4]);
+		assert_eq!(rotate(6), Some(vec![1, 2, 3, 4]));
+		assert_eq!(QUEUED.with(|q| q.borrow().clone()), vec![1, 2, 3, 4]);
 	});
 }
 
@@ -148,10 +159,15 @@ fn the_session_length_is_governed() {
 			Set::set_session_length(RuntimeOrigin::signed(1), 600),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(
-			Set::set_session_length(RuntimeOrigin::root(), 0),
-			Error::<Test>::InvalidSessionLength
-		);
+		// Below `MinSessionLength` (5): a rotation every block or two would leave no room for
+		// ordinary transactions.
+		for too_short in [0, 1, 4] {
+			assert_noop!(
+				Set::set_session_length(RuntimeOrigin::root(), too_short),
+				Error::<Test>::InvalidSessionLength
+			);
+		}
+		assert_eq!(GenesisConfig::<Test>::default().session_length, 5);
 		assert_ok!(Set::set_session_length(RuntimeOrigin::root(), 600));
 		assert_eq!(last_event(), Event::SessionLengthSet { length: 600 }.into());
 		assert_eq!(SessionPeriod::<Test>::get(), 600);

@@ -74,8 +74,10 @@ impl pallet_sensor_attestation::Config for Runtime {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type MaxClockAhead = MaxClockAhead;
 	type MaxReadingAge = MaxReadingAge;
-	/// A device may queue up to 64 readings ahead of the chain in the pool.
-	type MaxPendingReadings = ConstU64<64>;
+	/// A device may queue up to 16 submissions ahead of the chain in the pool: with the rate
+	/// window that is more than a device may send (16 every block is 160 a minute), and it takes
+	/// 300 certified devices' queues to fill the pool's 8,192 places.
+	type MaxPendingReadings = ConstU64<16>;
 	type RateWindow = AttestationRateWindow;
 	/// 120 readings per device per minute (a meter reports every 15 minutes; a parking
 	/// sensor on every change): the free capacity of one certified device.

@@ -97,6 +97,10 @@ impl pallet_validator_set::SessionKeys<AccountId> for CitySessionKeys {
 	fn purge_keys_weight() -> frame_support::weights::Weight {
 		<Runtime as pallet_session::Config>::WeightInfo::purge_keys()
 	}
+
+	fn queued() -> alloc::vec::Vec<AccountId> {
+		Session::queued_keys().into_iter().map(|(who, _)| who).collect()
+	}
 }
 
 /// GRANDPA's stall recovery, reached through the validator set's admin origin.
@@ -116,6 +120,8 @@ impl pallet_validator_set::Config for Runtime {
 	type SessionKeys = CitySessionKeys;
 	type FinalityStallRecovery = GrandpaStallRecovery;
 	type MaxValidators = MaxAuthorities;
+	/// Ten blocks: one rotation (a full block's weight) in ten blocks at most.
+	type MinSessionLength = ConstU32<TEST_SESSION_PERIOD>;
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ValidatorSetBenchmarkHelper;
