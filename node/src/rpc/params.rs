@@ -162,7 +162,7 @@ pub fn reading(json: &ReadingJson) -> Result<Reading, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use pallet_sensor_attestation::{
