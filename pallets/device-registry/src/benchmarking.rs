@@ -48,7 +48,7 @@ fn full_metadata<T: Config>() -> MetadataOf<T> {
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	let amount = Registry::<T>::deposit_for(&full_metadata::<T>())
+	let amount = Registry::<T>::deposit_for(&full_metadata::<T>(), 0)
 		.saturating_mul(100u32.into())
 		.saturating_add(T::Currency::minimum_balance().saturating_mul(100u32.into()));
 	T::Currency::set_balance(&who, amount);
