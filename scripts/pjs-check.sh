@@ -20,9 +20,19 @@ LOG="$CARGO_TARGET_DIR/pjs-check-node.log"
 "$NODE_BIN" --dev --tmp --rpc-port "$PORT" --listen-addr "/ip4/127.0.0.1/tcp/$P2P_PORT" --no-prometheus --no-telemetry >"$LOG" 2>&1 &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
+UP=0
 for _ in $(seq 1 60); do
-	curl -s -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}' \
-		"http://127.0.0.1:$PORT" >/dev/null 2>&1 && break
+	if curl -s --max-time 2 -H 'Content-Type: application/json' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}' \
+		"http://127.0.0.1:$PORT" >/dev/null 2>&1; then
+		UP=1
+		break
+	fi
 	sleep 1
 done
+if [ "$UP" != 1 ]; then
+	echo "the dev node did not answer within 60 s; its log ends:" >&2
+	tail -n 30 "$LOG" >&2
+	exit 1
+fi
 node scripts/pjs-check/check.mjs "ws://127.0.0.1:$PORT"

@@ -49,7 +49,8 @@ citychain_setup() {
 # packages if missing; an error if that is impossible.
 citychain_setup_nodejs() {
 	if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-		return 0
+		citychain_check_nodejs_version
+		return
 	fi
 	echo "installing nodejs and npm (the polkadot.js check needs them)"
 	local sudo=""
@@ -58,6 +59,17 @@ citychain_setup_nodejs() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		echo "node.js and npm are required for the polkadot.js check" >&2
+		return 1
+	fi
+	citychain_check_nodejs_version
+}
+
+# @polkadot/api 16 needs Node.js 18 or later.
+citychain_check_nodejs_version() {
+	local major
+	major="$(node -p 'process.versions.node.split(".")[0]')"
+	if [ "$major" -lt 18 ]; then
+		echo "node.js $(node -v) is too old for @polkadot/api: 18 or later is needed" >&2
 		return 1
 	fi
 }

@@ -160,7 +160,7 @@ pub fn register_fleet(
 			lane: lane as u64,
 			extrinsic,
 			// sr25519 signatures are randomised: signing again gives other bytes.
-			resign: Some(Box::new(move |_| sign(&owner, call.clone(), nonce, genesis, checkpoint))),
+			resign: Some(resigner(client, owner, call, nonce, genesis, checkpoint)),
 		});
 	}
 	let (report, _) = tracker::run(client, submissions, options).map_err(|e| e.to_string())?;
@@ -198,25 +198,49 @@ pub fn certify_fleet(
 				device: device.id,
 			})),
 		});
-		let signer = registrar.clone();
 		submissions.push(Submission {
 			label: format!("certify device {}", device.id),
 			lane: 0,
 			extrinsic: sign(registrar, call.clone(), this_nonce, genesis, checkpoint),
-			resign: Some(Box::new(move |_| {
-				sign(&signer, call.clone(), this_nonce, genesis, checkpoint)
-			})),
+			resign: Some(resigner(client, registrar.clone(), call, this_nonce, genesis, checkpoint)),
 		});
 	}
 	// One account's nonces are one lane: let the whole run be in flight.
 	let options = Options { lane_limit: options.max_in_flight, ..options.clone() };
-	let (report, outcomes) =
+	let (mut report, _) =
 		tracker::run(client, submissions, &options).map_err(|e| e.to_string())?;
-	let mut outcomes = outcomes.into_iter();
+	// A finalized `sudo` does not mean its inner call succeeded: ask the registry.
+	let mut refused = 0;
 	for device in devices.iter_mut().filter(|d| !d.certified) {
-		device.certified = matches!(outcomes.next(), Some(tracker::Outcome::Finalized { .. }));
+		let record = client.call("city_device", json!([device.id])).map_err(|e| e.to_string())?;
+		device.certified = !field(&record, "certification").is_null();
+		if !device.certified {
+			refused += 1;
+			if report.problems.len() < 20 {
+				report.problems.push(format!("device {} is still not certified", device.id));
+			}
+		}
 	}
+	report.finalized = report.finalized.saturating_sub(refused);
+	report.failed += refused;
 	Ok(report)
+}
+
+/// Signs `call` again when the tracker asks, anchored to the finalized head of that moment (a
+/// mortal transaction re-signed with its first checkpoint could be past its era).
+fn resigner(
+	client: &Client,
+	owner: sr25519::Pair,
+	call: RuntimeCall,
+	nonce: u32,
+	genesis: H256,
+	first: Checkpoint,
+) -> tracker::Resign {
+	let client = client.clone();
+	Box::new(move |_| {
+		let checkpoint = checkpoint(&client).unwrap_or(first);
+		sign(&owner, call.clone(), nonce, genesis, checkpoint)
+	})
 }
 
 fn sign(
@@ -323,14 +347,11 @@ pub fn transfer_submissions(
 				dest: sink.clone().into(),
 				value: 10 * citychain_runtime::MILLI_UNIT,
 			});
-			let owner = sender.clone();
 			submissions.push(Submission {
 				label: format!("transfer {lane}/{nonce}"),
 				lane: lane as u64,
 				extrinsic: sign(sender, call.clone(), nonce, genesis, checkpoint),
-				resign: Some(Box::new(move |_| {
-					sign(&owner, call.clone(), nonce, genesis, checkpoint)
-				})),
+				resign: Some(resigner(client, sender.clone(), call, nonce, genesis, checkpoint)),
 			});
 		}
 	}

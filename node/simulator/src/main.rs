@@ -96,8 +96,9 @@ enum Command {
 		/// Sending accounts (secret URIs).
 		#[arg(long = "sender", default_values_t = ["//Bob".to_string(), "//Charlie".to_string(), "//Dave".to_string(), "//Eve".to_string()])]
 		senders: Vec<String>,
-		/// Transfers per sender, in each of the two runs.
-		#[arg(long, default_value_t = 250)]
+		/// Transfers per sender, in each of the two runs (enough for several blocks, so the
+		/// figures do not hinge on where in a slot a run starts).
+		#[arg(long, default_value_t = 2500)]
 		per_sender: u32,
 		/// Seconds the flood runs before the transfers start.
 		#[arg(long, default_value_t = 12)]
@@ -343,19 +344,31 @@ fn run(cli: Cli) -> Result<bool, String> {
 				(loaded, readings)
 			});
 			let (loaded, readings) = (loaded?, readings??);
-			let ratio = |a: f64, b: f64| if b > 0.0 { round1(100.0 * a / b) } else { 0.0 };
-			let seconds = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64());
+			let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+				(Some(a), Some(b)) if b > 0.0 => json!(round1(100.0 * a / b)),
+				_ => serde_json::Value::Null,
+			};
+			let seconds = |d: Option<Duration>| d.map(|d| d.as_secs_f64());
+			// The comparison only holds if the flood was on while the transfers went in:
+			// every block that carried flooded transfers must also carry flood readings.
+			let transfer_blocks: Vec<u32> = loaded.per_block.keys().copied().collect();
+			let overlapping =
+				transfer_blocks.iter().filter(|b| readings.per_block.contains_key(b)).count();
 			let json = json!({
 				"mode": "flood",
 				"idleTransfers": idle.to_json(),
 				"floodedTransfers": loaded.to_json(),
 				"floodReadings": readings.to_json(),
-				"transfersPerSecondPercentOfIdle": ratio(loaded.per_second(), idle.per_second()),
+				"transferBlocksWithFloodReadings": format!("{overlapping}/{}", transfer_blocks.len()),
+				"transfersPerSecondPercentOfIdle": ratio(Some(loaded.per_second()), Some(idle.per_second())),
 				"transferLatencyP50PercentOfIdle": ratio(seconds(loaded.latency_percentile(50)), seconds(idle.latency_percentile(50))),
 				"transferLatencyP95PercentOfIdle": ratio(seconds(loaded.latency_percentile(95)), seconds(idle.latency_percentile(95))),
 			});
 			println!("{json}");
-			Ok(idle.finalized == idle.submitted && loaded.finalized == loaded.submitted)
+			Ok(idle.finalized == idle.submitted
+				&& loaded.finalized == loaded.submitted
+				&& readings.finalized == readings.submitted
+				&& overlapping == transfer_blocks.len())
 		}
 		Command::Transfers { senders, per_sender } => {
 			let senders =

@@ -72,7 +72,8 @@ impl Default for Options {
 			lane_limit: 16,
 			rpc_batch: 256,
 			resubmit_after: Duration::from_secs(30),
-			stale_grace: Duration::from_secs(60),
+			// Finality may lag a few blocks behind inclusion (more on a loaded network).
+			stale_grace: Duration::from_secs(180),
 			poll: Duration::from_millis(1000),
 			timeout: Duration::from_secs(600),
 			verbose: false,
@@ -226,12 +227,16 @@ enum Answer {
 	Unreachable,
 }
 
-/// Custom validity codes that mean "not now" rather than "never": the attestation pallet's
-/// `RateLimited`.
+/// The pool answers (JSON-RPC `data`) that mean "not now" rather than "never": the attestation
+/// pallet's unknown validities `Custom(<BadSequence>)` (too far ahead of the chain) and
+/// `Custom(<RateLimited>)` (the rate window is taken), code 1011. Other unknown validities
+/// (`CannotLookup`, `NoUnsignedValidator`) are final.
 fn temporary_custom_codes() -> Vec<String> {
-	let rate_limited =
-		pallet_sensor_attestation::Error::<citychain_runtime::Runtime>::RateLimited.encode();
-	rate_limited.first().map(|code| format!("Custom error: {code}")).into_iter().collect()
+	use pallet_sensor_attestation::Error;
+	[Error::<citychain_runtime::Runtime>::BadSequence, Error::RateLimited]
+		.iter()
+		.filter_map(|error| error.encode().first().map(|code| format!("Custom({code})")))
+		.collect()
 }
 
 fn classify(answer: &Result<serde_json::Value, RpcError>, temporary: &[String]) -> Answer {
@@ -243,16 +248,13 @@ fn classify(answer: &Result<serde_json::Value, RpcError>, temporary: &[String]) 
 			1012 => Answer::Banned,
 			// Unknown validity: the attestation pallet's "not yet" (too far ahead of the
 			// chain, rate window taken); the pool did not ban the bytes.
-			1011 => Answer::NotNow,
+			1011 if temporary.iter().any(|t| data == t) => Answer::NotNow,
 			// Too low priority, immediately dropped (pool full), future not accepted.
 			1014 | 1016 | 1020 => Answer::NotNow,
 			1010 if data.contains("outdated") => Answer::Outdated,
-			1010 if data.contains("future")
-				|| data.contains("exhaust")
-				|| temporary.iter().any(|t| data == t) =>
-			{
-				Answer::NotNow
-			}
+			// A mortal transaction past its era: sign it again with a fresh checkpoint.
+			1010 if data.contains("ancient birth block") => Answer::Banned,
+			1010 if data.contains("future") || data.contains("exhaust") => Answer::NotNow,
 			_ => Answer::Invalid(format!("{code} {message}: {data}")),
 		},
 	}
@@ -428,8 +430,14 @@ impl Run<'_> {
 		};
 		let now = Instant::now();
 		for (index, answer) in indices.iter().zip(answers) {
-			let answer = classify(&answer, &self.temporary);
+			let mut answer = classify(&answer, &self.temporary);
 			let Some(item) = self.items.get_mut(*index) else { continue };
+			// A "bad signature" for bytes the pool once accepted: a mortal era that wrapped
+			// (its birth block is no longer the one signed), not a forgery. Sign it again.
+			if matches!(&answer, Answer::Invalid(why) if item.accepted && why.contains("bad signature"))
+			{
+				answer = Answer::Banned;
+			}
 			let first = item.attempts == 0;
 			item.attempts = item.attempts.saturating_add(1);
 			item.first_sent.get_or_insert(now);
@@ -614,7 +622,7 @@ mod tests {
 	#[test]
 	fn pool_answers_are_classified() {
 		let temporary = temporary_custom_codes();
-		assert_eq!(temporary, vec!["Custom error: 6".to_string()]);
+		assert_eq!(temporary, vec!["Custom(4)".to_string(), "Custom(6)".to_string()]);
 		let kind = |answer| match classify(&answer, &temporary) {
 			Answer::Accepted => "accepted",
 			Answer::AlreadyInPool => "in pool",
@@ -629,7 +637,9 @@ mod tests {
 		assert_eq!(kind(rpc_error(1012, "")), "banned");
 		assert_eq!(kind(rpc_error(1010, "Transaction is outdated")), "outdated");
 		assert_eq!(kind(rpc_error(1010, "Transaction will be valid in the future")), "not now");
-		assert_eq!(kind(rpc_error(1010, "Custom error: 6")), "not now");
+		assert_eq!(kind(rpc_error(1010, "Custom error: 6")), "invalid");
+		assert_eq!(kind(rpc_error(1011, "Custom(4)")), "not now");
+		assert_eq!(kind(rpc_error(1011, "CannotLookup")), "invalid");
 		assert_eq!(kind(rpc_error(1010, "Custom error: 3")), "invalid");
 		assert_eq!(kind(rpc_error(1016, "")), "not now");
 		assert_eq!(kind(rpc_error(1011, "Custom(6)")), "not now");

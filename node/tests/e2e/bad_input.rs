@@ -1,8 +1,10 @@
-//! Bad input to every `city_*` method: non-ASCII, huge, malformed and mistyped values. Each
-//! gets a JSON-RPC error with a message within a second, and the node keeps answering. Run on
-//! the device registry scenario's dev node (a device exists there, so "not found" and "bad
-//! parameter" are told apart). Includes the two inputs that once crashed or stalled a node: a
-//! hash with a multi-byte character at an odd byte offset, and a 262,144-character address.
+//! Bad input to every `city_*` method: non-ASCII, huge, malformed and mistyped values in every
+//! parameter position. Each gets a parameter error (JSON-RPC's `-32602` or the city's `4001`;
+//! `4004` where a well-formed number names nothing) within a second, and the node keeps
+//! answering. Run at the end of the attestation scenario, whose node has a device with an
+//! anchored batch: every method's baseline call succeeds there, so an error is the garbage's
+//! doing. Includes the two inputs that once crashed or stalled a node: a hash with a
+//! multi-byte character at an odd byte offset, and a 262,144-character address.
 
 use std::time::{Duration, Instant};
 
@@ -10,15 +12,15 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-/// The `city_*` methods the node serves.
+/// The `city_*` methods this scenario covers: `rpc_methods` must list exactly these.
 pub const CITY_METHODS: [&str; 7] = [
-	"city_device",
-	"city_devicesByOwner",
-	"city_deviceByKey",
-	"city_latestReadings",
-	"city_attestationCounters",
-	"city_verifyReading",
 	"city_anchors",
+	"city_attestationCounters",
+	"city_device",
+	"city_deviceByKey",
+	"city_devicesByOwner",
+	"city_latestReadings",
+	"city_verifyReading",
 ];
 
 /// Values that are wrong wherever a `city_*` method expects anything.
@@ -45,100 +47,115 @@ fn garbage() -> Vec<Value> {
 	]
 }
 
-/// Calls `method` with `params`: the answer comes within a second, and is an error with a
-/// code and a message (its code returned) unless `may_succeed`.
-fn answered(port: u16, method: &str, params: Value, may_succeed: bool) -> Option<i64> {
-	let started = Instant::now();
-	let answer = rpc(port, method, params.clone());
-	let took = started.elapsed();
+/// Calls `method` with `params`, timing the request alone (the body is built first): the
+/// answer comes within a second. `Ok(None)` for a result, `Ok(Some(code))` for an error with
+/// a message.
+fn answered(port: u16, method: &str, params: &Value) -> Option<i64> {
+	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
 	let shown: String = params.to_string().chars().take(120).collect();
+	let started = Instant::now();
+	let answer = http_post(port, &body);
+	let took = started.elapsed();
 	assert!(took < Duration::from_secs(1), "{method}({shown}) took {took:?}");
-	match answer {
-		Err(RpcError::Rpc { code, message, .. }) => {
-			assert!(code != 0 && !message.is_empty(), "{method}({shown}): {code} {message}");
-			Some(code)
-		}
-		Ok(_) if may_succeed => None,
-		other => panic!("{method}({shown}) should fail with an RPC error, got {other:?}"),
-	}
+	let answer: Value = serde_json::from_str(&answer.expect("an HTTP answer")).expect("JSON");
+	let error = answer.get("error")?;
+	let code = error.get("code").and_then(Value::as_i64).unwrap_or(0);
+	let message = error.get("message").and_then(Value::as_str).unwrap_or("");
+	assert!(code != 0 && !message.is_empty(), "{method}({shown}): {error}");
+	Some(code)
 }
 
-/// Calls `method` with `params` and expects an error answer within a second; its code.
-fn refused(port: u16, method: &str, params: Value) -> i64 {
-	answered(port, method, params, false).unwrap_or_default()
-}
+/// Per method: its baseline parameters (a call that succeeds), the positions where null is
+/// a valid value (optional parameters), and the positions holding a plain number that any
+/// u64 may fill (an id or a sequence number that then names nothing: 4004, or a filter).
+type Method = (&'static str, Vec<Value>, &'static [usize], &'static [usize]);
 
-/// Sends every kind of garbage in every parameter position of every `city_*` method, and
-/// the right types with wrong values; checks the node still answers a standard method.
-pub fn every_city_method_refuses_bad_input(node: &mut Node, device: u64) {
+/// Sends every kind of garbage in every parameter position of every `city_*` method; checks
+/// the node still answers. `device` has batch `batch_seq` anchored, with `reading` at
+/// `leaf_index` proven by `proof`.
+pub fn every_city_method_refuses_bad_input(
+	node: &mut Node,
+	device: u64,
+	owner: &str,
+	key: Value,
+	batch_seq: u64,
+	reading: Value,
+	leaf_index: u32,
+	proof: Vec<String>,
+) {
 	let port = node.rpc_port;
-	let hash = json!(format!("0x{}", "00".repeat(32)));
-	let reading = json!({"device": device, "seq": 1, "timestampMs": 1, "kind": "power", "value": 0, "unit": "watt"});
-	let key = json!({"scheme": "ed25519", "publicKey": format!("0x{}", "11".repeat(32))});
-	// A valid call of each method (as far as types go), to put garbage into one position at a
-	// time.
-	// Per method: its parameters, the optional ones (null is fine there) and the plain u64
-	// filters (any number is fine there: `startAfter`, `from`).
-	type Method<'a> = (&'a str, Vec<Value>, &'a [usize], &'a [usize]);
-	let valid: Vec<Method> = vec![
-		("city_device", vec![json!(device), Value::Null], &[1], &[]),
-		(
-			"city_devicesByOwner",
-			vec![json!(format!("0x{}", "00".repeat(32))), json!(null), json!(10), Value::Null],
-			&[1, 2, 3],
-			&[1],
-		),
+	let listed = rpc(port, "rpc_methods", json!([])).expect("rpc_methods");
+	let mut city: Vec<&str> = listed["methods"]
+		.as_array()
+		.expect("a method list")
+		.iter()
+		.filter_map(Value::as_str)
+		.filter(|m| m.starts_with("city_"))
+		.collect();
+	city.sort_unstable();
+	assert_eq!(city, CITY_METHODS.to_vec(), "a city_* method this scenario does not cover");
+
+	let methods: Vec<Method> = vec![
+		("city_device", vec![json!(device), Value::Null], &[1], &[0]),
+		("city_devicesByOwner", vec![json!(owner), Value::Null, json!(10), Value::Null], &[1, 2, 3], &[1]),
 		("city_deviceByKey", vec![key, Value::Null], &[1], &[]),
-		("city_latestReadings", vec![json!(device), Value::Null], &[1], &[]),
-		("city_attestationCounters", vec![json!(device), Value::Null], &[1], &[]),
+		("city_latestReadings", vec![json!(device), Value::Null], &[1], &[0]),
+		("city_attestationCounters", vec![json!(device), Value::Null], &[1], &[0]),
 		(
 			"city_verifyReading",
-			vec![json!(device), json!(1), reading, json!(0), json!([hash]), Value::Null],
+			vec![json!(device), json!(batch_seq), reading, json!(leaf_index), json!(proof), Value::Null],
 			&[5],
-			&[],
+			&[0, 1],
 		),
-		("city_anchors", vec![json!(device), json!(1), json!(10), Value::Null], &[1, 2, 3], &[1]),
+		("city_anchors", vec![json!(device), json!(1), json!(10), Value::Null], &[1, 2, 3], &[0, 1]),
 	];
-	assert_eq!(
-		valid.iter().map(|(m, ..)| *m).collect::<Vec<_>>(),
-		CITY_METHODS.to_vec(),
-		"every city_* method is exercised"
-	);
 	let mut calls = 0;
-	for (method, params, optional, any_u64) in &valid {
-		for (position, _) in params.iter().enumerate() {
+	for (method, params, optional, numbers) in &methods {
+		assert_eq!(
+			answered(port, method, &Value::Array(params.clone())),
+			None,
+			"the baseline {method}{params:?} must succeed"
+		);
+		for position in 0..params.len() {
 			for bad in garbage() {
-				let may_succeed = (bad.is_null() && optional.contains(&position))
-					|| (bad.as_u64().is_some() && any_u64.contains(&position));
-				let mut params = params.clone();
-				if let Some(slot) = params.get_mut(position) {
+				let valid_null = bad.is_null() && optional.contains(&position);
+				let any_number = bad.as_u64().is_some() && numbers.contains(&position);
+				// An empty proof is well formed: it proves nothing (`{"valid": false}`).
+				let empty_proof = *method == "city_verifyReading" && position == 4 && bad == json!([]);
+				let mut call = params.clone();
+				if let Some(slot) = call.get_mut(position) {
 					*slot = bad;
 				}
-				answered(port, method, Value::Array(params), may_succeed);
+				let code = answered(port, method, &Value::Array(call.clone()));
 				calls += 1;
+				match code {
+					None => assert!(
+						valid_null || any_number || empty_proof,
+						"{method}: garbage at {position} was accepted: {}",
+						Value::Array(call).to_string().chars().take(200).collect::<String>()
+					),
+					Some(-32602 | 4001) => {}
+					Some(4004) => assert!(any_number, "{method}: 4004 for garbage at {position}"),
+					Some(other) => panic!("{method}: garbage at {position} answered {other}"),
+				}
 			}
 		}
-		// No parameters at all (jsonrpsee ignores surplus trailing ones: answered, in time).
+		// No parameters at all; and surplus trailing ones (jsonrpsee ignores them).
+		assert!(matches!(answered(port, method, &json!([])), Some(-32602 | 4001)));
 		let mut extra = params.clone();
 		extra.push(json!(1));
-		answered(port, method, Value::Array(extra), true);
-		refused(port, method, json!([]));
+		answered(port, method, &Value::Array(extra));
 		calls += 2;
 	}
 	// Well-typed but wrong values: numbered errors.
 	let unknown = 987_654_321u64;
-	for method in ["city_device", "city_latestReadings", "city_attestationCounters"] {
-		assert_eq!(refused(port, method, json!([unknown])), 4004, "{method} of an unknown device");
+	for method in ["city_device", "city_latestReadings", "city_attestationCounters", "city_anchors"]
+	{
+		assert_eq!(answered(port, method, &json!([unknown])), Some(4004), "{method} of nothing");
 	}
-	assert_eq!(refused(port, "city_anchors", json!([unknown])), 4004);
-	assert_eq!(refused(port, "city_anchors", json!([device, 1, 1001])), 4001);
-	assert_eq!(refused(port, "city_devicesByOwner", json!(["z".repeat(262_144)])), 4001);
-	let crash = format!("0xa€{}", "0".repeat(60));
-	let reading = json!({"device": device, "seq": 1, "timestampMs": 1, "kind": "power", "value": 0, "unit": "watt"});
-	assert_eq!(refused(port, "city_verifyReading", json!([device, 1, reading, 0, [crash]])), 4001);
-	let long_proof = vec![json!(format!("0x{}", "00".repeat(32))); 65];
-	assert_eq!(refused(port, "city_verifyReading", json!([device, 1, reading, 0, long_proof])), 4001);
-	println!("FIGURE bad input: {calls} malformed city_* calls, every one refused within 1 s");
+	assert_eq!(answered(port, "city_anchors", &json!([device, 1, 1001])), Some(4001));
+	assert_eq!(answered(port, "city_devicesByOwner", &json!(["z".repeat(262_144)])), Some(4001));
+	println!("FIGURE bad input: {calls} malformed city_* calls, every one answered within 1 s");
 
 	assert!(node.is_running(), "the node died on bad input");
 	let started = Instant::now();
