@@ -255,13 +255,15 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	let proof: Vec<String> = batch.proof(500).unwrap().iter().map(|h| format!("{h:?}")).collect();
 	crate::bad_input::every_city_method_refuses_bad_input(
 		&mut node,
-		ids[0],
-		&alice_account.to_string(),
-		key,
-		1,
-		city_sim::reading_json(&batch.readings[500]),
-		500,
-		proof,
+		crate::bad_input::Fixture {
+			device: ids[0],
+			owner: alice_account.to_string(),
+			key,
+			batch_seq: 1,
+			reading: city_sim::reading_json(&batch.readings[500]),
+			leaf_index: 500,
+			proof,
+		},
 	);
 	node.stop();
 }

@@ -70,19 +70,29 @@ fn answered(port: u16, method: &str, params: &Value) -> Option<i64> {
 /// u64 may fill (an id or a sequence number that then names nothing: 4004, or a filter).
 type Method = (&'static str, Vec<Value>, &'static [usize], &'static [usize]);
 
+/// What exists on the node: a device, its owner and key, and a reading proven in an anchored
+/// batch (so that every method's baseline call succeeds).
+pub struct Fixture {
+	/// A registered device.
+	pub device: u64,
+	/// Its owner's address.
+	pub owner: String,
+	/// Its key, as `city_deviceByKey` takes it.
+	pub key: Value,
+	/// One of its anchored batches.
+	pub batch_seq: u64,
+	/// A reading of that batch, as `city_verifyReading` takes it.
+	pub reading: Value,
+	/// The reading's leaf index.
+	pub leaf_index: u32,
+	/// Its Merkle proof.
+	pub proof: Vec<String>,
+}
+
 /// Sends every kind of garbage in every parameter position of every `city_*` method; checks
-/// the node still answers. `device` has batch `batch_seq` anchored, with `reading` at
-/// `leaf_index` proven by `proof`.
-pub fn every_city_method_refuses_bad_input(
-	node: &mut Node,
-	device: u64,
-	owner: &str,
-	key: Value,
-	batch_seq: u64,
-	reading: Value,
-	leaf_index: u32,
-	proof: Vec<String>,
-) {
+/// the node still answers.
+pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
+	let Fixture { device, owner, key, batch_seq, reading, leaf_index, proof } = fixture;
 	let port = node.rpc_port;
 	let listed = rpc(port, "rpc_methods", json!([])).expect("rpc_methods");
 	let mut city: Vec<&str> = listed["methods"]
