@@ -184,8 +184,7 @@ fn treasury_account_is_derived_from_the_pallet_id() {
 fn metadata_constant<T: codec::Decode>(pallet: &str, name: &str) -> T {
 	let metadata = Runtime::metadata_ir();
 	let pallet = metadata.pallets.iter().find(|p| p.name == pallet).expect("pallet in metadata");
-	let constant =
-		pallet.constants.iter().find(|c| c.name == name).expect("constant in metadata");
+	let constant = pallet.constants.iter().find(|c| c.name == name).expect("constant in metadata");
 	T::decode(&mut &constant.value[..]).expect("constant decodes")
 }
 
@@ -213,7 +212,6 @@ fn the_metadata_tells_clients_the_runtimes_values() {
 
 #[test]
 fn a_device_attests_a_reading_fee_less_as_a_bare_extrinsic() {
-
 	ext_from_preset("development").execute_with(|| {
 		let genesis_hash = start_block_one();
 		pallet_timestamp::Now::<Runtime>::put(1_000_000);
@@ -371,7 +369,9 @@ fn free_readings_stop_at_the_free_share_and_wait_for_the_next_block() {
 		);
 		// It is still valid for the pool: it waits for a later block.
 		let parent = frame_system::Pallet::<Runtime>::parent_hash();
-		assert!(Executive::validate_transaction(TransactionSource::External, second, parent).is_ok());
+		assert!(
+			Executive::validate_transaction(TransactionSource::External, second, parent).is_ok()
+		);
 	});
 }
 
@@ -388,9 +388,11 @@ fn fees_follow_paid_traffic_not_free_readings() {
 		// Free readings fill their whole share (half the normal capacity): fees stay put.
 		let free = Perbill::from_percent(50) * normal_max;
 		frame_system::BlockWeight::<Runtime>::mutate(|w| w.set(free, DispatchClass::Normal));
-		pallet_sensor_attestation::FreeUsed::<Runtime>::put(
-			pallet_sensor_attestation::FreeUsage { block: 1, weight: free, len: 0 },
-		);
+		pallet_sensor_attestation::FreeUsed::<Runtime>::put(pallet_sensor_attestation::FreeUsage {
+			block: 1,
+			weight: free,
+			len: 0,
+		});
 		let before = frame_system::BlockWeight::<Runtime>::get();
 		assert_eq!(configs::monetary::PaidTrafficFeeUpdate::convert(one), one);
 		assert_eq!(frame_system::BlockWeight::<Runtime>::get(), before, "block weight restored");
@@ -533,8 +535,10 @@ fn a_removed_validator_purges_its_keys_and_gets_the_deposit_back() {
 fn the_runbooks_stall_recovery_works_as_written() {
 	ext_from_preset("local_testnet").execute_with(|| {
 		start_block_one();
-		let survivors: Vec<AccountId> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob].iter().map(|k| k.to_account_id()).collect();
+		let survivors: Vec<AccountId> = [Sr25519Keyring::Alice, Sr25519Keyring::Bob]
+			.iter()
+			.map(|k| k.to_account_id())
+			.collect();
 		// Step 1: lower the minimum to the survivors, remove the lost.
 		ValidatorSet::set_min_validators(RuntimeOrigin::root(), 2).unwrap();
 		for lost in [Sr25519Keyring::Charlie, Sr25519Keyring::Dave] {

@@ -88,17 +88,18 @@ pub fn lookup_devices(
 			.collect();
 		for answer in client.batch(&calls)? {
 			found.push(match answer {
-				Ok(device) => match (
-					field(&device, "id").as_u64(),
-					field(&device, "keyEpoch").as_u64(),
-				) {
-					(Some(id), Some(epoch)) => Some(Registered {
-						id,
-						key_epoch: epoch as KeyEpoch,
-						certified: !field(&device, "certification").is_null(),
-					}),
-					_ => return Err(RpcError::Transport(format!("unexpected device: {device}"))),
-				},
+				Ok(device) => {
+					match (field(&device, "id").as_u64(), field(&device, "keyEpoch").as_u64()) {
+						(Some(id), Some(epoch)) => Some(Registered {
+							id,
+							key_epoch: epoch as KeyEpoch,
+							certified: !field(&device, "certification").is_null(),
+						}),
+						_ => {
+							return Err(RpcError::Transport(format!("unexpected device: {device}")))
+						}
+					}
+				}
 				// 4004: no device has this key.
 				Err(RpcError::Rpc { code: 4004, .. }) => None,
 				Err(e) => return Err(e),
@@ -189,8 +190,7 @@ pub fn certify_fleet(
 ) -> Result<Report, String> {
 	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
 	let checkpoint = checkpoint(client).map_err(|e| e.to_string())?;
-	let first_nonce =
-		next_nonce(client, &registrar.public().into()).map_err(|e| e.to_string())?;
+	let first_nonce = next_nonce(client, &registrar.public().into()).map_err(|e| e.to_string())?;
 	let mut submissions = Vec::new();
 	for (this_nonce, device) in (first_nonce..).zip(devices.iter().filter(|d| !d.certified)) {
 		let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
@@ -202,13 +202,19 @@ pub fn certify_fleet(
 			label: format!("certify device {}", device.id),
 			lane: 0,
 			extrinsic: sign(registrar, call.clone(), this_nonce, genesis, checkpoint),
-			resign: Some(resigner(client, registrar.clone(), call, this_nonce, genesis, checkpoint)),
+			resign: Some(resigner(
+				client,
+				registrar.clone(),
+				call,
+				this_nonce,
+				genesis,
+				checkpoint,
+			)),
 		});
 	}
 	// One account's nonces are one lane: let the whole run be in flight.
 	let options = Options { lane_limit: options.max_in_flight, ..options.clone() };
-	let (mut report, _) =
-		tracker::run(client, submissions, &options).map_err(|e| e.to_string())?;
+	let (mut report, _) = tracker::run(client, submissions, &options).map_err(|e| e.to_string())?;
 	// A finalized `sudo` does not mean its inner call succeeded: ask the registry.
 	let mut refused = 0;
 	for device in devices.iter_mut().filter(|d| !d.certified) {

@@ -8,7 +8,7 @@
 //! (sp-core's `H256` serde, as polkadot-sdk's own RPC methods do); a malformed one is
 //! JSON-RPC's `-32602`.
 
-use city_primitives::{DeviceKey, DeviceId};
+use city_primitives::{DeviceId, DeviceKey};
 use citychain_runtime::AccountId;
 use pallet_sensor_attestation::{
 	names::{parse_kind, parse_unit},
@@ -129,7 +129,8 @@ pub fn device_key(key: &KeyJson) -> Result<DeviceKey, String> {
 	}
 	let max = if key.scheme == "ecdsa" { 33 } else { 32 };
 	let bytes = hex_bytes(&key.public_key, "publicKey", max)?;
-	let wrong_len = |want: usize| format!("a {} key has {want} bytes, got {}", key.scheme, bytes.len());
+	let wrong_len =
+		|want: usize| format!("a {} key has {want} bytes, got {}", key.scheme, bytes.len());
 	match key.scheme.as_str() {
 		"sr25519" => <[u8; 32]>::try_from(bytes.as_slice())
 			.map(|raw| DeviceKey::Sr25519(sr25519::Public::from_raw(raw)))

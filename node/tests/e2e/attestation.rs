@@ -70,17 +70,25 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	// error 10), and nothing reaches a block.
 	let uncertified = devices[0].clone();
 	let mut early = uncertified.clone();
-	let first = early.next_reading(MeasurementKind::EnergyImport, 1, Unit::WattHour, city_sim::now_ms());
-	match rpc(rpc_port, "author_submitExtrinsic", json!([hex_encode(&early.reading_extrinsic(&first))])) {
+	let first =
+		early.next_reading(MeasurementKind::EnergyImport, 1, Unit::WattHour, city_sim::now_ms());
+	match rpc(
+		rpc_port,
+		"author_submitExtrinsic",
+		json!([hex_encode(&early.reading_extrinsic(&first))]),
+	) {
 		Err(RpcError::Rpc { code, data, .. }) => {
 			assert_eq!((code, data.as_str()), (1010, "Custom error: 10"))
 		}
 		other => panic!("an uncertified device's free reading was accepted: {other:?}"),
 	}
 	// The registrar (root, through sudo, on the dev chain) certifies the fleet.
-	let certification = city_sim::certify_fleet(&client, &registrar, &mut devices, &options())
-		.unwrap();
-	assert_eq!((certification.submitted, certification.finalized), (DEVICES as usize, DEVICES as usize));
+	let certification =
+		city_sim::certify_fleet(&client, &registrar, &mut devices, &options()).unwrap();
+	assert_eq!(
+		(certification.submitted, certification.finalized),
+		(DEVICES as usize, DEVICES as usize)
+	);
 	assert!(devices.iter().all(|d| d.certified));
 
 	// 160 readings through a 40-transaction pool: the pool drops some of what it accepted,

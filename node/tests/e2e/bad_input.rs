@@ -107,17 +107,34 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 
 	let methods: Vec<Method> = vec![
 		("city_device", vec![json!(device), Value::Null], &[1], &[0]),
-		("city_devicesByOwner", vec![json!(owner), Value::Null, json!(10), Value::Null], &[1, 2, 3], &[1]),
+		(
+			"city_devicesByOwner",
+			vec![json!(owner), Value::Null, json!(10), Value::Null],
+			&[1, 2, 3],
+			&[1],
+		),
 		("city_deviceByKey", vec![key, Value::Null], &[1], &[]),
 		("city_latestReadings", vec![json!(device), Value::Null], &[1], &[0]),
 		("city_attestationCounters", vec![json!(device), Value::Null], &[1], &[0]),
 		(
 			"city_verifyReading",
-			vec![json!(device), json!(batch_seq), reading, json!(leaf_index), json!(proof), Value::Null],
+			vec![
+				json!(device),
+				json!(batch_seq),
+				reading,
+				json!(leaf_index),
+				json!(proof),
+				Value::Null,
+			],
 			&[5],
 			&[0, 1],
 		),
-		("city_anchors", vec![json!(device), json!(1), json!(10), Value::Null], &[1, 2, 3], &[0, 1]),
+		(
+			"city_anchors",
+			vec![json!(device), json!(1), json!(10), Value::Null],
+			&[1, 2, 3],
+			&[0, 1],
+		),
 	];
 	let mut calls = 0;
 	for (method, params, optional, numbers) in &methods {
@@ -131,7 +148,8 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 				let valid_null = bad.is_null() && optional.contains(&position);
 				let any_number = bad.as_u64().is_some() && numbers.contains(&position);
 				// An empty proof is well formed: it proves nothing (`{"valid": false}`).
-				let empty_proof = *method == "city_verifyReading" && position == 4 && bad == json!([]);
+				let empty_proof =
+					*method == "city_verifyReading" && position == 4 && bad == json!([]);
 				let mut call = params.clone();
 				if let Some(slot) = call.get_mut(position) {
 					*slot = bad;

@@ -970,7 +970,12 @@ fn rotation_needs_funds_for_the_key_deposit() {
 			&account(PAUPER),
 			deposit
 		));
-		assert_ok!(try_register(PAUPER, pair.key(), pair.register_proof(PAUPER), Default::default()));
+		assert_ok!(try_register(
+			PAUPER,
+			pair.key(),
+			pair.register_proof(PAUPER),
+			Default::default()
+		));
 		let id = NextDeviceId::<Test>::get() - 1;
 		// 50 free, 1 of it the existential deposit: 49 more can be held, a key deposit is 10.
 		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<_>>::burn_from(
@@ -995,9 +1000,7 @@ fn rotation_needs_funds_for_the_key_deposit() {
 
 #[test]
 fn the_configuration_passes_the_integrity_test() {
-	new_test_ext().execute_with(
-		<Registry as frame_support::traits::Hooks<u64>>::integrity_test,
-	);
+	new_test_ext().execute_with(<Registry as frame_support::traits::Hooks<u64>>::integrity_test);
 }
 
 /// Conservation over random operations: whatever owners register, rotate, update, transfer
@@ -1071,11 +1074,15 @@ fn the_deposit_prices_cover_the_bytes_a_device_stores() {
 			uri: uri.as_bytes().to_vec().try_into().unwrap(),
 		};
 		// Metadata beyond its empty form is priced per byte (`DepositPerByte`).
-		let metadata_bytes = (metadata.encoded_size() -
-			MetadataOf::<Test>::default().encoded_size()) as u64;
+		let metadata_bytes =
+			(metadata.encoded_size() - MetadataOf::<Test>::default().encoded_size()) as u64;
 		assert_ok!(try_register(ALICE, first.key(), first.register_proof(ALICE), metadata));
 		let id = NextDeviceId::<Test>::get() - 1;
-		assert_ok!(Registry::set_operator(RuntimeOrigin::signed(account(ALICE)), id, Some(account(BOB))));
+		assert_ok!(Registry::set_operator(
+			RuntimeOrigin::signed(account(ALICE)),
+			id,
+			Some(account(BOB))
+		));
 		assert!(stored() <= Registry::record_bytes() + Registry::key_bytes() + metadata_bytes);
 		for epoch in 1..=3u32 {
 			let next = DevicePair::ec(11 + epoch as u8);
@@ -1085,9 +1092,9 @@ fn the_deposit_prices_cover_the_bytes_a_device_stores() {
 				next.key(),
 				next.rotate_proof(id, epoch)
 			));
-			let covered = Registry::record_bytes() +
-				Registry::key_bytes() * u64::from(epoch + 1) +
-				metadata_bytes;
+			let covered = Registry::record_bytes()
+				+ Registry::key_bytes() * u64::from(epoch + 1)
+				+ metadata_bytes;
 			assert!(stored() <= covered, "{} stored > {covered} covered", stored());
 		}
 	});
@@ -1109,7 +1116,9 @@ fn a_new_key_needs_a_new_certification() {
 		assert_eq!(Devices::<Test>::get(id).unwrap().certification, None);
 		assert!(!<Registry as DeviceLookup<_>>::device(id).unwrap().certified);
 		System::assert_has_event(Event::Uncertified { device: id }.into());
-		System::assert_has_event(Event::KeyRotated { device: id, epoch: 1, key: laptop.key() }.into());
+		System::assert_has_event(
+			Event::KeyRotated { device: id, epoch: 1, key: laptop.key() }.into(),
+		);
 		assert_ok!(Registry::certify(RuntimeOrigin::root(), id));
 	});
 }

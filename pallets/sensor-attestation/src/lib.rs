@@ -329,9 +329,9 @@ pub fn verify_inclusion(
 	reading: &Reading,
 	proof: &[H256],
 ) -> bool {
-	leaf_index < count &&
-		proof.len() == proof_len(count, leaf_index) &&
-		binary_merkle_tree::verify_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
+	leaf_index < count
+		&& proof.len() == proof_len(count, leaf_index)
+		&& binary_merkle_tree::verify_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
 			root,
 			proof.iter().copied(),
 			count,
@@ -473,8 +473,7 @@ pub mod pallet {
 	/// The share of a block's normal weight and length that free (bare) submissions may use
 	/// together. Governed by `AdminOrigin`.
 	#[pallet::storage]
-	pub type FreeShare<T: Config> =
-		StorageValue<_, Perbill, ValueQuery, DefaultFreeShareValue<T>>;
+	pub type FreeShare<T: Config> = StorageValue<_, Perbill, ValueQuery, DefaultFreeShareValue<T>>;
 
 	/// What free submissions used of the current block (reset by the next block).
 	#[pallet::storage]
@@ -689,7 +688,9 @@ pub mod pallet {
 			ensure!(summary.is_active(), Error::<T>::DeviceNotActive);
 			match payer {
 				Payer::Device => ensure!(summary.certified, Error::<T>::NotCertified),
-				Payer::Account(who) => ensure!(summary.is_controller(who), Error::<T>::NotController),
+				Payer::Account(who) => {
+					ensure!(summary.is_controller(who), Error::<T>::NotController)
+				}
 			}
 			ensure!(summary.key_epoch == key_epoch, Error::<T>::StaleKeyEpoch);
 			Ok(summary)
@@ -723,9 +724,9 @@ pub mod pallet {
 				Stage::Pool => Self::pool_age_margin_ms(),
 			};
 			ensure!(
-				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get()) &&
-					timestamp_ms.saturating_add(T::MaxReadingAge::get()) >=
-						now.saturating_add(margin),
+				timestamp_ms <= now.saturating_add(T::MaxClockAhead::get())
+					&& timestamp_ms.saturating_add(T::MaxReadingAge::get())
+						>= now.saturating_add(margin),
 				Error::<T>::TimestampOutOfWindow
 			);
 			Ok(())
@@ -809,9 +810,9 @@ pub mod pallet {
 			stage: Stage,
 		) -> Result<Checked<BlockNumberFor<T>>, Refusal<T>> {
 			ensure!(
-				anchor.count > 0 &&
-					anchor.count <= T::MaxBatchSize::get() &&
-					anchor.period_start_ms <= anchor.period_end_ms,
+				anchor.count > 0
+					&& anchor.count <= T::MaxBatchSize::get()
+					&& anchor.period_start_ms <= anchor.period_end_ms,
 				Error::<T>::BadBatch
 			);
 			let summary = Self::check_device(anchor.device, key_epoch, payer)?;
@@ -864,8 +865,8 @@ pub mod pallet {
 				// Device clocks and gateways may deliver out of time order: keep the newest.
 				Some(old) if (reading.timestamp_ms, reading.seq) >= (old.timestamp_ms, old.seq) => {
 					Latest::<T>::insert(reading.device, reading.kind, latest);
-				},
-				Some(_) => {},
+				}
+				Some(_) => {}
 				// A new kind is kept while the device has room; beyond `MaxKindsPerDevice`
 				// kinds the reading is attested (its event) but not kept as latest. Refusing
 				// it instead could drop a reading the pool had accepted, when readings queued
@@ -873,8 +874,8 @@ pub mod pallet {
 				None if counters.kinds < T::MaxKindsPerDevice::get() => {
 					counters.kinds = counters.kinds.saturating_add(1);
 					Latest::<T>::insert(reading.device, reading.kind, latest);
-				},
-				None => {},
+				}
+				None => {}
 			}
 			Counters::<T>::insert(reading.device, counters);
 			Self::deposit_event(Event::ReadingAttested { reading, key_epoch, payer });
@@ -962,7 +963,8 @@ pub mod pallet {
 			let max_weight = normal.max_total.unwrap_or(weights.max_block);
 			let max_len = *T::BlockLength::get().max.get(DispatchClass::Normal);
 			let share = FreeShare::<T>::get();
-			let weight = call.get_dispatch_info().total_weight().saturating_add(normal.base_extrinsic);
+			let weight =
+				call.get_dispatch_info().total_weight().saturating_add(normal.base_extrinsic);
 			let len = (call.encoded_size() as u32).saturating_add(BARE_EXTRINSIC_OVERHEAD);
 			let now = frame_system::Pallet::<T>::block_number();
 			let mut used = FreeUsed::<T>::get();
@@ -988,12 +990,10 @@ pub mod pallet {
 			}
 			let Some(device) = Retiring::<T>::iter_keys().next() else { return used };
 			let per_item = db.reads_writes(1, 1);
-			let affordable =
-				remaining.saturating_sub(used).saturating_sub(db.writes(2)).ref_time() /
-					per_item.ref_time().max(1);
-			let mut budget = u32::try_from(affordable)
-				.unwrap_or(u32::MAX)
-				.min(T::MaxPurgePerBlock::get());
+			let affordable = remaining.saturating_sub(used).saturating_sub(db.writes(2)).ref_time()
+				/ per_item.ref_time().max(1);
+			let mut budget =
+				u32::try_from(affordable).unwrap_or(u32::MAX).min(T::MaxPurgePerBlock::get());
 			if budget == 0 {
 				return used;
 			}
@@ -1148,14 +1148,15 @@ pub mod pallet {
 			// Hashed key prefixes (pallet + storage, 32 bytes), then the map keys.
 			let device_key = 32 + 8 + 8;
 			let counters = device_key + DeviceCounters::<BlockNumberFor<T>>::max_encoded_len();
-			let latest = device_key +
-				16 + MeasurementKind::max_encoded_len() +
-				LatestReading::<BlockNumberFor<T>>::max_encoded_len();
-			let anchor =
-				device_key + 8 + 8 + StoredAnchor::<BlockNumberFor<T>>::max_encoded_len();
+			let latest = device_key
+				+ 16 + MeasurementKind::max_encoded_len()
+				+ LatestReading::<BlockNumberFor<T>>::max_encoded_len();
+			let anchor = device_key + 8 + 8 + StoredAnchor::<BlockNumberFor<T>>::max_encoded_len();
 			let retiring = device_key;
 			(counters as u64)
-				.saturating_add(u64::from(T::MaxKindsPerDevice::get()).saturating_mul(latest as u64))
+				.saturating_add(
+					u64::from(T::MaxKindsPerDevice::get()).saturating_mul(latest as u64),
+				)
 				.saturating_add(
 					u64::from(T::MaxAnchorsPerDevice::get()).saturating_mul(anchor as u64),
 				)
@@ -1203,7 +1204,7 @@ pub mod pallet {
 					)
 					.map_err(Refusal::into_validity)?;
 					Self::valid_transaction(b"reading", reading.device, reading.seq, checked.ahead)
-				},
+				}
 				Call::anchor_batch { anchor, key_epoch, signature } => {
 					let checked = Self::check_anchor(
 						anchor,
@@ -1213,8 +1214,13 @@ pub mod pallet {
 						Stage::Pool,
 					)
 					.map_err(Refusal::into_validity)?;
-					Self::valid_transaction(b"batch", anchor.device, anchor.batch_seq, checked.ahead)
-				},
+					Self::valid_transaction(
+						b"batch",
+						anchor.device,
+						anchor.batch_seq,
+						checked.ahead,
+					)
+				}
 				_ => InvalidTransaction::Call.into(),
 			}
 		}
@@ -1234,7 +1240,7 @@ pub mod pallet {
 						Stage::Block,
 					)
 					.map_err(Refusal::into_validity)?;
-				},
+				}
 				Call::anchor_batch { anchor, key_epoch, signature } => {
 					Self::reserve_free_share(call)?;
 					Self::check_anchor(
@@ -1245,7 +1251,7 @@ pub mod pallet {
 						Stage::Block,
 					)
 					.map_err(Refusal::into_validity)?;
-				},
+				}
 				_ => return Err(InvalidTransaction::Call.into()),
 			}
 			Ok(())

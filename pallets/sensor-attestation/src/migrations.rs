@@ -2,9 +2,7 @@
 
 use super::*;
 use frame_support::{
-	migrations::VersionedMigration,
-	pallet_prelude::*,
-	traits::UncheckedOnRuntimeUpgrade,
+	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -51,8 +49,8 @@ pub mod v1 {
 					writes += 1;
 				}
 				let first_anchor = Anchors::<T>::iter_key_prefix(device).min().unwrap_or(0);
-				if T::Devices::device(device).map(|d| d.status) ==
-					Some(city_primitives::DeviceStatus::Decommissioned)
+				if T::Devices::device(device).map(|d| d.status)
+					== Some(city_primitives::DeviceStatus::Decommissioned)
 				{
 					Retiring::<T>::insert(device, ());
 					writes += 1;

@@ -9,10 +9,7 @@
 use crate::{mock::*, *};
 use city_primitives::{DeviceKey, DeviceStatus, OnDeviceRetired, Suspender};
 use frame_support::{
-	assert_noop, assert_ok,
-	dispatch::GetDispatchInfo,
-	pallet_prelude::*,
-	traits::Hooks,
+	assert_noop, assert_ok, dispatch::GetDispatchInfo, pallet_prelude::*, traits::Hooks,
 };
 use sp_core::{crypto::Pair as _, ed25519, sr25519};
 use sp_runtime::{
@@ -284,7 +281,10 @@ fn stale_or_future_timestamps_get_the_documented_error() {
 		edge.timestamp_ms = NOW - 3_600_000;
 		// The pool wants it young enough for as long as it may wait there (longevity + one
 		// block): at the very edge, it would be too old by the time its block comes.
-		assert_eq!(validate(&device, edge.clone()), Err(custom(Error::<Test>::TimestampOutOfWindow)));
+		assert_eq!(
+			validate(&device, edge.clone()),
+			Err(custom(Error::<Test>::TimestampOutOfWindow))
+		);
 		let margin = Attest::pool_age_margin_ms();
 		assert_eq!(margin, 65 * 2, "65 blocks of 2 ms in the mock");
 		let young_enough = Reading { timestamp_ms: NOW - 3_600_000 + margin, ..edge.clone() };
@@ -335,10 +335,11 @@ fn the_pool_and_the_block_agree_on_the_rate_limit() {
 						.take_while(|seq| validate(&device, reading(7, *seq)).is_ok())
 						.collect();
 					if accepted.len() < queued as usize {
-						let refused = validate(&device, reading(7, used + accepted.len() as u64 + 1));
+						let refused =
+							validate(&device, reading(7, used + accepted.len() as u64 + 1));
 						assert!(
-							refused == Err(later(Error::<Test>::RateLimited)) ||
-								refused == Err(later(Error::<Test>::BadSequence)),
+							refused == Err(later(Error::<Test>::RateLimited))
+								|| refused == Err(later(Error::<Test>::BadSequence)),
 							"{refused:?}"
 						);
 					}
@@ -397,7 +398,8 @@ fn a_proof_only_proves_its_own_leaf_index() {
 	// Merkle crate alone would also accept for leaf 3.
 	let readings: Vec<Reading> = (1..=5).map(|seq| reading(7, seq)).collect();
 	let leaves: Vec<Vec<u8>> = readings.iter().map(|r| r.encode()).collect();
-	let root = binary_merkle_tree::merkle_root::<sp_runtime::traits::BlakeTwo256, _>(leaves.clone());
+	let root =
+		binary_merkle_tree::merkle_root::<sp_runtime::traits::BlakeTwo256, _>(leaves.clone());
 	let proof =
 		binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(leaves, 4);
 	assert_eq!(proof.proof.len(), 1);
@@ -464,7 +466,7 @@ fn free_readings_never_take_more_than_the_free_share_of_a_block() {
 		add_device(8, 100, key(&other));
 		// A share that fits exactly two readings' weight.
 		let weights: frame_system::limits::BlockWeights =
-		<Test as frame_system::Config>::BlockWeights::get();
+			<Test as frame_system::Config>::BlockWeights::get();
 		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
 		let max = normal.max_total.unwrap_or(weights.max_block).ref_time();
 		let (cost, _) = free_cost(&reading_call(&device, reading(7, 1)));
@@ -481,7 +483,10 @@ fn free_readings_never_take_more_than_the_free_share_of_a_block() {
 		assert_ok!(submit(&other, Reading { device: 8, ..reading(8, 1) }));
 		assert_eq!(Attest::free_usage().weight, cost.saturating_mul(2));
 		// The third free reading of the block waits for the next block (it is not invalid).
-		assert_eq!(pre_dispatch(&device, reading(7, 2)), Err(InvalidTransaction::ExhaustsResources.into()));
+		assert_eq!(
+			pre_dispatch(&device, reading(7, 2)),
+			Err(InvalidTransaction::ExhaustsResources.into())
+		);
 		assert_ok!(validate(&device, reading(7, 2)));
 		// A paid reading is not limited by the free share.
 		assert_ok!(paid(100, &device, reading(7, 2)));
@@ -491,7 +496,10 @@ fn free_readings_never_take_more_than_the_free_share_of_a_block() {
 		assert_ok!(submit(&device, reading(7, 3)));
 		// A share of nothing lets nothing through for free.
 		assert_ok!(Attest::set_free_share(RuntimeOrigin::root(), Perbill::zero()));
-		assert_eq!(pre_dispatch(&device, reading(7, 4)), Err(InvalidTransaction::ExhaustsResources.into()));
+		assert_eq!(
+			pre_dispatch(&device, reading(7, 4)),
+			Err(InvalidTransaction::ExhaustsResources.into())
+		);
 	});
 }
 
@@ -509,7 +517,10 @@ fn free_length_is_capped_too() {
 		// Free readings already used all but one byte short of a reading of the free length.
 		let cap = Perbill::from_percent(50) * max_len;
 		FreeUsed::<Test>::put(FreeUsage { block: 1, weight: Weight::zero(), len: cap - len + 1 });
-		assert_eq!(pre_dispatch(&device, reading(7, 2)), Err(InvalidTransaction::ExhaustsResources.into()));
+		assert_eq!(
+			pre_dispatch(&device, reading(7, 2)),
+			Err(InvalidTransaction::ExhaustsResources.into())
+		);
 		FreeUsed::<Test>::put(FreeUsage { block: 1, weight: Weight::zero(), len: cap - len });
 		assert_ok!(submit(&device, reading(7, 2)));
 	});
@@ -585,9 +596,8 @@ fn batches_are_anchored_and_readings_proven_against_them() {
 			);
 			assert!(!verify_inclusion(&a.root, a.count, (index + 1) % 1000, leaf, &proof.proof));
 		}
-		let proof = binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
-			leaves, 0,
-		);
+		let proof =
+			binary_merkle_tree::merkle_proof::<sp_runtime::traits::BlakeTwo256, _, _>(leaves, 0);
 		use runtime_api::VerifyError;
 		assert_eq!(
 			Attest::verify_reading(7, 2, &readings[0], 0, &proof.proof),
@@ -603,7 +613,13 @@ fn batches_are_anchored_and_readings_proven_against_them() {
 		);
 		add_device(8, 100, key(&pair(2)));
 		assert_eq!(
-			Attest::verify_reading(7, 1, &Reading { device: 8, ..readings[0].clone() }, 0, &proof.proof),
+			Attest::verify_reading(
+				7,
+				1,
+				&Reading { device: 8, ..readings[0].clone() },
+				0,
+				&proof.proof
+			),
 			Err(VerifyError::DeviceMismatch)
 		);
 	});
@@ -883,12 +899,17 @@ fn version_0_counters_migrate_within_the_new_bounds() {
 			MeasurementKind::Generic(2),
 		];
 		for kind in kinds {
-			let latest = LatestReading { seq: 1, timestamp_ms: 1, value: 1, unit: Unit::Watt, block: 1 };
+			let latest =
+				LatestReading { seq: 1, timestamp_ms: 1, value: 1, unit: Unit::Watt, block: 1 };
 			Latest::<Test>::insert(7, kind, latest);
 		}
 		for seq in 4..=6 {
 			let a = BatchAnchor { batch_seq: seq, ..batch(7, seq, &[reading(7, 1)]) };
-			Anchors::<Test>::insert(7, seq, StoredAnchor { anchor: a, key_epoch: 0, anchored_at: 1 });
+			Anchors::<Test>::insert(
+				7,
+				seq,
+				StoredAnchor { anchor: a, key_epoch: 0, anchored_at: 1 },
+			);
 		}
 
 		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();

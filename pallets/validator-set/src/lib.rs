@@ -377,7 +377,10 @@ pub mod pallet {
 			ensure!(sorted.len() == validators.len(), "a validator is listed twice");
 			let min = MinValidators::<T>::get();
 			ensure!(validators.is_empty() || min >= 1, "the minimum is zero");
-			ensure!(Self::keyed_count(&validators) >= min, "fewer keyed validators than the minimum");
+			ensure!(
+				Self::keyed_count(&validators) >= min,
+				"fewer keyed validators than the minimum"
+			);
 			ensure!(
 				validators.is_empty() || !T::SessionKeys::queued().is_empty(),
 				"pallet-session has no validators queued"

@@ -178,9 +178,7 @@ fn the_session_length_is_governed() {
 
 #[test]
 fn the_configuration_passes_the_integrity_test() {
-	new_test_ext().execute_with(
-		<Set as frame_support::traits::Hooks<u64>>::integrity_test,
-	);
+	new_test_ext().execute_with(<Set as frame_support::traits::Hooks<u64>>::integrity_test);
 }
 
 #[test]
