@@ -353,9 +353,12 @@ fn run(cli: Cli) -> Result<bool, String> {
 			// flood's readings went into blocks from before the first flooded transfer to after
 			// the last. (Blocks full of transfers carry no free readings: paid traffic comes
 			// first, so the flood is not in every one of them.)
-			let span = |report: &Report| {
-				Option::zip(report.per_block.keys().next(), report.per_block.keys().next_back())
-			};
+			fn span(report: &Report) -> Option<(u32, u32)> {
+				Option::zip(
+					report.per_block.keys().next().copied(),
+					report.per_block.keys().next_back().copied(),
+				)
+			}
 			let covered = match (span(&readings), span(&loaded)) {
 				(Some((r_first, r_last)), Some((t_first, t_last))) => {
 					r_first <= t_first && r_last >= t_last
