@@ -11,12 +11,10 @@ use scale_info::TypeInfo;
 use sp_core::{ecdsa, ed25519, sr25519};
 use sp_runtime::{traits::Verify, MultiSignature, MultiSigner};
 
-/// Identifier of a registered device, assigned in registration order.
-pub type DeviceId = u64;
+/// Identifier of a registered device and its key's generation: defined once in the device SDK.
+pub use city_device::{DeviceId, KeyEpoch};
 /// A city district (zone) identifier, assigned by the city.
 pub type ZoneId = u32;
-/// Generation of a device's key: 0 at registration, +1 at every rotation.
-pub type KeyEpoch = u32;
 
 /// The public key of a device: ed25519, sr25519 or ecdsa (secp256k1, compressed). Encoded
 /// like `MultiSigner` (same variant order), but with a known maximum size.

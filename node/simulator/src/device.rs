@@ -8,7 +8,7 @@ use codec::Encode;
 use ed25519_dalek::{Signer, SigningKey};
 use pallet_sensor_attestation::{BatchAnchor, MeasurementKind, Reading, Unit};
 use sp_core::{ed25519, H256};
-use sp_runtime::{traits::BlakeTwo256, MultiSignature};
+use sp_runtime::MultiSignature;
 
 /// The key of device `index` of a fleet named `seed`: the same seed and index always give the
 /// same key, so a fleet needs no key files. (Test fleets only: real devices generate their key
@@ -169,19 +169,12 @@ impl Batch {
 
 	/// The Merkle proof of reading `index`: sibling hashes from the leaf up.
 	pub fn proof(&self, index: u32) -> Option<Vec<H256>> {
-		if index as usize >= self.readings.len() {
-			return None;
-		}
-		let leaves = self.readings.iter().map(|r| r.encode());
-		Some(binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>(leaves, index).proof)
+		city_device::merkle_proof(&self.readings, index)
 	}
 }
 
-/// The Merkle root of `readings`: leaves `SCALE(reading)` hashed with blake2-256, inner nodes
-/// `blake2_256(left ++ right)`, an odd last node promoted (the pallet's documented encoding).
-pub fn merkle_root(readings: &[Reading]) -> H256 {
-	binary_merkle_tree::merkle_root::<BlakeTwo256, _>(readings.iter().map(|r| r.encode()))
-}
+/// The Merkle root of `readings` (the device SDK's, which the pallet uses too).
+pub use city_device::merkle_root;
 
 /// `count` readings like `last` (same device, kind and unit), one per `interval_ms`, the last
 /// one stamped `last.timestamp_ms`, with values from `value_at` (a meter's periodic log, say).

@@ -47,30 +47,30 @@ pub use weights::WeightInfo;
 use city_primitives::{DeviceId, DeviceKey, KeyEpoch};
 use codec::Encode;
 
-/// Domain tag of the registration proof.
-pub const REGISTER_TAG: &[u8; 24] = b"CITYCHAIN/DEVICE/REG/v1\0";
-/// Domain tag of the key rotation proof.
-pub const ROTATE_TAG: &[u8; 24] = b"CITYCHAIN/DEVICE/ROT/v1\0";
+/// Domain tags of the registration and rotation proofs, defined once in the device SDK
+/// (`city-device`).
+pub use city_device::{REGISTER_TAG, ROTATE_TAG};
 
 /// The bytes a device key signs to prove possession at registration:
-/// `SCALE(REGISTER_TAG, genesis_hash, owner, key)`.
-pub fn register_payload<AccountId: Encode, Hash: Encode>(
-	genesis_hash: &Hash,
+/// `SCALE(REGISTER_TAG, genesis_hash, owner, key)` (`city_device::register_payload`).
+pub fn register_payload<AccountId: Encode>(
+	genesis_hash: &sp_core::H256,
 	owner: &AccountId,
 	key: &DeviceKey,
 ) -> alloc::vec::Vec<u8> {
-	(REGISTER_TAG, genesis_hash, owner, key).encode()
+	city_device::register_payload(genesis_hash, owner, key)
 }
 
 /// The bytes the new key signs at rotation:
-/// `SCALE(ROTATE_TAG, genesis_hash, device_id, new_epoch, new_key)`.
-pub fn rotate_payload<Hash: Encode>(
-	genesis_hash: &Hash,
+/// `SCALE(ROTATE_TAG, genesis_hash, device_id, new_epoch, new_key)`
+/// (`city_device::rotate_payload`).
+pub fn rotate_payload(
+	genesis_hash: &sp_core::H256,
 	device: DeviceId,
 	new_epoch: KeyEpoch,
 	new_key: &DeviceKey,
 ) -> alloc::vec::Vec<u8> {
-	(ROTATE_TAG, genesis_hash, device, new_epoch, new_key).encode()
+	city_device::rotate_payload(genesis_hash, device, new_epoch, new_key)
 }
 
 #[frame_support::pallet]
@@ -110,9 +110,10 @@ pub mod pallet {
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	/// Configuration of the device registry.
+	/// Configuration of the device registry. The chain's hash is `H256`: device keys sign the
+	/// 32-byte genesis hash (`city_device::register_payload`).
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config: frame_system::Config<Hash = sp_core::H256> {
 		/// The currency the registration deposit is held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ Mutate<Self::AccountId>

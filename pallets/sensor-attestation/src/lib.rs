@@ -57,6 +57,12 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+/// The reading and batch types, the signing payloads and tags, and Merkle proofs: defined once
+/// in the device SDK (`city-device`), which devices and gateways use too.
+pub use city_device::{
+	batch_payload, merkle_proof, merkle_root, proof_len, reading_payload, verify_inclusion,
+	BatchAnchor, MeasurementKind, Reading, Unit, BATCH_TAG, READING_TAG,
+};
 use city_primitives::{DeviceId, KeyEpoch};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -79,11 +85,6 @@ pub trait BenchmarkHelper<AccountId> {
 #[cfg(feature = "runtime-benchmarks")]
 pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"catt");
 
-/// Domain tag of a reading signature.
-pub const READING_TAG: &[u8; 24] = b"CITYCHAIN/READING/v1\0\0\0\0";
-/// Domain tag of a batch anchor signature.
-pub const BATCH_TAG: &[u8; 24] = b"CITYCHAIN/BATCH/v1\0\0\0\0\0\0";
-
 /// Bytes a bare extrinsic adds around its call: the compact length prefix (at most 4 bytes for
 /// a call this small) and the version byte. Used to count a free submission's block length.
 pub const BARE_EXTRINSIC_OVERHEAD: u32 = 5;
@@ -91,112 +92,6 @@ pub const BARE_EXTRINSIC_OVERHEAD: u32 = 5;
 /// Most anchors removed by one `anchor_batch` beyond the one it replaces, so that a lowered
 /// `MaxAnchorsPerDevice` is caught up with in bounded steps.
 pub const MAX_PRUNE_PER_ANCHOR: u64 = 2;
-
-/// What a reading measures.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum MeasurementKind {
-	/// Energy import counter (Wh).
-	EnergyImport,
-	/// Energy export counter (Wh).
-	EnergyExport,
-	/// Instantaneous power (W).
-	Power,
-	/// Parking space occupancy (0 free, 1 occupied).
-	ParkingOccupancy,
-	/// Particulate matter PM2.5 (0.1 µg/m³).
-	AirPm25,
-	/// Particulate matter PM10 (0.1 µg/m³).
-	AirPm10,
-	/// Nitrogen dioxide (0.1 µg/m³).
-	AirNo2,
-	/// Ozone (0.1 µg/m³).
-	AirO3,
-	/// Vehicle trip summary (value: distance in metres).
-	TripSummary,
-	/// Anything else, by a city-assigned code.
-	Generic(u16),
-}
-
-/// Unit of a reading's value. Values are integers: the unit carries the scale.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum Unit {
-	/// Watt-hours.
-	WattHour,
-	/// Watts.
-	Watt,
-	/// A count or a state (0/1).
-	Count,
-	/// Tenths of a microgram per cubic metre.
-	DeciMicrogramPerCubicMetre,
-	/// Metres.
-	Metre,
-	/// Seconds.
-	Second,
-	/// A city-assigned unit code.
-	Other(u16),
-}
-
-/// One reading of one device.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct Reading {
-	/// The device that measured.
-	pub device: DeviceId,
-	/// The device's sequence number: 1 for its first reading, then +1 for every reading.
-	pub seq: u64,
-	/// When it was measured, Unix milliseconds.
-	pub timestamp_ms: u64,
-	/// What was measured.
-	pub kind: MeasurementKind,
-	/// The value, an integer in `unit`.
-	pub value: i64,
-	/// The unit of `value`.
-	pub unit: Unit,
-}
-
-/// A Merkle-rooted batch of readings, as signed by the device.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct BatchAnchor {
-	/// The device whose readings these are.
-	pub device: DeviceId,
-	/// The device's batch sequence number: 1, 2, ... (gapless, separate from readings').
-	pub batch_seq: u64,
-	/// Timestamp (Unix ms) of the first reading in the batch.
-	pub period_start_ms: u64,
-	/// Timestamp (Unix ms) of the last reading in the batch.
-	pub period_end_ms: u64,
-	/// Number of readings (leaves).
-	pub count: u32,
-	/// Merkle root of the readings.
-	pub root: H256,
-}
 
 /// An anchored batch as stored.
 #[derive(
@@ -286,60 +181,6 @@ pub struct FreeUsage<BlockNumber> {
 	pub len: u32,
 }
 
-/// The bytes a device signs for a reading.
-pub fn reading_payload<Hash: Encode>(
-	genesis_hash: &Hash,
-	key_epoch: KeyEpoch,
-	reading: &Reading,
-) -> alloc::vec::Vec<u8> {
-	(READING_TAG, genesis_hash, key_epoch, reading).encode()
-}
-
-/// The bytes a device signs for a batch anchor.
-pub fn batch_payload<Hash: Encode>(
-	genesis_hash: &Hash,
-	key_epoch: KeyEpoch,
-	anchor: &BatchAnchor,
-) -> alloc::vec::Vec<u8> {
-	(BATCH_TAG, genesis_hash, key_epoch, anchor).encode()
-}
-
-/// How many sibling hashes the proof of leaf `leaf_index` in a `count`-leaf tree has: one per
-/// level, but none where the node is the odd one out at the end of its level (promoted).
-pub fn proof_len(count: u32, leaf_index: u32) -> usize {
-	let (mut width, mut position, mut len) = (count, leaf_index, 0);
-	while width > 1 {
-		let promoted = width % 2 == 1 && position == width - 1;
-		if !promoted {
-			len += 1;
-		}
-		position /= 2;
-		width = width.div_ceil(2);
-	}
-	len
-}
-
-/// Whether `proof` shows `reading` is leaf `leaf_index` of the `count`-leaf tree with `root`.
-/// The proof must have exactly the length of that leaf's path: `binary-merkle-tree` alone
-/// would accept the last leaf's short proof at another index.
-pub fn verify_inclusion(
-	root: &H256,
-	count: u32,
-	leaf_index: u32,
-	reading: &Reading,
-	proof: &[H256],
-) -> bool {
-	leaf_index < count
-		&& proof.len() == proof_len(count, leaf_index)
-		&& binary_merkle_tree::verify_proof::<sp_runtime::traits::BlakeTwo256, _, _>(
-			root,
-			proof.iter().copied(),
-			count,
-			leaf_index,
-			&reading.encode(),
-		)
-}
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -363,9 +204,12 @@ pub mod pallet {
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	/// Configuration of sensor attestation.
+	/// Configuration of sensor attestation. The chain's hash is `H256`: devices sign the 32-byte
+	/// genesis hash (`city_device::reading_payload`).
 	#[pallet::config]
-	pub trait Config: frame_system::Config + pallet_timestamp::Config<Moment = u64> {
+	pub trait Config:
+		frame_system::Config<Hash = H256> + pallet_timestamp::Config<Moment = u64>
+	{
 		/// The device registry.
 		type Devices: DeviceLookup<Self::AccountId>;
 

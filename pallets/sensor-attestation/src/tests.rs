@@ -931,3 +931,71 @@ fn version_0_counters_migrate_within_the_new_bounds() {
 		assert_eq!(Counters::<Test>::get(7).unwrap().readings, 1_000);
 	});
 }
+
+/// The device SDK (`city-device`) signs what this pallet checks: a reading and a batch signed
+/// with each of its three signers are attested in the pool and in a block, and the SDK's
+/// proofs verify against the anchored root.
+#[test]
+fn readings_and_batches_signed_with_the_device_sdk_are_attested() {
+	use city_device::{DeviceSigner, EcdsaSigner, Ed25519Signer, Sr25519Signer};
+	use frame_support::traits::UnfilteredDispatchable;
+	run(|| {
+		let signers: Vec<Box<dyn DeviceSigner>> = vec![
+			Box::new(Ed25519Signer::from_seed([1; 32])),
+			Box::new(Sr25519Signer::from_seed([2; 32]).unwrap()),
+			Box::new(EcdsaSigner::from_seed([3; 32]).unwrap()),
+		];
+		for (id, signer) in (20u64..).zip(signers) {
+			let key = DeviceKey::decode(&mut &signer.public().encode()[..]).unwrap();
+			add_device(id, 100, key);
+			let signature = |payload: &[u8]| {
+				MultiSignature::decode(&mut &signer.sign(payload).encode()[..]).unwrap()
+			};
+			let r = reading(id, 1);
+			let call = Call::submit_reading {
+				reading: r.clone(),
+				key_epoch: 0,
+				signature: signature(&reading_payload(&genesis(), 0, &r)),
+			};
+			assert_ok!(Attest::validate_unsigned(TransactionSource::External, &call));
+			assert_ok!(Attest::pre_dispatch(&call));
+			assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::none()));
+			assert_eq!(Counters::<Test>::get(id).unwrap().last_seq, 1);
+
+			let readings: Vec<Reading> = (1..=5).map(|seq| reading(id, seq)).collect();
+			let a = BatchAnchor {
+				device: id,
+				batch_seq: 1,
+				period_start_ms: readings[0].timestamp_ms,
+				period_end_ms: readings[4].timestamp_ms,
+				count: 5,
+				root: city_device::merkle_root(&readings),
+			};
+			let call = Call::anchor_batch {
+				anchor: a.clone(),
+				key_epoch: 0,
+				signature: signature(&batch_payload(&genesis(), 0, &a)),
+			};
+			assert_ok!(Attest::validate_unsigned(TransactionSource::External, &call));
+			assert_ok!(Attest::pre_dispatch(&call));
+			assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::none()));
+			let stored = Anchors::<Test>::get(id, 1).unwrap();
+			for (index, leaf) in (0u32..).zip(&readings) {
+				let proof = city_device::merkle_proof(&readings, index).unwrap();
+				assert!(verify_inclusion(&stored.anchor.root, 5, index, leaf, &proof));
+			}
+			// A signature by another device's key is refused.
+			let r = reading(id, 2);
+			let other = Ed25519Signer::from_seed([9; 32]);
+			let forged = MultiSignature::decode(
+				&mut &other.sign(&reading_payload(&genesis(), 0, &r)).encode()[..],
+			)
+			.unwrap();
+			assert!(Attest::validate_unsigned(
+				TransactionSource::External,
+				&Call::submit_reading { reading: r, key_epoch: 0, signature: forged },
+			)
+			.is_err());
+		}
+	});
+}
