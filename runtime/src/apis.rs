@@ -17,7 +17,7 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use city_primitives::{DeviceId, DeviceKey};
+use city_primitives::{DeviceId, DeviceKey, ZoneId};
 use pallet_device_registry::runtime_api::DeviceInfo;
 use pallet_sensor_attestation::{
 	runtime_api::VerifyError, DeviceCounters, LatestReading, MeasurementKind, Reading, StoredAnchor,
@@ -253,6 +253,12 @@ impl_runtime_apis! {
 
 		fn anchors(device: DeviceId, from: u64, limit: u32) -> Option<Vec<StoredAnchor<BlockNumber>>> {
 			SensorAttestation::anchors_from(device, from, limit)
+		}
+	}
+
+	impl crate::parking::CityServicesApi<Block> for Runtime {
+		fn parking_availability(zone: ZoneId, max_age_ms: u64) -> crate::parking::ParkingAvailability {
+			crate::parking::availability(zone, max_age_ms)
 		}
 	}
 

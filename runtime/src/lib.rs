@@ -18,6 +18,7 @@ extern crate alloc;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod parking;
 
 use alloc::vec::Vec;
 use sp_runtime::{
@@ -64,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -151,7 +152,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations applied on runtime upgrade, each guarded by its pallet's storage version
 /// (a chain that starts at this runtime skips them).
 #[allow(unused_parens)]
-type Migrations = (pallet_sensor_attestation::migrations::v1::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_sensor_attestation::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_device_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<

@@ -560,3 +560,107 @@ fn the_runbooks_stall_recovery_works_as_written() {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
 	});
 }
+
+/// `parking_availability` counts a space free only by a fresh "free" reading of an active
+/// parking sensor in the zone: not an occupied one, not a stale one, not a suspended sensor's,
+/// not another zone's, not another class's.
+#[test]
+fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the_zone() {
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		let now = 10_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(now);
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let register = |seed: u8, class: DeviceClass, zone: u32| -> (u64, ed25519::Pair) {
+			let device = ed25519::Pair::from_seed(&[seed; 32]);
+			let key = DeviceKey::Ed25519(device.public());
+			let proof =
+				device.sign(&pallet_device_registry::register_payload(&genesis_hash, &alice, &key));
+			let id = pallet_device_registry::NextDeviceId::<Runtime>::get();
+			DeviceRegistry::register(
+				RuntimeOrigin::signed(alice.clone()),
+				class,
+				zone,
+				key,
+				proof.into(),
+				None,
+				Default::default(),
+			)
+			.unwrap();
+			(id, device)
+		};
+		let report =
+			|id: u64, device: &ed25519::Pair, kind: MeasurementKind, value: i64, age_ms: u64| {
+				let reading = Reading {
+					device: id,
+					seq: 1,
+					timestamp_ms: now - age_ms,
+					kind,
+					value,
+					unit: Unit::Count,
+				};
+				let signature = device.sign(&pallet_sensor_attestation::reading_payload(
+					&genesis_hash,
+					0,
+					&reading,
+				));
+				SensorAttestation::submit_reading(
+					RuntimeOrigin::signed(alice.clone()),
+					reading,
+					0,
+					signature.into(),
+				)
+				.unwrap();
+			};
+		let occupancy = MeasurementKind::ParkingOccupancy;
+		let minute = 60_000;
+		let (free_a, a) = register(1, DeviceClass::ParkingSensor, 5);
+		let (free_b, b) = register(2, DeviceClass::ParkingSensor, 5);
+		let (taken, c) = register(3, DeviceClass::ParkingSensor, 5);
+		let (stale, d) = register(4, DeviceClass::ParkingSensor, 5);
+		let (suspended, e) = register(5, DeviceClass::ParkingSensor, 5);
+		let (silent, _) = register(6, DeviceClass::ParkingSensor, 5);
+		let (elsewhere, f) = register(7, DeviceClass::ParkingSensor, 6);
+		let (meter, g) = register(8, DeviceClass::SmartMeter, 5);
+		report(free_a, &a, occupancy, 0, 0);
+		report(free_b, &b, occupancy, 0, 14 * minute);
+		report(taken, &c, occupancy, 1, minute);
+		report(stale, &d, occupancy, 0, 16 * minute);
+		report(suspended, &e, occupancy, 0, minute);
+		report(elsewhere, &f, occupancy, 0, minute);
+		report(meter, &g, occupancy, 0, minute);
+		DeviceRegistry::suspend(RuntimeOrigin::signed(alice.clone()), suspended).unwrap();
+
+		let zone5 = parking::availability(5, 15 * minute);
+		assert_eq!(zone5.now_ms, now);
+		assert_eq!(
+			(zone5.free, zone5.occupied, zone5.unknown),
+			(2, 1, 2),
+			"stale and silent are unknown"
+		);
+		let ids: Vec<u64> = zone5.sensors.iter().map(|s| s.device).collect();
+		assert_eq!(ids, vec![free_a, free_b, taken, stale, suspended, silent]);
+		let sensor = |id| zone5.sensors.iter().find(|s| s.device == id).unwrap();
+		assert!(sensor(free_a).fresh && !sensor(stale).fresh && sensor(silent).occupancy.is_none());
+		assert!(!sensor(free_a).certified);
+		assert_eq!(
+			sensor(suspended).status,
+			city_primitives::DeviceStatus::Suspended(city_primitives::Suspender::Owner)
+		);
+		assert_eq!(
+			sensor(stale).occupancy.as_ref().map(|r| r.timestamp_ms),
+			Some(now - 16 * minute)
+		);
+		// A shorter freshness bound turns the 14-minute-old reading unknown.
+		let strict = parking::availability(5, 10 * minute);
+		assert_eq!((strict.free, strict.occupied, strict.unknown), (1, 1, 3));
+		// Zone 6 has its own sensor; a zone without sensors has none.
+		assert_eq!(parking::availability(6, 15 * minute).free, 1);
+		let empty = parking::availability(99, 15 * minute);
+		assert!(empty.sensors.is_empty() && empty.free == 0 && empty.unknown == 0);
+		// A decommissioned sensor leaves the zone.
+		DeviceRegistry::decommission(RuntimeOrigin::signed(alice.clone()), free_a).unwrap();
+		let after = parking::availability(5, 15 * minute);
+		assert_eq!((after.free, after.sensors.len()), (1, 5));
+	});
+}

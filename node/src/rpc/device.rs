@@ -111,9 +111,9 @@ fn class_name(class: DeviceClass) -> &'static str {
 	}
 }
 
-/// The JSON form of a device.
-pub fn device_json(info: DeviceInfo<AccountId, Balance, BlockNumber>) -> DeviceJson {
-	let (status, suspended_by) = match info.status {
+/// A status's JSON name and, when suspended, who suspended it.
+pub fn status_json(status: DeviceStatus) -> (&'static str, Option<String>) {
+	match status {
 		DeviceStatus::Active => ("active", None),
 		DeviceStatus::Suspended(Suspender::Owner) => ("suspended", Some("owner".to_string())),
 		DeviceStatus::Suspended(Suspender::Registrar) => {
@@ -121,7 +121,12 @@ pub fn device_json(info: DeviceInfo<AccountId, Balance, BlockNumber>) -> DeviceJ
 		}
 		DeviceStatus::Revoked => ("revoked", None),
 		DeviceStatus::Decommissioned => ("decommissioned", None),
-	};
+	}
+}
+
+/// The JSON form of a device.
+pub fn device_json(info: DeviceInfo<AccountId, Balance, BlockNumber>) -> DeviceJson {
+	let (status, suspended_by) = status_json(info.status);
 	DeviceJson {
 		id: info.id,
 		owner: ss58(&info.owner),

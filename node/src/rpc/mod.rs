@@ -10,6 +10,7 @@ pub mod attestation;
 pub mod device;
 pub mod errors;
 pub mod params;
+pub mod parking;
 
 use std::sync::Arc;
 
@@ -46,11 +47,13 @@ where
 		Balance,
 		BlockNumber,
 	>,
+	C::Api: citychain_runtime::parking::CityServicesApi<Block>,
 	P: TransactionPool + 'static,
 {
 	use attestation::{CityAttestation, CityAttestationApiServer};
 	use device::{CityDevice, CityDeviceApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use parking::{CityServices, CityServicesRpcServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
@@ -59,7 +62,8 @@ where
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(CityDevice::new(client.clone()).into_rpc())?;
-	module.merge(CityAttestation::new(client).into_rpc())?;
+	module.merge(CityAttestation::new(client.clone()).into_rpc())?;
+	module.merge(CityServices::new(client).into_rpc())?;
 
 	Ok(module)
 }

@@ -20,6 +20,7 @@ pub const CITY_METHODS: [&str; 7] = [
 	"city_deviceByKey",
 	"city_devicesByOwner",
 	"city_latestReadings",
+	"city_parkingAvailability",
 	"city_verifyReading",
 ];
 
@@ -135,6 +136,9 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 			&[1, 2, 3],
 			&[0, 1],
 		),
+		// Any zone is a zone (one without sensors has none); a freshness bound above a day is
+		// 4001.
+		("city_parkingAvailability", vec![json!(1), json!(900), Value::Null], &[1, 2], &[0, 1]),
 	];
 	let mut calls = 0;
 	for (method, params, optional, numbers) in &methods {
@@ -182,6 +186,7 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 		assert_eq!(answered(port, method, &json!([unknown])), Some(4004), "{method} of nothing");
 	}
 	assert_eq!(answered(port, "city_anchors", &json!([device, 1, 1001])), Some(4001));
+	assert_eq!(answered(port, "city_parkingAvailability", &json!([1, 86_401])), Some(4001));
 	assert_eq!(answered(port, "city_devicesByOwner", &json!(["z".repeat(262_144)])), Some(4001));
 	println!("FIGURE bad input: {calls} malformed city_* calls, every one answered within 1 s");
 

@@ -37,6 +37,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub mod migrations;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -104,7 +105,7 @@ pub mod pallet {
 	/// Device metadata with this runtime's bounds.
 	pub type MetadataOf<T> = DeviceMetadata<<T as Config>::MaxUriLen>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -150,6 +151,11 @@ pub mod pallet {
 		/// Maximum number of live (not decommissioned) devices per owner.
 		#[pallet::constant]
 		type MaxDevicesPerOwner: Get<u32>;
+
+		/// Maximum number of live (not decommissioned) devices of one class in one zone: bounds
+		/// the zone index that zone queries (free parking, a district's meters) read.
+		#[pallet::constant]
+		type MaxDevicesPerZone: Get<u32>;
 
 		/// Maximum length of a device's metadata URI, in bytes.
 		#[pallet::constant]
@@ -202,6 +208,26 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OwnerDeviceCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The live (not decommissioned) devices of each class in each zone, by id: what zone
+	/// queries read instead of scanning every device. At most `MaxDevicesPerZone` per (zone,
+	/// class).
+	#[pallet::storage]
+	pub type DevicesByZone<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, ZoneId>,
+			NMapKey<Twox64Concat, DeviceClass>,
+			NMapKey<Twox64Concat, DeviceId>,
+		),
+		(),
+		OptionQuery,
+	>;
+
+	/// Number of live devices of each class in each zone (bounded by `MaxDevicesPerZone`).
+	#[pallet::storage]
+	pub type ZoneDeviceCount<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ZoneId, Twox64Concat, DeviceClass, u32, ValueQuery>;
 
 	/// Events of the device registry.
 	#[pallet::event]
@@ -262,6 +288,9 @@ pub mod pallet {
 		NotOwnerOrRegistrar,
 		/// The owner has reached `MaxDevicesPerOwner` live devices.
 		TooManyDevices,
+		/// The zone has `MaxDevicesPerZone` live devices of this class already (a city splits
+		/// a crowded district into zones).
+		ZoneFull,
 		/// The owner cannot afford the deposit.
 		InsufficientBalanceForDeposit,
 		/// The new owner cannot take over the deposit (the account must exist).
@@ -453,7 +482,12 @@ pub mod pallet {
 				.saturating_add(MetadataOf::<T>::default().encoded_size());
 			let by_owner = 32 + 16 + T::AccountId::max_encoded_len() + 8 + 8;
 			let owner_count = 32 + 16 + T::AccountId::max_encoded_len() + 4;
-			(record + by_owner + owner_count) as u64
+			// The zone index entry, and the zone's count (which the zone's first device of a
+			// class creates; every device pays for it, so whoever comes first is covered).
+			let zone_class = (8 + 4) + (8 + DeviceClass::max_encoded_len());
+			let by_zone = 32 + zone_class + (8 + 8);
+			let zone_count = 32 + zone_class + 4;
+			(record + by_owner + owner_count + by_zone + zone_count) as u64
 		}
 
 		/// The bytes one key occupies forever (`DeviceByKey` and `KeyHistory`): what
@@ -532,6 +566,8 @@ pub mod pallet {
 			Self::ensure_proof(&key, &payload, &proof)?;
 			let count = OwnerDeviceCount::<T>::get(&owner);
 			ensure!(count < T::MaxDevicesPerOwner::get(), Error::<T>::TooManyDevices);
+			let in_zone = ZoneDeviceCount::<T>::get(zone, class);
+			ensure!(in_zone < T::MaxDevicesPerZone::get(), Error::<T>::ZoneFull);
 			let id = NextDeviceId::<T>::get();
 			let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 
@@ -558,6 +594,8 @@ pub mod pallet {
 			KeyHistory::<T>::insert(id, 0, &key);
 			DevicesByOwner::<T>::insert(&owner, id, ());
 			OwnerDeviceCount::<T>::insert(&owner, count.saturating_add(1));
+			DevicesByZone::<T>::insert((zone, class, id), ());
+			ZoneDeviceCount::<T>::insert(zone, class, in_zone.saturating_add(1));
 			NextDeviceId::<T>::put(next_id);
 
 			Self::deposit_event(Event::Registered { device: id, owner, class, zone, key, deposit });
@@ -729,7 +767,8 @@ pub mod pallet {
 		}
 
 		/// Decommissions a device: releases the deposit but for what the kept record and keys
-		/// need, clears the metadata and operator, removes it from the owner's index and tells
+		/// need, clears the metadata and operator, removes it from the owner's and the zone's
+		/// indexes and tells
 		/// `OnRetired`. Revoked devices may be decommissioned too (the deposit is not a fine);
 		/// `revoked_at` keeps the record of the revocation.
 		pub fn do_decommission(who: T::AccountId, device: DeviceId) -> DispatchResult {
@@ -745,6 +784,10 @@ pub mod pallet {
 			)?;
 			DevicesByOwner::<T>::remove(&who, device);
 			OwnerDeviceCount::<T>::mutate(&who, |count| *count = count.saturating_sub(1));
+			DevicesByZone::<T>::remove((record.zone, record.class, device));
+			ZoneDeviceCount::<T>::mutate_exists(record.zone, record.class, |count| {
+				*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0)
+			});
 			record.status = DeviceStatus::Decommissioned;
 			record.deposit = retained;
 			record.operator = None;
@@ -784,6 +827,27 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Live devices of `class` in `zone` with ids greater than `start_after`, at most `limit`
+		/// (capped at `MaxDevicesPerZone`), in id order. Reads the zone index only.
+		pub fn devices_in_zone(
+			zone: ZoneId,
+			class: DeviceClass,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Vec<(DeviceId, DeviceOf<T>)> {
+			let limit = limit.min(T::MaxDevicesPerZone::get()) as usize;
+			// Twox64Concat keys do not iterate in id order: collect the zone's ids (at most
+			// `MaxDevicesPerZone`) and sort them.
+			let mut ids: Vec<DeviceId> = DevicesByZone::<T>::iter_key_prefix((zone, class))
+				.filter(|id| start_after.is_none_or(|after| *id > after))
+				.collect();
+			ids.sort_unstable();
+			ids.into_iter()
+				.take(limit)
+				.filter_map(|id| Devices::<T>::get(id).map(|record| (id, record)))
+				.collect()
+		}
+
 		/// Devices of `owner` with ids greater than `start_after`, at most `limit` (capped at
 		/// `MaxDevicesPerOwner`), in id order.
 		pub fn devices_of(
@@ -809,6 +873,7 @@ pub mod pallet {
 			use alloc::collections::btree_map::BTreeMap;
 			let mut live: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut in_zone: BTreeMap<(ZoneId, Vec<u8>), u32> = BTreeMap::new();
 			let mut max_id = None;
 			for (id, record) in Devices::<T>::iter() {
 				max_id = max_id.max(Some(id));
@@ -819,9 +884,18 @@ pub mod pallet {
 						record.deposit <= Self::retained_deposit(record.key_epoch),
 						"a decommissioned device holds more than the retained deposit"
 					);
+					ensure!(
+						!DevicesByZone::<T>::contains_key((record.zone, record.class, id)),
+						"a decommissioned device is in its zone's index"
+					);
 				} else {
 					ensure!(indexed, "a live device is missing from its owner's index");
+					ensure!(
+						DevicesByZone::<T>::contains_key((record.zone, record.class, id)),
+						"a live device is missing from its zone's index"
+					);
 					*live.entry(record.owner.clone()).or_default() += 1;
+					*in_zone.entry((record.zone, record.class.encode())).or_default() += 1;
 				}
 				let held = deposits.entry(record.owner.clone()).or_default();
 				*held = held.saturating_add(record.deposit);
@@ -844,6 +918,30 @@ pub mod pallet {
 			for (owner, count) in &live {
 				ensure!(OwnerDeviceCount::<T>::get(owner) == *count, "owner count missing");
 				ensure!(*count <= T::MaxDevicesPerOwner::get(), "too many devices");
+			}
+			let mut indexed = 0u32;
+			for ((zone, class, id), ()) in DevicesByZone::<T>::iter() {
+				let record = Devices::<T>::get(id).ok_or("the zone index names no device")?;
+				ensure!(
+					record.zone == zone && record.class == class,
+					"a device is indexed under another zone or class"
+				);
+				indexed += 1;
+			}
+			ensure!(
+				indexed == in_zone.values().sum::<u32>(),
+				"the zone index has entries no live device accounts for"
+			);
+			for (zone, class, count) in ZoneDeviceCount::<T>::iter() {
+				ensure!(
+					in_zone.get(&(zone, class.encode())).copied().unwrap_or(0) == count,
+					"zone count differs"
+				);
+				ensure!(count <= T::MaxDevicesPerZone::get(), "too many devices in a zone");
+			}
+			for ((zone, class), count) in &in_zone {
+				let class = DeviceClass::decode(&mut &class[..]).map_err(|_| "class")?;
+				ensure!(ZoneDeviceCount::<T>::get(zone, class) == *count, "zone count missing");
 			}
 			for (owner, deposit) in deposits {
 				let held = T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);

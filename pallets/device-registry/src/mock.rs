@@ -71,6 +71,7 @@ impl pallet_device_registry::Config for Test {
 	type RetainedDeposit = RetainedDeposit;
 	type OnRetired = RecordRetired;
 	type MaxDevicesPerOwner = ConstU32<3>;
+	type MaxDevicesPerZone = ConstU32<4>;
 	type MaxUriLen = ConstU32<64>;
 	type WeightInfo = ();
 }

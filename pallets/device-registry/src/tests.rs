@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{mock::*, *};
-use city_primitives::{DeviceClass, DeviceLookup, DeviceStatus, Suspender};
+use city_primitives::{DeviceClass, DeviceLookup, DeviceStatus, Suspender, ZoneId};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
 };
 use sp_core::{crypto::Pair as _, ecdsa, ed25519, sr25519, H256};
-use sp_runtime::{DispatchError, MultiSignature};
+use sp_runtime::{DispatchError, DispatchResult, MultiSignature};
 
 type Registry = crate::Pallet<Test>;
 
@@ -1120,5 +1120,106 @@ fn a_new_key_needs_a_new_certification() {
 			Event::KeyRotated { device: id, epoch: 1, key: laptop.key() }.into(),
 		);
 		assert_ok!(Registry::certify(RuntimeOrigin::root(), id));
+	});
+}
+
+// ---------------------------------------------------------------- zone index
+
+fn register_in(owner: u8, pair: &DevicePair, class: DeviceClass, zone: ZoneId) -> DispatchResult {
+	Registry::register(
+		RuntimeOrigin::signed(account(owner)),
+		class,
+		zone,
+		pair.key(),
+		pair.register_proof(owner),
+		None,
+		Default::default(),
+	)
+}
+
+fn zone_ids(zone: ZoneId, class: DeviceClass) -> Vec<DeviceId> {
+	Registry::devices_in_zone(zone, class, None, u32::MAX).into_iter().map(|(id, _)| id).collect()
+}
+
+#[test]
+fn the_zone_index_follows_registration_and_decommissioning() {
+	run(|| {
+		let parking = DeviceClass::ParkingSensor;
+		register_in(ALICE, &DevicePair::sr(11), parking, 5).unwrap();
+		register_in(BOB, &DevicePair::sr(12), parking, 5).unwrap();
+		register_in(ALICE, &DevicePair::sr(13), DeviceClass::SmartMeter, 5).unwrap();
+		register_in(ALICE, &DevicePair::sr(14), parking, 6).unwrap();
+		assert_eq!(zone_ids(5, parking), vec![0, 1]);
+		assert_eq!(zone_ids(5, DeviceClass::SmartMeter), vec![2]);
+		assert_eq!(zone_ids(6, parking), vec![3]);
+		assert_eq!(ZoneDeviceCount::<Test>::get(5, parking), 2);
+		// Pages: after an id, at most a limit.
+		let page = Registry::devices_in_zone(5, parking, Some(0), 10);
+		assert_eq!(page.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![1]);
+		assert_eq!(Registry::devices_in_zone(5, parking, None, 1).len(), 1);
+		// Suspended and revoked devices stay indexed (they are live); decommissioned leave.
+		assert_ok!(Registry::suspend(RuntimeOrigin::signed(account(ALICE)), 0));
+		assert_eq!(zone_ids(5, parking), vec![0, 1]);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 0));
+		assert_eq!(zone_ids(5, parking), vec![1]);
+		assert_eq!(ZoneDeviceCount::<Test>::get(5, parking), 1);
+		assert!(!DevicesByZone::<Test>::contains_key((5, parking, 0)));
+		// An ownership transfer leaves the device where it is.
+		assert_ok!(Registry::transfer_ownership(
+			RuntimeOrigin::signed(account(BOB)),
+			1,
+			account(ALICE)
+		));
+		assert_eq!(zone_ids(5, parking), vec![1]);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 1));
+		assert!(zone_ids(5, parking).is_empty());
+		assert!(!ZoneDeviceCount::<Test>::contains_key(5, parking));
+	});
+}
+
+#[test]
+fn a_full_zone_refuses_another_device_of_the_class() {
+	run(|| {
+		let parking = DeviceClass::ParkingSensor;
+		// MaxDevicesPerZone is 4 in the mock; owners have at most 3 live devices.
+		for seed in 11..14 {
+			register_in(ALICE, &DevicePair::sr(seed), parking, 9).unwrap();
+		}
+		register_in(BOB, &DevicePair::sr(14), parking, 9).unwrap();
+		let fifth = DevicePair::sr(15);
+		assert_noop!(register_in(BOB, &fifth, parking, 9), Error::<Test>::ZoneFull);
+		// Another class or another zone still has room.
+		assert_ok!(register_in(BOB, &fifth, DeviceClass::SmartMeter, 9));
+		assert_ok!(register_in(BOB, &DevicePair::sr(16), parking, 10));
+		// Decommissioning one makes room again.
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 0));
+		assert_ok!(register_in(ALICE, &DevicePair::sr(17), parking, 9));
+		assert_eq!(ZoneDeviceCount::<Test>::get(9, parking), 4);
+	});
+}
+
+#[test]
+fn the_migration_to_version_2_indexes_live_devices_by_zone() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run(|| {
+		let parking = DeviceClass::ParkingSensor;
+		register_in(ALICE, &DevicePair::sr(11), parking, 5).unwrap();
+		register_in(ALICE, &DevicePair::sr(12), parking, 5).unwrap();
+		register_in(BOB, &DevicePair::sr(13), DeviceClass::Vehicle, 2).unwrap();
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 1));
+		// What version 1 had: no zone index.
+		let _ = DevicesByZone::<Test>::clear(u32::MAX, None);
+		let _ = ZoneDeviceCount::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(1).put::<Registry>();
+		assert!(Registry::do_try_state().is_err());
+
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(zone_ids(5, parking), vec![0]);
+		assert_eq!(zone_ids(2, DeviceClass::Vehicle), vec![2]);
+		assert_eq!(ZoneDeviceCount::<Test>::get(5, parking), 1);
+		// Run again: the version guard makes it a no-op.
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(ZoneDeviceCount::<Test>::get(5, parking), 1);
 	});
 }

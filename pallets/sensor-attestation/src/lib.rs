@@ -934,6 +934,14 @@ pub mod pallet {
 			Ok(stored)
 		}
 
+		/// The newest reading of `kind` from `device`, if it reported one (and it is kept).
+		pub fn latest(
+			device: DeviceId,
+			kind: MeasurementKind,
+		) -> Option<LatestReading<BlockNumberFor<T>>> {
+			Latest::<T>::get(device, kind)
+		}
+
 		/// The runtime API's `latest_readings`: every kind's newest reading (at most
 		/// `MaxKindsPerDevice`), `None` for an unknown device.
 		pub fn latest_of(

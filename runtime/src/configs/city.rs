@@ -47,6 +47,8 @@ impl pallet_device_registry::Config for Runtime {
 	type OnRetired = SensorAttestation;
 	/// A utility with more devices uses several accounts; the cap bounds per-owner queries.
 	type MaxDevicesPerOwner = ConstU32<10_000>;
+	// Per class per zone: a district with more parking spaces is split into zones.
+	type MaxDevicesPerZone = ConstU32<2_000>;
 	type MaxUriLen = ConstU32<128>;
 	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
 }
