@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a dev node and connects @polkadot/api to it with no custom types (what polkadot.js apps
-# does), checking chain properties, metadata docs, balances and a JS-signed transfer.
+# does), checking chain properties, metadata docs, balances and a JS-signed transfer; and checks
+# the node's city_* methods against docs/rpc/openrpc.json (openrpc.mjs).
 # Needs node.js and npm (setup.sh installs them if missing); installs @polkadot/api into
 # scripts/pjs-check. Fails (never skips) when node.js cannot be had: CI must not go green
 # without this check.
@@ -35,4 +36,6 @@ if [ "$UP" != 1 ]; then
 	tail -n 30 "$LOG" >&2
 	exit 1
 fi
+# The OpenRPC conformance check first: its examples assume a fresh chain (devices 0 and 1).
+node scripts/pjs-check/openrpc.mjs "ws://127.0.0.1:$PORT"
 node scripts/pjs-check/check.mjs "ws://127.0.0.1:$PORT"
