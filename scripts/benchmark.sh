@@ -15,7 +15,7 @@ cd "$ROOT"
 # the optional CLI is part of the default resolve, which it is not here; `benchmark pallet`
 # does not use that runtime, so its wasm is skipped.
 SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1 \
-	cargo build --locked --release -p citychain-node --features runtime-benchmarks
+	cargo build --locked --release -p citychain-node -p city-sim --features citychain-node/runtime-benchmarks
 NODE="$CARGO_TARGET_DIR/release/citychain-node"
 
 PALLETS=("${@:-device-registry validator-set sensor-attestation}")
@@ -32,4 +32,4 @@ for pallet in ${PALLETS[@]}; do
 		--header scripts/weights-header.txt
 done
 # The benchmarking build replaced the node binary; rebuild the default one.
-cargo build --locked --release -p citychain-node
+cargo build --locked --release -p citychain-node -p city-sim

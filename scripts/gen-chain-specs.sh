@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 citychain_setup
 cd "$ROOT"
-cargo build --locked --release -p citychain-node
+cargo build --locked --release -p citychain-node -p city-sim
 NODE="$CARGO_TARGET_DIR/release/citychain-node"
 "$NODE" export-chain-spec --chain local >chain-specs/local.json
 python3 - "$ROOT/chain-specs/local.json" "$ROOT/chain-specs/city-template.json" <<'PY'

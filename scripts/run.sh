@@ -24,7 +24,7 @@ done
 
 citychain_setup
 cd "$ROOT"
-cargo build --locked --release -p citychain-node
+cargo build --locked --release -p citychain-node -p city-sim
 NODE="$CARGO_TARGET_DIR/release/citychain-node"
 
 DATA="$ROOT/.local"

@@ -13,15 +13,17 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 step "rustfmt"
 cargo fmt --all -- --check
 
-step "unit tests: runtime, pallets, simulator (dev profile; clippy on every crate of ours)"
+step "unit tests: runtime, pallets, device SDK (dev profile; clippy on every crate of ours)"
 # Native only: the runtime's wasm (feature `build-wasm`) is built once, by the node's release
 # build below. setup.sh routes our crates through clippy-driver (scripts/clippy-wrapper.sh),
-# so these builds are also the clippy pass, `-D warnings`, tests included.
-cargo test --locked --workspace --exclude citychain-node
+# so these builds are also the clippy pass, `-D warnings`, tests included. The simulator
+# (a client: subxt, tokio) is tested with the node, in the release profile only, so the
+# client stack is compiled once.
+cargo test --locked --workspace --exclude citychain-node --exclude city-sim
 
-step "node build, RPC parser fuzzing and end-to-end tests (release profile; clippy on the node)"
+step "node and simulator build, RPC parser fuzzing and end-to-end tests (release profile)"
 # The e2e harness runs one scenario at a time by itself (common::serial).
-cargo test --locked --release -p citychain-node -- --nocapture
+cargo test --locked --release -p citychain-node -p city-sim -- --nocapture
 
 step "polkadot.js check (@polkadot/api against a dev node, no custom types)"
 scripts/pjs-check.sh

@@ -1,20 +1,22 @@
 //! Simulated devices: ed25519 keys (ed25519-dalek, not Substrate's crypto, as a device maker
-//! would have), proofs of possession, signed readings and Merkle-rooted batches, encoded as the
-//! bare extrinsics a device submits fee-less.
+//! would have), proofs of possession, signed readings and Merkle-rooted batches (the device
+//! SDK's payloads), encoded as the bare extrinsics a device submits fee-less, built from the
+//! chain's metadata ([`crate::chain`]).
 
+use city_device::{BatchAnchor, MeasurementKind, Reading, Unit};
 use city_primitives::{DeviceClass, DeviceId, DeviceKey, KeyEpoch, ZoneId};
-use citychain_runtime::{AccountId, RuntimeCall, UncheckedExtrinsic};
 use codec::Encode;
 use ed25519_dalek::{Signer, SigningKey};
-use pallet_sensor_attestation::{BatchAnchor, MeasurementKind, Reading, Unit};
 use sp_core::{ed25519, H256};
 use sp_runtime::MultiSignature;
+
+use crate::chain::{arg, AtBlock, Call};
 
 /// The key of device `index` of a fleet named `seed`: the same seed and index always give the
 /// same key, so a fleet needs no key files. (Test fleets only: real devices generate their key
 /// in a secure element.)
 pub fn fleet_key(seed: &str, index: u32) -> SigningKey {
-	SigningKey::from_bytes(&sp_io::hashing::blake2_256(
+	SigningKey::from_bytes(&city_device::blake2_256(
 		&(b"city-sim/device-key", seed, index).encode(),
 	))
 }
@@ -24,37 +26,37 @@ pub fn device_key(key: &SigningKey) -> DeviceKey {
 	DeviceKey::Ed25519(ed25519::Public::from_raw(key.verifying_key().to_bytes()))
 }
 
-/// `key`'s signature of `payload`, as the chain expects it.
+/// `key`'s signature of `payload`, as the chain expects it (encoded as a `MultiSignature`).
 pub fn sign(key: &SigningKey, payload: &[u8]) -> MultiSignature {
 	MultiSignature::Ed25519(ed25519::Signature::from_raw(key.sign(payload).to_bytes()))
 }
 
-/// The `DeviceRegistry::register` call for `key`, owned by `owner`, with the key's proof of
-/// possession over `(REGISTER_TAG, genesis, owner, key)`.
+/// The `DeviceRegistry::register` call for `key`, owned by `owner` (32 bytes), with the key's
+/// proof of possession over `(REGISTER_TAG, genesis, owner, key)` and empty metadata.
 pub fn register_call(
+	at: &AtBlock,
 	key: &SigningKey,
 	genesis: H256,
-	owner: &AccountId,
+	owner: &[u8; 32],
 	class: DeviceClass,
 	zone: ZoneId,
-) -> RuntimeCall {
+) -> Result<Call, String> {
 	let public = device_key(key);
-	let proof = sign(key, &pallet_device_registry::register_payload(&genesis, owner, &public));
-	RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register {
-		class,
-		zone,
-		key: public,
-		proof,
-		operator: None,
-		metadata: Default::default(),
-	})
-}
-
-/// A bare (unsigned, fee-less) extrinsic carrying `call`.
-pub fn bare_extrinsic(
-	call: pallet_sensor_attestation::Call<citychain_runtime::Runtime>,
-) -> Vec<u8> {
-	UncheckedExtrinsic::new_bare(RuntimeCall::SensorAttestation(call)).encode()
+	let proof = sign(key, &city_device::register_payload(&genesis, owner, &public));
+	// Metadata: geohash, model hash, firmware hash, URI; all empty.
+	let metadata = (Vec::<u8>::new(), None::<H256>, None::<H256>, Vec::<u8>::new());
+	at.call(
+		"DeviceRegistry",
+		"register",
+		&[
+			("class", arg(&class)),
+			("zone", arg(&zone)),
+			("key", arg(&public)),
+			("proof", arg(&proof)),
+			("operator", arg(&None::<[u8; 32]>)),
+			("metadata", arg(&metadata)),
+		],
+	)
 }
 
 /// A registered device that signs readings and batches, tracking its next sequence numbers.
@@ -111,15 +113,19 @@ impl SimDevice {
 	}
 
 	/// The bare `submit_reading` extrinsic for `reading`, signed by the device key over
-	/// `(READING_TAG, genesis, key_epoch, reading)`.
-	pub fn reading_extrinsic(&self, reading: &Reading) -> Vec<u8> {
-		let payload =
-			pallet_sensor_attestation::reading_payload(&self.genesis, self.key_epoch, reading);
-		bare_extrinsic(pallet_sensor_attestation::Call::submit_reading {
-			reading: reading.clone(),
-			key_epoch: self.key_epoch,
-			signature: sign(&self.key, &payload),
-		})
+	/// `(READING_TAG, genesis, key_epoch, reading)`, built against the chain at `at`.
+	pub fn reading_extrinsic(&self, at: &AtBlock, reading: &Reading) -> Result<Vec<u8>, String> {
+		let payload = city_device::reading_payload(&self.genesis, self.key_epoch, reading);
+		let call = at.call(
+			"SensorAttestation",
+			"submit_reading",
+			&[
+				("reading", arg(reading)),
+				("key_epoch", arg(&self.key_epoch)),
+				("signature", arg(&sign(&self.key, &payload))),
+			],
+		)?;
+		at.bare(&call)
 	}
 
 	/// A batch of `readings` under the next batch sequence number.
@@ -138,8 +144,7 @@ impl SimDevice {
 			root: merkle_root(&readings),
 		};
 		self.next_batch_seq = self.next_batch_seq.saturating_add(1);
-		let payload =
-			pallet_sensor_attestation::batch_payload(&self.genesis, self.key_epoch, &anchor);
+		let payload = city_device::batch_payload(&self.genesis, self.key_epoch, &anchor);
 		let signature = sign(&self.key, &payload);
 		Ok(Batch { anchor, key_epoch: self.key_epoch, signature, readings })
 	}
@@ -158,13 +163,18 @@ pub struct Batch {
 }
 
 impl Batch {
-	/// The bare `anchor_batch` extrinsic.
-	pub fn extrinsic(&self) -> Vec<u8> {
-		bare_extrinsic(pallet_sensor_attestation::Call::anchor_batch {
-			anchor: self.anchor.clone(),
-			key_epoch: self.key_epoch,
-			signature: self.signature.clone(),
-		})
+	/// The bare `anchor_batch` extrinsic, built against the chain at `at`.
+	pub fn extrinsic(&self, at: &AtBlock) -> Result<Vec<u8>, String> {
+		let call = at.call(
+			"SensorAttestation",
+			"anchor_batch",
+			&[
+				("anchor", arg(&self.anchor)),
+				("key_epoch", arg(&self.key_epoch)),
+				("signature", arg(&self.signature)),
+			],
+		)?;
+		at.bare(&call)
 	}
 
 	/// The Merkle proof of reading `index`: sibling hashes from the leaf up.
@@ -214,36 +224,20 @@ mod tests {
 	}
 
 	#[test]
-	fn readings_are_signed_over_the_pallet_payload() {
+	fn readings_are_signed_over_the_sdk_payload() {
 		let genesis = H256::repeat_byte(7);
 		let mut device = SimDevice::new(fleet_key("t", 0), 42, 3, genesis, 10, 0);
 		let reading = device.next_reading(MeasurementKind::Power, -5, Unit::Watt, 1_000);
 		assert_eq!((reading.seq, device.next_seq), (11, 12));
-		let xt = device.reading_extrinsic(&reading);
-		let decoded: UncheckedExtrinsic = codec::Decode::decode(&mut &xt[..]).unwrap();
-		let RuntimeCall::SensorAttestation(pallet_sensor_attestation::Call::submit_reading {
-			reading: r,
-			key_epoch,
-			signature,
-		}) = decoded.function
-		else {
-			panic!("not a reading");
-		};
-		assert_eq!((r, key_epoch), (reading.clone(), 3));
-		let payload = pallet_sensor_attestation::reading_payload(&genesis, 3, &reading);
+		let payload = city_device::reading_payload(&genesis, 3, &reading);
+		let signature = sign(&device.key, &payload);
 		let signer = sp_runtime::MultiSigner::Ed25519(ed25519::Public::from_raw(
 			device.key.verifying_key().to_bytes(),
 		));
-		assert!(signature.verify(&payload[..], &signer.into_account()));
+		assert!(signature.verify(&payload[..], &signer.clone().into_account()));
 		// Another genesis (another chain) gives another payload: the signature does not carry.
-		let other = pallet_sensor_attestation::reading_payload(&H256::zero(), 3, &reading);
-		assert!(!signature.verify(
-			&other[..],
-			&sp_runtime::MultiSigner::Ed25519(ed25519::Public::from_raw(
-				device.key.verifying_key().to_bytes()
-			))
-			.into_account()
-		));
+		let other = city_device::reading_payload(&H256::zero(), 3, &reading);
+		assert!(!signature.verify(&other[..], &signer.into_account()));
 	}
 
 	#[test]
@@ -267,7 +261,7 @@ mod tests {
 		for index in [0u32, 500, 999] {
 			let proof = batch.proof(index).unwrap();
 			let reading = &batch.readings[index as usize];
-			assert!(pallet_sensor_attestation::verify_inclusion(
+			assert!(city_device::verify_inclusion(
 				&batch.anchor.root,
 				1000,
 				index,
@@ -276,7 +270,7 @@ mod tests {
 			));
 			let mut tampered = reading.clone();
 			tampered.value += 1;
-			assert!(!pallet_sensor_attestation::verify_inclusion(
+			assert!(!city_device::verify_inclusion(
 				&batch.anchor.root,
 				1000,
 				index,

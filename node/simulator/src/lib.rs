@@ -9,28 +9,35 @@
 //! - follows every submission until it is in a finalized block, resubmitting what the pool
 //!   dropped ([`tracker`]), and reports submitted / finalized / resubmitted / rejected.
 //!
+//! Nothing is compiled against the runtime: calls, extrinsics (bare and signed, with the
+//! chain's current `spec_version` and `transaction_version`) and events are built and decoded
+//! from the metadata of the chain's current block, through subxt ([`chain`]), so a runtime
+//! upgrade does not need a new simulator. The device payloads and Merkle trees are the device
+//! SDK's (`city-device`).
+//!
 //! The `city-sim` binary wraps this for the command line and the load benchmark
 //! (`scripts/bench-attestation.sh`); the node's end-to-end tests use the library. Signed
-//! transactions are mortal: valid for `TX_MORTALITY` blocks from the finalized head at the time
-//! they are built.
+//! transactions are mortal: valid for [`chain::TX_MORTALITY`] blocks from the finalized head at
+//! the time they are built.
 
 // No slicing or indexing of what the node sends back.
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
+pub mod chain;
 pub mod device;
 pub mod rpc;
 pub mod tracker;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use city_device::{MeasurementKind, Reading, Unit};
 use city_primitives::{DeviceClass, DeviceId, KeyEpoch, ZoneId};
-use citychain_runtime::{AccountId, Checkpoint, RuntimeCall};
-use codec::Encode;
+use codec::Compact;
 use ed25519_dalek::SigningKey;
-use pallet_sensor_attestation::{MeasurementKind, Unit};
 use serde_json::json;
-use sp_core::{crypto::Pair as _, sr25519, H256};
+use sp_core::{crypto::Pair as _, sr25519};
 
+use chain::{arg, AtBlock, Call, PairSigner};
 pub use device::{Batch, SimDevice};
 use rpc::field;
 pub use rpc::{Client, RpcError};
@@ -41,24 +48,52 @@ pub fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// The sr25519 account of a secret URI (`//Alice`, a mnemonic, a hex seed).
-pub fn account(uri: &str) -> Result<sr25519::Pair, String> {
-	sr25519::Pair::from_string(uri, None).map_err(|e| format!("bad secret URI {uri:?}: {e:?}"))
+/// The sr25519 account named by `source`: a development account (`//Alice`, `//Bob`, ...:
+/// well-known keys, no secret), or where a secret URI (mnemonic, hex seed, with derivations)
+/// is kept: `env:VAR` (an environment variable) or `file:PATH` (a file's first line). A secret
+/// itself on the command line is refused: command lines end up in shell histories and process
+/// lists.
+pub fn account(source: &str) -> Result<sr25519::Pair, String> {
+	let secret = if let Some(var) = source.strip_prefix("env:") {
+		std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?
+	} else if let Some(path) = source.strip_prefix("file:") {
+		let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+		text.lines().next().unwrap_or_default().trim().to_string()
+	} else if is_dev_account(source) {
+		source.to_string()
+	} else {
+		return Err(format!(
+			"{:?} is not a development account (//Name): pass a secret as env:VAR or file:PATH",
+			source.chars().take(8).collect::<String>()
+		));
+	};
+	// The error names the source, never the secret.
+	sr25519::Pair::from_string(&secret, None)
+		.map_err(|e| format!("the secret from {source} is not a valid secret URI: {e:?}"))
+}
+
+/// `//Name`: a well-known development key derived from the public development phrase.
+fn is_dev_account(uri: &str) -> bool {
+	uri.strip_prefix("//")
+		.is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// The account's next nonce, counting its transactions in the pool.
-pub fn next_nonce(client: &Client, account: &AccountId) -> Result<u32, RpcError> {
-	let nonce = client.call("system_accountNextIndex", json!([account.to_string()]))?;
+pub fn next_nonce(client: &Client, account: &sr25519::Pair) -> Result<u32, RpcError> {
+	use sp_core::crypto::Ss58Codec;
+	let address = sp_runtime::AccountId32::from(account.public()).to_ss58check();
+	let nonce = client.call("system_accountNextIndex", json!([address]))?;
 	nonce
 		.as_u64()
 		.map(|n| n as u32)
 		.ok_or_else(|| RpcError::Transport(format!("nonce is not a number: {nonce}")))
 }
 
-/// The block signed transactions are anchored to (mortal from it): the finalized head.
-pub fn checkpoint(client: &Client) -> Result<Checkpoint, RpcError> {
-	let (hash, number) = client.finalized_head()?;
-	Ok(Checkpoint { number, hash })
+/// The chain connection of `client`, and the block new extrinsics are built against.
+fn chain_at(client: &Client) -> Result<(chain::Chain, AtBlock), String> {
+	let chain = client.chain()?;
+	let at = chain.current()?;
+	Ok((chain, at))
 }
 
 /// A registered device as the registry reports it.
@@ -133,13 +168,13 @@ pub fn register_fleet(
 	if owners.is_empty() {
 		return Err("at least one owner account is needed".into());
 	}
-	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
-	let checkpoint = checkpoint(client).map_err(|e| e.to_string())?;
+	let (chain, at) = chain_at(client)?;
+	let genesis = chain.genesis_hash();
 	let keys: Vec<SigningKey> = (0..count).map(|i| device::fleet_key(seed, i)).collect();
 	let known = lookup_devices(client, &keys).map_err(|e| e.to_string())?;
 	let mut nonces = Vec::new();
 	for owner in owners {
-		nonces.push(next_nonce(client, &owner.public().into()).map_err(|e| e.to_string())?);
+		nonces.push(next_nonce(client, owner).map_err(|e| e.to_string())?);
 	}
 	let mut submissions = Vec::new();
 	for (index, (key, known)) in keys.iter().zip(&known).enumerate() {
@@ -153,15 +188,14 @@ pub fn register_fleet(
 		let owner = owner.clone();
 		let nonce = *next;
 		*next += 1;
-		let owner_account: AccountId = owner.public().into();
-		let call = device::register_call(key, genesis, &owner_account, class, zone);
-		let extrinsic = sign(&owner, call.clone(), nonce, genesis, checkpoint);
+		let call = device::register_call(&at, key, genesis, &owner.public().0, class, zone)?;
+		let extrinsic = at.signed(&PairSigner(owner.clone()), &call, nonce.into())?;
 		submissions.push(Submission {
 			label: format!("register device {seed}/{index}"),
 			lane: lane as u64,
 			extrinsic,
 			// sr25519 signatures are randomised: signing again gives other bytes.
-			resign: Some(resigner(client, owner, call, nonce, genesis, checkpoint)),
+			resign: Some(resigner(&chain, owner, call, nonce)),
 		});
 	}
 	let (report, _) = tracker::run(client, submissions, options).map_err(|e| e.to_string())?;
@@ -188,28 +222,18 @@ pub fn certify_fleet(
 	devices: &mut [SimDevice],
 	options: &Options,
 ) -> Result<Report, String> {
-	let genesis = client.genesis_hash().map_err(|e| e.to_string())?;
-	let checkpoint = checkpoint(client).map_err(|e| e.to_string())?;
-	let first_nonce = next_nonce(client, &registrar.public().into()).map_err(|e| e.to_string())?;
+	let (chain, at) = chain_at(client)?;
+	let first_nonce = next_nonce(client, registrar).map_err(|e| e.to_string())?;
 	let mut submissions = Vec::new();
 	for (this_nonce, device) in (first_nonce..).zip(devices.iter().filter(|d| !d.certified)) {
-		let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::DeviceRegistry(pallet_device_registry::Call::certify {
-				device: device.id,
-			})),
-		});
+		let certify = at.call("DeviceRegistry", "certify", &[("device", arg(&device.id))])?;
+		let certify = at.call_data(&certify)?;
+		let call = at.call("Sudo", "sudo", &[("call", certify)])?;
 		submissions.push(Submission {
 			label: format!("certify device {}", device.id),
 			lane: 0,
-			extrinsic: sign(registrar, call.clone(), this_nonce, genesis, checkpoint),
-			resign: Some(resigner(
-				client,
-				registrar.clone(),
-				call,
-				this_nonce,
-				genesis,
-				checkpoint,
-			)),
+			extrinsic: at.signed(&PairSigner(registrar.clone()), &call, this_nonce.into())?,
+			resign: Some(resigner(&chain, registrar.clone(), call, this_nonce)),
 		});
 	}
 	// One account's nonces are one lane: let the whole run be in flight.
@@ -233,49 +257,37 @@ pub fn certify_fleet(
 }
 
 /// Signs `call` again when the tracker asks, anchored to the finalized head of that moment (a
-/// mortal transaction re-signed with its first checkpoint could be past its era).
-fn resigner(
-	client: &Client,
-	owner: sr25519::Pair,
-	call: RuntimeCall,
-	nonce: u32,
-	genesis: H256,
-	first: Checkpoint,
-) -> tracker::Resign {
-	let client = client.clone();
+/// mortal transaction re-signed with its first block could be past its era), with that
+/// block's metadata and versions (an upgrade in between is followed). If the chain cannot be
+/// asked, the variant is empty bytes, which the pool refuses and the tracker reports.
+fn resigner(chain: &chain::Chain, owner: sr25519::Pair, call: Call, nonce: u32) -> tracker::Resign {
+	let chain = chain.clone();
+	let signer = PairSigner(owner);
 	Box::new(move |_| {
-		let checkpoint = checkpoint(&client).unwrap_or(first);
-		sign(&owner, call.clone(), nonce, genesis, checkpoint)
+		chain.current().and_then(|at| at.signed(&signer, &call, nonce.into())).unwrap_or_default()
 	})
-}
-
-fn sign(
-	owner: &sr25519::Pair,
-	call: RuntimeCall,
-	nonce: u32,
-	genesis: H256,
-	checkpoint: Checkpoint,
-) -> Vec<u8> {
-	citychain_runtime::sign_extrinsic(owner, call, nonce, genesis, checkpoint).encode()
 }
 
 /// `per_device` single readings from each device, interleaved (every device's first reading,
 /// then every device's second, ...), stamped now. If the pool bans a reading's bytes after
 /// dropping it, the device measures again: same sequence number, fresh timestamp.
 pub fn reading_submissions(
+	client: &Client,
 	devices: &mut [SimDevice],
 	per_device: u32,
 	kind: MeasurementKind,
 	unit: Unit,
 	value_at: impl Fn(DeviceId, u64) -> i64,
-) -> Vec<Submission> {
+) -> Result<Vec<Submission>, String> {
+	let (chain, at) = chain_at(client)?;
 	let mut submissions = Vec::new();
 	for _ in 0..per_device {
 		for device in devices.iter_mut() {
 			let seq = device.next_seq;
 			let reading = device.next_reading(kind, value_at(device.id, seq), unit, now_ms());
-			let extrinsic = device.reading_extrinsic(&reading);
+			let extrinsic = device.reading_extrinsic(&at, &reading)?;
 			let signer = device.clone();
+			let chain = chain.clone();
 			let mut fresh = reading.clone();
 			submissions.push(Submission {
 				label: format!("device {} reading {}", device.id, reading.seq),
@@ -283,12 +295,15 @@ pub fn reading_submissions(
 				extrinsic,
 				resign: Some(Box::new(move |_| {
 					fresh.timestamp_ms = now_ms().max(fresh.timestamp_ms.saturating_add(1));
-					signer.reading_extrinsic(&fresh)
+					chain
+						.current()
+						.and_then(|at| signer.reading_extrinsic(&at, &fresh))
+						.unwrap_or_default()
 				})),
 			});
 		}
 	}
-	submissions
+	Ok(submissions)
 }
 
 /// `batches_per_device` batches of `size` readings (a power log, one reading a second,
@@ -296,10 +311,12 @@ pub fn reading_submissions(
 /// later). Batch bytes are deterministic (ed25519), so there is no fresh variant: a banned
 /// batch waits out the ban.
 pub fn batch_submissions(
+	client: &Client,
 	devices: &mut [SimDevice],
 	batches_per_device: u32,
 	size: u32,
 ) -> Result<(Vec<Submission>, Vec<Batch>), String> {
+	let (_, at) = chain_at(client)?;
 	let mut submissions = Vec::new();
 	let mut batches = Vec::new();
 	let end = now_ms();
@@ -309,7 +326,7 @@ pub fn batch_submissions(
 			// Batches of one device cover consecutive periods, the latest ending now.
 			let period_end = end
 				.saturating_sub(u64::from(batches_per_device - 1 - round) * u64::from(size) * 1000);
-			let last = pallet_sensor_attestation::Reading {
+			let last = Reading {
 				device: device.id,
 				seq: batch_seq.saturating_mul(u64::from(size)),
 				timestamp_ms: period_end,
@@ -322,7 +339,7 @@ pub fn batch_submissions(
 			submissions.push(Submission {
 				label: format!("device {} batch {}", device.id, batch_seq),
 				lane: device.id,
-				extrinsic: batch.extrinsic(),
+				extrinsic: batch.extrinsic(&at)?,
 				resign: None,
 			});
 			batches.push(batch);
@@ -337,27 +354,26 @@ pub fn transfer_submissions(
 	client: &Client,
 	senders: &[sr25519::Pair],
 	per_sender: u32,
-) -> Result<Vec<Submission>, RpcError> {
-	let genesis = client.genesis_hash()?;
-	let checkpoint = checkpoint(client)?;
-	let sink: AccountId = sr25519::Pair::from_seed(&[0x5e; 32]).public().into();
+) -> Result<Vec<Submission>, String> {
+	let (chain, at) = chain_at(client)?;
+	let sink = sr25519::Pair::from_seed(&[0x5e; 32]).public().0;
+	// `MultiAddress::Id(sink)`: variant 0 and the account; 0.01 CITY (12 decimals), compact.
+	let dest = arg(&(0u8, sink));
+	let value = arg(&Compact(10_000_000_000u128));
+	let call = at.call("Balances", "transfer_keep_alive", &[("dest", dest), ("value", value)])?;
 	let mut nonces = Vec::new();
 	for sender in senders {
-		nonces.push(next_nonce(client, &sender.public().into())?);
+		nonces.push(next_nonce(client, sender).map_err(|e| e.to_string())?);
 	}
 	let mut submissions = Vec::new();
 	for round in 0..per_sender {
 		for (lane, (sender, first_nonce)) in senders.iter().zip(&nonces).enumerate() {
 			let nonce = first_nonce + round;
-			let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-				dest: sink.clone().into(),
-				value: 10 * citychain_runtime::MILLI_UNIT,
-			});
 			submissions.push(Submission {
 				label: format!("transfer {lane}/{nonce}"),
 				lane: lane as u64,
-				extrinsic: sign(sender, call.clone(), nonce, genesis, checkpoint),
-				resign: Some(resigner(client, sender.clone(), call, nonce, genesis, checkpoint)),
+				extrinsic: at.signed(&PairSigner(sender.clone()), &call, nonce.into())?,
+				resign: Some(resigner(&chain, sender.clone(), call.clone(), nonce)),
 			});
 		}
 	}
@@ -365,8 +381,8 @@ pub fn transfer_submissions(
 }
 
 /// A reading in the JSON form of the `city_*` RPC (`city_verifyReading`'s `reading`).
-pub fn reading_json(reading: &pallet_sensor_attestation::Reading) -> serde_json::Value {
-	use pallet_sensor_attestation::names::{kind_name, unit_name};
+pub fn reading_json(reading: &Reading) -> serde_json::Value {
+	use city_device::names::{kind_name, unit_name};
 	json!({
 		"device": reading.device,
 		"seq": reading.seq,
@@ -375,4 +391,53 @@ pub fn reading_json(reading: &pallet_sensor_attestation::Reading) -> serde_json:
 		"value": reading.value,
 		"unit": unit_name(reading.unit),
 	})
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::*;
+
+	fn refused(source: &str) -> String {
+		account(source).err().unwrap_or_default()
+	}
+
+	#[test]
+	fn secrets_come_from_the_environment_or_a_file_never_the_command_line() {
+		let alice = account("//Alice").unwrap();
+		// A development account needs no secret.
+		assert_eq!(alice.public(), sr25519::Pair::from_string("//Alice", None).unwrap().public());
+		// A real secret on the command line is refused, and the error does not echo it.
+		let phrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+		let refused_phrase = refused(phrase);
+		assert!(
+			refused_phrase.contains("env:VAR or file:PATH") && !refused_phrase.contains("smoke")
+		);
+		assert!(account(&format!("{phrase}//Alice")).is_err());
+		assert!(account("//").is_err() && account("//a b").is_err());
+		// From the environment.
+		std::env::set_var("CITY_SIM_TEST_SECRET", format!("{phrase}//Alice"));
+		assert_eq!(account("env:CITY_SIM_TEST_SECRET").unwrap().public(), alice.public());
+		assert!(refused("env:CITY_SIM_NO_SUCH_VARIABLE").contains("not set"));
+		// From a file (its first line).
+		let path = std::env::temp_dir().join(format!("city-sim-secret-{}", std::process::id()));
+		std::fs::write(&path, format!("{phrase}//Alice\nignored\n")).unwrap();
+		let from_file = account(&format!("file:{}", path.display())).unwrap();
+		assert_eq!(from_file.public(), alice.public());
+		std::fs::write(&path, "not a secret uri at all\n").unwrap();
+		let bad = refused(&format!("file:{}", path.display()));
+		assert!(bad.contains("not a valid secret URI") && !bad.contains("at all"));
+		std::fs::remove_file(&path).unwrap();
+		assert!(refused("file:/no/such/file").contains("cannot read"));
+	}
+
+	#[test]
+	fn http_urls_name_the_same_nodes_websocket() {
+		assert_eq!(chain::websocket_url("http://127.0.0.1:9944"), "ws://127.0.0.1:9944");
+		assert_eq!(chain::websocket_url("https://rpc.city.example"), "wss://rpc.city.example");
+		assert_eq!(
+			chain::websocket_url("wss://rpc.city.example:443"),
+			"wss://rpc.city.example:443"
+		);
+	}
 }

@@ -18,10 +18,10 @@
 
 use std::{process::ExitCode, time::Duration};
 
+use city_device::{MeasurementKind, Unit};
 use city_primitives::DeviceClass;
 use city_sim::{rpc::hex_encode, Client, Options, Report};
 use clap::{Parser, Subcommand};
-use pallet_sensor_attestation::{MeasurementKind, Unit};
 use serde_json::json;
 use sp_core::crypto::Pair as _;
 
@@ -93,7 +93,8 @@ enum Command {
 		/// Free readings per device in the flood.
 		#[arg(long, default_value_t = 50)]
 		per_device: u32,
-		/// Sending accounts (secret URIs).
+		/// Sending accounts: a development account (`//Alice`), or `env:VAR` / `file:PATH` naming
+		/// where a secret URI is kept (never a secret on the command line).
 		#[arg(long = "sender", default_values_t = ["//Bob".to_string(), "//Charlie".to_string(), "//Dave".to_string(), "//Eve".to_string()])]
 		senders: Vec<String>,
 		/// Transfers per sender, in each of the two runs (enough for several blocks, so the
@@ -106,7 +107,8 @@ enum Command {
 	},
 	/// Balance transfers, the baseline for throughput comparisons.
 	Transfers {
-		/// Sending accounts (secret URIs).
+		/// Sending accounts: a development account (`//Alice`), or `env:VAR` / `file:PATH` naming
+		/// where a secret URI is kept (never a secret on the command line).
 		#[arg(long = "sender", default_values_t = ["//Alice".to_string(), "//Bob".to_string(), "//Charlie".to_string(), "//Dave".to_string()])]
 		senders: Vec<String>,
 		/// Transfers per sender.
@@ -123,7 +125,8 @@ struct Fleet {
 	/// Number of devices.
 	#[arg(long = "devices", alias = "count", default_value_t = 1)]
 	devices: u32,
-	/// Owner accounts (secret URIs) that register and pay the deposits, round-robin.
+	/// Owner accounts that register and pay the deposits, round-robin: development accounts
+	/// (`//Alice`), or `env:VAR` / `file:PATH` naming where a secret URI is kept.
 	#[arg(long = "owner", default_values_t = ["//Alice".to_string()])]
 	owners: Vec<String>,
 	/// Device class: smartMeter, solarInverter, parkingSensor, airQualitySensor, vehicle,
@@ -133,7 +136,8 @@ struct Fleet {
 	/// City zone of the devices.
 	#[arg(long, default_value_t = 1)]
 	zone: u32,
-	/// The registrar that certifies the devices (the sudo key on dev and local networks).
+	/// The registrar that certifies the devices (the sudo key on dev and local networks), as
+	/// `//Name`, `env:VAR` or `file:PATH`.
 	#[arg(long, default_value = "//Alice")]
 	registrar: String,
 	/// Leave the devices uncertified (they can then only submit through a paying gateway).
@@ -279,19 +283,21 @@ fn run(cli: Cli) -> Result<bool, String> {
 		Command::Readings { fleet: spec, per_device } => {
 			let (mut devices, _) = fleet(&spec)?;
 			let submissions = city_sim::reading_submissions(
+				&client,
 				&mut devices,
 				per_device,
 				MeasurementKind::EnergyImport,
 				Unit::WattHour,
 				|device, seq| (device as i64) * 1_000_000 + seq as i64 * 250,
-			);
+			)?;
 			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
 				.map_err(|e| e.to_string())?;
 			Ok(print_report("readings", &report, 1.0, slot_ms, json!({"devices": devices.len()})))
 		}
 		Command::Batches { fleet: spec, batches, size, prove } => {
 			let (mut devices, _) = fleet(&spec)?;
-			let (submissions, anchored) = city_sim::batch_submissions(&mut devices, batches, size)?;
+			let (submissions, anchored) =
+				city_sim::batch_submissions(&client, &mut devices, batches, size)?;
 			let (report, _) = city_sim::tracker::run(&client, submissions, &options)
 				.map_err(|e| e.to_string())?;
 			let mut extra = json!({
@@ -328,12 +334,13 @@ fn run(cli: Cli) -> Result<bool, String> {
 			let (loaded, readings) = std::thread::scope(|scope| {
 				let flood = scope.spawn(move || {
 					let submissions = city_sim::reading_submissions(
+						&flood_client,
 						&mut devices,
 						per_device,
 						MeasurementKind::Power,
 						Unit::Watt,
 						|device, seq| (device as i64) * 1_000 + seq as i64,
-					);
+					)?;
 					city_sim::tracker::run(&flood_client, submissions, &flood_options)
 						.map(|(report, _)| report)
 						.map_err(|e| e.to_string())

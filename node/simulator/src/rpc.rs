@@ -5,11 +5,14 @@ use std::{
 	fmt,
 	io::{Read, Write},
 	net::TcpStream,
+	sync::{Arc, Mutex},
 	time::Duration,
 };
 
 use serde_json::{json, Value};
 use sp_core::H256;
+
+use crate::chain::Chain;
 
 /// A JSON-RPC error answer, or a transport failure.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,12 +46,20 @@ impl fmt::Display for RpcError {
 
 impl std::error::Error for RpcError {}
 
-/// A JSON-RPC endpoint, `http://host:port`.
-#[derive(Clone, Debug)]
+/// A JSON-RPC endpoint, `http://host:port`, and the same node's WebSocket connection for
+/// everything built from the chain's metadata ([`Client::chain`]).
+#[derive(Clone)]
 pub struct Client {
 	host: String,
 	port: u16,
 	timeout: Duration,
+	chain: Arc<Mutex<Option<Chain>>>,
+}
+
+impl std::fmt::Debug for Client {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "Client({}:{})", self.host, self.port)
+	}
 }
 
 impl Client {
@@ -66,12 +77,33 @@ impl Client {
 		if host.is_empty() {
 			return Err(format!("no host in {url:?}"));
 		}
-		Ok(Client { host: host.to_string(), port, timeout: Duration::from_secs(60) })
+		Ok(Client::at(host, port))
+	}
+
+	fn at(host: &str, port: u16) -> Self {
+		Client {
+			host: host.to_string(),
+			port,
+			timeout: Duration::from_secs(60),
+			chain: Arc::new(Mutex::new(None)),
+		}
 	}
 
 	/// The endpoint on `127.0.0.1:port`.
 	pub fn local(port: u16) -> Self {
-		Client { host: "127.0.0.1".into(), port, timeout: Duration::from_secs(60) }
+		Client::at("127.0.0.1", port)
+	}
+
+	/// The node's WebSocket connection (same host and port), opened at the first use and
+	/// shared by this client's clones.
+	pub fn chain(&self) -> Result<Chain, String> {
+		let mut chain = self.chain.lock().map_err(|_| "a thread panicked".to_string())?;
+		if let Some(chain) = chain.as_ref() {
+			return Ok(chain.clone());
+		}
+		let connected = Chain::connect(&format!("ws://{}:{}", self.host, self.port))?;
+		*chain = Some(connected.clone());
+		Ok(connected)
 	}
 
 	/// The port this client talks to.

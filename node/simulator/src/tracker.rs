@@ -19,10 +19,9 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use codec::{Decode, Encode};
+use city_device::blake2_256;
 use serde_json::json;
 use sp_core::H256;
-use sp_io::hashing::{blake2_256, twox_128};
 
 use crate::rpc::{hex_encode, Client, RpcError};
 
@@ -231,11 +230,12 @@ enum Answer {
 /// pallet's unknown validities `Custom(<BadSequence>)` (too far ahead of the chain) and
 /// `Custom(<RateLimited>)` (the rate window is taken), code 1011. Other unknown validities
 /// (`CannotLookup`, `NoUnsignedValidator`) are final.
-fn temporary_custom_codes() -> Vec<String> {
-	use pallet_sensor_attestation::Error;
-	[Error::<citychain_runtime::Runtime>::BadSequence, Error::RateLimited]
+/// The error indices come from the chain's metadata.
+fn temporary_custom_codes(at: &crate::chain::AtBlock) -> Vec<String> {
+	["BadSequence", "RateLimited"]
 		.iter()
-		.filter_map(|error| error.encode().first().map(|code| format!("Custom({code})")))
+		.filter_map(|name| at.error_index("SensorAttestation", name))
+		.map(|code| format!("Custom({code})"))
 		.collect()
 }
 
@@ -292,7 +292,11 @@ pub fn run(
 		in_flight: 0,
 		report: Report { submitted: submissions.len(), ..Default::default() },
 		started: None,
-		temporary: temporary_custom_codes(),
+		temporary: client
+			.chain()
+			.and_then(|chain| chain.current())
+			.map(|at| temporary_custom_codes(&at))
+			.map_err(RpcError::Transport)?,
 	};
 	for (index, submission) in submissions.into_iter().enumerate() {
 		run.by_hash.insert(H256(blake2_256(&submission.extrinsic)), index);
@@ -584,29 +588,13 @@ impl Run<'_> {
 		Ok(true)
 	}
 
-	/// Extrinsic positions whose dispatch failed in block `hash`, with the error.
+	/// Extrinsic positions whose dispatch failed in block `hash`, with the error: the block's
+	/// events decoded through its own metadata.
 	fn failed_extrinsics(&self, hash: H256) -> Result<HashMap<u32, String>, RpcError> {
-		type Events = Vec<
-			frame_system::EventRecord<citychain_runtime::RuntimeEvent, citychain_runtime::Hash>,
-		>;
-		// `System::Events`: a plain storage value at twox128("System") ++ twox128("Events").
-		let key = [twox_128(b"System"), twox_128(b"Events")].concat();
-		let Some(bytes) = self.client.storage(&key, hash)? else { return Ok(HashMap::new()) };
-		let events = Events::decode(&mut &bytes[..])
-			.map_err(|e| RpcError::Transport(format!("events of {hash:?} do not decode: {e}")))?;
-		Ok(events
-			.into_iter()
-			.filter_map(|record| match (record.phase, record.event) {
-				(
-					frame_system::Phase::ApplyExtrinsic(position),
-					citychain_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-						dispatch_error,
-						..
-					}),
-				) => Some((position, format!("{dispatch_error:?}"))),
-				_ => None,
-			})
-			.collect())
+		self.client
+			.chain()
+			.and_then(|chain| chain.failed_extrinsics(hash))
+			.map_err(RpcError::Transport)
 	}
 }
 
@@ -621,8 +609,8 @@ mod tests {
 
 	#[test]
 	fn pool_answers_are_classified() {
-		let temporary = temporary_custom_codes();
-		assert_eq!(temporary, vec!["Custom(4)".to_string(), "Custom(6)".to_string()]);
+		// What `temporary_custom_codes` reads from the metadata of today's runtime.
+		let temporary = vec!["Custom(4)".to_string(), "Custom(6)".to_string()];
 		let kind = |answer| match classify(&answer, &temporary) {
 			Answer::Accepted => "accepted",
 			Answer::AlreadyInPool => "in pool",

@@ -45,6 +45,8 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	node.start();
 	wait_for("first block", Duration::from_secs(60), || best_number(rpc_port).filter(|n| *n >= 1));
 	let client = city_sim::Client::local(rpc_port);
+	// Extrinsics are built from the chain's metadata at its current block (no compiled runtime).
+	let at = || client.chain().and_then(|chain| chain.current()).unwrap();
 	let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
 	let registrar = alice.clone();
 
@@ -75,7 +77,7 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	match rpc(
 		rpc_port,
 		"author_submitExtrinsic",
-		json!([hex_encode(&early.reading_extrinsic(&first))]),
+		json!([hex_encode(&early.reading_extrinsic(&at(), &first).unwrap())]),
 	) {
 		Err(RpcError::Rpc { code, data, .. }) => {
 			assert_eq!((code, data.as_str()), (1010, "Custom error: 10"))
@@ -94,12 +96,14 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	// 160 readings through a 40-transaction pool: the pool drops some of what it accepted,
 	// the simulator notices and resubmits, and every reading is finalized.
 	let submissions = city_sim::reading_submissions(
+		&client,
 		&mut devices,
 		READINGS_PER_DEVICE,
 		MeasurementKind::EnergyImport,
 		Unit::WattHour,
 		|device, seq| device as i64 * 1_000 + seq as i64,
-	);
+	)
+	.unwrap();
 	let first_reading = submissions[0].extrinsic.clone();
 	let (report, outcomes) = tracker::run(&client, submissions, &options()).unwrap();
 	println!("FIGURE attestation lossy pool: {}", report.to_json());
@@ -170,7 +174,7 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 		city_sim::now_ms(),
 	);
 	assert_eq!(
-		refused(replaying.reading_extrinsic(&reused)),
+		refused(replaying.reading_extrinsic(&at(), &reused).unwrap()),
 		(1010, "Transaction is outdated".into())
 	);
 	// The next reading of device 0, signed by device 1's key: `BadSignature` (error 3).
@@ -184,14 +188,17 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	);
 	let forged =
 		forging.next_reading(MeasurementKind::EnergyImport, 1, Unit::WattHour, city_sim::now_ms());
-	assert_eq!(refused(forging.reading_extrinsic(&forged)), (1010, "Custom error: 3".into()));
+	assert_eq!(
+		refused(forging.reading_extrinsic(&at(), &forged).unwrap()),
+		(1010, "Custom error: 3".into())
+	);
 	// The simulator counts a replay as rejected, not lost.
 	let (report, outcomes) = tracker::run(
 		&client,
 		vec![Submission {
 			label: "replay".into(),
 			lane: 1,
-			extrinsic: replaying.reading_extrinsic(&reused),
+			extrinsic: replaying.reading_extrinsic(&at(), &reused).unwrap(),
 			resign: None,
 		}],
 		&options(),
@@ -201,7 +208,8 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	assert!(matches!(&outcomes[0], Outcome::Rejected(_)), "{outcomes:?}");
 
 	// A batch of 1,000 readings from the first device, anchored by its Merkle root.
-	let (submissions, batches) = city_sim::batch_submissions(&mut devices[..1], 1, 1000).unwrap();
+	let (submissions, batches) =
+		city_sim::batch_submissions(&client, &mut devices[..1], 1, 1000).unwrap();
 	let (report, _) = tracker::run(&client, submissions, &options()).unwrap();
 	assert_eq!((report.finalized, report.rejected), (1, 0), "{:?}", report.problems);
 	let batch = &batches[0];

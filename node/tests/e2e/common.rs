@@ -157,7 +157,8 @@ pub fn sign_call(
 ) -> Vec<u8> {
 	let client = city_sim::Client::local(port);
 	let genesis = client.genesis_hash().expect("genesis hash");
-	let checkpoint = city_sim::checkpoint(&client).expect("finalized head");
+	let (hash, number) = client.finalized_head().expect("finalized head");
+	let checkpoint = citychain_runtime::Checkpoint { number, hash };
 	citychain_runtime::sign_extrinsic(from, call, nonce, genesis, checkpoint).encode()
 }
 

@@ -62,12 +62,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `DeviceRegistry::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::ZoneDeviceCount` (r:1 w:1)
+	/// Proof: `DeviceRegistry::ZoneDeviceCount` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::NextDeviceId` (r:1 w:1)
 	/// Proof: `DeviceRegistry::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DevicesByZone` (r:0 w:1)
+	/// Proof: `DeviceRegistry::DevicesByZone` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::KeyHistory` (r:0 w:1)
 	/// Proof: `DeviceRegistry::KeyHistory` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::DevicesByOwner` (r:0 w:1)
@@ -76,10 +80,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `314`, estimated `3593` bytes.
-		// Minimum execution time: 142_170_000 ps.
-		Weight::from_parts(171_156_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 157_656_000 ps.
+		Weight::from_parts(183_046_000, 3593)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
@@ -88,9 +92,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
-		// Proof size: measured `520`, estimated `3863` bytes.
-		// Minimum execution time: 81_918_000 ps.
-		Weight::from_parts(107_146_000, 3863)
+		// Proof size: measured `586`, estimated `3863` bytes.
+		// Minimum execution time: 83_814_000 ps.
+		Weight::from_parts(117_527_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -107,9 +111,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DeviceRegistry::KeyHistory` (r:0 w:1)
 	/// Proof: `DeviceRegistry::KeyHistory` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
-		// Proof size: measured `856`, estimated `3863` bytes.
-		// Minimum execution time: 146_401_000 ps.
-		Weight::from_parts(198_165_000, 3863)
+		// Proof size: measured `922`, estimated `3863` bytes.
+		// Minimum execution time: 149_443_000 ps.
+		Weight::from_parts(198_542_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -124,45 +128,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DeviceRegistry::DevicesByOwner` (r:0 w:2)
 	/// Proof: `DeviceRegistry::DevicesByOwner` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn transfer_ownership() -> Weight {
-		// Proof size: measured `930`, estimated `6196` bytes.
-		// Minimum execution time: 109_404_000 ps.
-		Weight::from_parts(146_049_000, 6196)
+		// Proof size: measured `996`, estimated `6196` bytes.
+		// Minimum execution time: 111_059_000 ps.
+		Weight::from_parts(130_287_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn set_operator() -> Weight {
-		// Proof size: measured `530`, estimated `3863` bytes.
-		// Minimum execution time: 24_192_000 ps.
-		Weight::from_parts(36_257_000, 3863)
+		// Proof size: measured `596`, estimated `3863` bytes.
+		// Minimum execution time: 24_611_000 ps.
+		Weight::from_parts(30_176_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
-		// Proof size: measured `530`, estimated `3863` bytes.
-		// Minimum execution time: 26_548_000 ps.
-		Weight::from_parts(35_637_000, 3863)
+		// Proof size: measured `596`, estimated `3863` bytes.
+		// Minimum execution time: 26_656_000 ps.
+		Weight::from_parts(30_949_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		// Proof size: measured `531`, estimated `3863` bytes.
-		// Minimum execution time: 26_636_000 ps.
-		Weight::from_parts(54_884_000, 3863)
+		// Proof size: measured `597`, estimated `3863` bytes.
+		// Minimum execution time: 25_973_000 ps.
+		Weight::from_parts(32_605_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
-		// Proof size: measured `530`, estimated `3863` bytes.
-		// Minimum execution time: 27_374_000 ps.
-		Weight::from_parts(42_756_000, 3863)
+		// Proof size: measured `596`, estimated `3863` bytes.
+		// Minimum execution time: 27_104_000 ps.
+		Weight::from_parts(31_704_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -174,32 +178,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `DeviceRegistry::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::ZoneDeviceCount` (r:1 w:1)
+	/// Proof: `DeviceRegistry::ZoneDeviceCount` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `SensorAttestation::Counters` (r:1 w:0)
 	/// Proof: `SensorAttestation::Counters` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DevicesByZone` (r:0 w:1)
+	/// Proof: `DeviceRegistry::DevicesByZone` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::DevicesByOwner` (r:0 w:1)
 	/// Proof: `DeviceRegistry::DevicesByOwner` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn decommission() -> Weight {
-		// Proof size: measured `770`, estimated `3863` bytes.
-		// Minimum execution time: 83_583_000 ps.
-		Weight::from_parts(105_278_000, 3863)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size: measured `849`, estimated `3863` bytes.
+		// Minimum execution time: 95_420_000 ps.
+		Weight::from_parts(111_172_000, 3863)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn certify() -> Weight {
-		// Proof size: measured `530`, estimated `3863` bytes.
-		// Minimum execution time: 24_830_000 ps.
-		Weight::from_parts(58_439_000, 3863)
+		// Proof size: measured `596`, estimated `3863` bytes.
+		// Minimum execution time: 24_649_000 ps.
+		Weight::from_parts(30_569_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn uncertify() -> Weight {
-		// Proof size: measured `535`, estimated `3863` bytes.
-		// Minimum execution time: 22_855_000 ps.
-		Weight::from_parts(31_239_000, 3863)
+		// Proof size: measured `601`, estimated `3863` bytes.
+		// Minimum execution time: 23_114_000 ps.
+		Weight::from_parts(28_256_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -208,57 +216,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures with ParityDB's database weights.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(171_156_000, 3593)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(183_046_000, 3593)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(107_146_000, 3863)
+		Weight::from_parts(117_527_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(198_165_000, 3863)
+		Weight::from_parts(198_542_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn transfer_ownership() -> Weight {
-		Weight::from_parts(146_049_000, 6196)
+		Weight::from_parts(130_287_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn set_operator() -> Weight {
-		Weight::from_parts(36_257_000, 3863)
+		Weight::from_parts(30_176_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn suspend() -> Weight {
-		Weight::from_parts(35_637_000, 3863)
+		Weight::from_parts(30_949_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(54_884_000, 3863)
+		Weight::from_parts(32_605_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(42_756_000, 3863)
+		Weight::from_parts(31_704_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn decommission() -> Weight {
-		Weight::from_parts(105_278_000, 3863)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(111_172_000, 3863)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn certify() -> Weight {
-		Weight::from_parts(58_439_000, 3863)
+		Weight::from_parts(30_569_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn uncertify() -> Weight {
-		Weight::from_parts(31_239_000, 3863)
+		Weight::from_parts(28_256_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

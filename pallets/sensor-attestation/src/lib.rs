@@ -45,7 +45,8 @@ extern crate alloc;
 pub use pallet::*;
 
 pub mod migrations;
-pub mod names;
+/// The JSON names of kinds and units (`energyExport`, `wattHour`, ...), from the device SDK.
+pub use city_device::names;
 pub mod runtime_api;
 pub mod weights;
 

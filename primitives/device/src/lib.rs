@@ -44,6 +44,7 @@ extern crate alloc;
 
 mod keys;
 mod merkle;
+pub mod names;
 
 pub use keys::*;
 pub use merkle::{merkle_proof, merkle_root, proof_len, verify_inclusion, Blake2Hasher};

@@ -1,0 +1,259 @@
+//! The chain as a gateway sees it at run time, through subxt: extrinsics are built and signed
+//! from the metadata of the block they are made at (call indices, argument types, transaction
+//! extensions, `spec_version` and `transaction_version`), and events are decoded through the
+//! metadata of their block. Nothing here is compiled against the runtime, so a runtime upgrade
+//! (new metadata, new versions) is followed without a rebuild: every build asks the chain for
+//! its current block first.
+//!
+//! A blocking facade (the simulator and the tests are synchronous) over one WebSocket
+//! connection (`ws://` or `wss://`; an `http(s)://` URL is taken as the same node's WebSocket
+//! endpoint, which Substrate serves on the same port).
+
+use std::{
+	collections::HashMap,
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+
+use codec::Encode;
+use sp_core::{crypto::Pair as _, sr25519, H256};
+use subxt::{
+	config::{DefaultExtrinsicParamsBuilder, SubstrateConfig},
+	dynamic::Value,
+	events::Phase,
+	ext::scale_value::{self, Composite},
+	transactions::DynamicPayload,
+	utils::{AccountId32, MultiSignature},
+	OnlineClient, OnlineClientAtBlock,
+};
+
+/// The configuration of CityChain for subxt: AccountId32, MultiAddress, MultiSignature,
+/// blake2-256; everything else comes from the chain's metadata.
+pub type CityConfig = SubstrateConfig;
+
+/// A call built from the metadata: pallet, call and SCALE-decoded argument values.
+pub type Call = DynamicPayload<Composite<()>>;
+
+/// How many blocks a signed transaction stays valid after the block it names (mortal).
+pub const TX_MORTALITY: u64 = 256;
+
+/// How long a finalized block serves as the base of new extrinsics before the chain is asked
+/// again (so an upgrade's new metadata and versions are picked up within this time).
+pub const REFRESH: Duration = Duration::from_secs(6);
+
+/// A connection to a node, and the async runtime that drives it. Clones share both.
+#[derive(Clone)]
+pub struct Chain {
+	runtime: Arc<tokio::runtime::Runtime>,
+	api: OnlineClient<CityConfig>,
+	current: Arc<Mutex<Option<(Instant, AtBlock)>>>,
+}
+
+/// The chain at one block: its metadata, versions and hash, to build extrinsics against.
+#[derive(Clone)]
+pub struct AtBlock {
+	at: OnlineClientAtBlock<CityConfig>,
+}
+
+/// The WebSocket URL of a node given as `ws(s)://` or `http(s)://`.
+pub fn websocket_url(url: &str) -> String {
+	if let Some(rest) = url.strip_prefix("http://") {
+		format!("ws://{rest}")
+	} else if let Some(rest) = url.strip_prefix("https://") {
+		format!("wss://{rest}")
+	} else {
+		url.to_string()
+	}
+}
+
+/// An sr25519 account key as a subxt signer.
+pub struct PairSigner(pub sr25519::Pair);
+
+impl subxt::transactions::Signer<CityConfig> for PairSigner {
+	fn account_id(&self) -> AccountId32 {
+		AccountId32(self.0.public().0)
+	}
+
+	fn sign(&self, payload: &[u8]) -> MultiSignature {
+		MultiSignature::Sr25519(self.0.sign(payload).0)
+	}
+}
+
+impl Chain {
+	/// Connects to the node at `url` (`ws://`, `wss://`, or the same node's `http(s)://`).
+	pub fn connect(url: &str) -> Result<Self, String> {
+		let runtime = tokio::runtime::Builder::new_multi_thread()
+			.worker_threads(1)
+			.enable_all()
+			.build()
+			.map_err(|e| format!("cannot start the async runtime: {e}"))?;
+		let url = websocket_url(url);
+		let api = runtime
+			.block_on(OnlineClient::<CityConfig>::from_insecure_url(&url))
+			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+		Ok(Chain { runtime: Arc::new(runtime), api, current: Arc::new(Mutex::new(None)) })
+	}
+
+	/// The finalized block new extrinsics are built against: asked of the chain at most every
+	/// [`REFRESH`], so that building thousands of extrinsics does not cost a round trip each.
+	pub fn current(&self) -> Result<AtBlock, String> {
+		let mut current = self.current.lock().map_err(|_| "a thread panicked".to_string())?;
+		if let Some((since, at)) = current.as_ref() {
+			if since.elapsed() < REFRESH {
+				return Ok(at.clone());
+			}
+		}
+		let at = self.at_finalized()?;
+		*current = Some((Instant::now(), at.clone()));
+		Ok(at)
+	}
+
+	/// The chain at its current finalized block: what extrinsics are built against (their
+	/// mortality starts there).
+	pub fn at_finalized(&self) -> Result<AtBlock, String> {
+		let at = self
+			.runtime
+			.block_on(self.api.at_current_block())
+			.map_err(|e| format!("cannot read the current block: {e}"))?;
+		Ok(AtBlock { at })
+	}
+
+	/// The chain at block `hash`.
+	pub fn at(&self, hash: H256) -> Result<AtBlock, String> {
+		let at = self
+			.runtime
+			.block_on(self.api.at_block(hash))
+			.map_err(|e| format!("cannot read block {hash:?}: {e}"))?;
+		Ok(AtBlock { at })
+	}
+
+	/// The genesis hash.
+	pub fn genesis_hash(&self) -> H256 {
+		self.api.genesis_hash()
+	}
+
+	/// Extrinsic positions whose dispatch failed in block `hash` (`System.ExtrinsicFailed`),
+	/// with the error decoded through that block's metadata.
+	pub fn failed_extrinsics(&self, hash: H256) -> Result<HashMap<u32, String>, String> {
+		let at = self.at(hash)?.at;
+		let events = self
+			.runtime
+			.block_on(at.events().fetch())
+			.map_err(|e| format!("events of {hash:?}: {e}"))?;
+		let mut failed = HashMap::new();
+		for event in events.iter() {
+			let event = event.map_err(|e| format!("an event of {hash:?} does not decode: {e}"))?;
+			if let (Phase::ApplyExtrinsic(position), "System", "ExtrinsicFailed") =
+				(event.phase(), event.pallet_name(), event.event_name())
+			{
+				let fields = event
+					.decode_fields_unchecked_as::<Value>()
+					.map(|v| v.to_string())
+					.unwrap_or_else(|e| format!("(undecodable: {e})"));
+				failed.insert(position, fields);
+			}
+		}
+		Ok(failed)
+	}
+}
+
+impl AtBlock {
+	/// The block's number.
+	pub fn number(&self) -> u64 {
+		self.at.block_number()
+	}
+
+	/// The block's hash.
+	pub fn hash(&self) -> H256 {
+		self.at.block_hash()
+	}
+
+	/// The runtime's `(spec_version, transaction_version)` at this block.
+	pub fn versions(&self) -> (u32, u32) {
+		(self.at.spec_version(), self.at.transaction_version())
+	}
+
+	/// `pallet::call` with its arguments given as SCALE bytes by name; the metadata says which
+	/// arguments the call takes, in which order, and of which types. An argument the call does
+	/// not take, one it lacks, or bytes that are not a value of its type are errors.
+	pub fn call(&self, pallet: &str, call: &str, args: &[(&str, Vec<u8>)]) -> Result<Call, String> {
+		let metadata = self.at.metadata_ref();
+		let variant = metadata
+			.pallet_by_name(pallet)
+			.and_then(|p| p.call_variant_by_name(call))
+			.ok_or_else(|| format!("the runtime has no call {pallet}::{call}"))?;
+		if variant.fields.len() != args.len() {
+			return Err(format!(
+				"{pallet}::{call} takes {} arguments, {} given",
+				variant.fields.len(),
+				args.len()
+			));
+		}
+		let mut values = Vec::with_capacity(args.len());
+		for field in &variant.fields {
+			let name = field.name.as_deref().unwrap_or_default();
+			let bytes = args
+				.iter()
+				.find(|(given, _)| *given == name)
+				.map(|(_, bytes)| bytes)
+				.ok_or_else(|| format!("{pallet}::{call} needs argument {name}"))?;
+			let cursor = &mut &bytes[..];
+			let value = scale_value::scale::decode_as_type(cursor, field.ty.id, metadata.types())
+				.map_err(|e| format!("{pallet}::{call} argument {name}: {e}"))?;
+			if !cursor.is_empty() {
+				return Err(format!("{pallet}::{call} argument {name}: trailing bytes"));
+			}
+			values.push((name.to_string(), value.remove_context()));
+		}
+		Ok(subxt::dynamic::tx(pallet, call, Composite::named(values)))
+	}
+
+	/// The index of `pallet`'s error `name` (what the pool reports as `Custom(index)`).
+	pub fn error_index(&self, pallet: &str, name: &str) -> Option<u8> {
+		self.at
+			.metadata_ref()
+			.pallet_by_name(pallet)?
+			.error_variants()?
+			.iter()
+			.find(|variant| variant.name == name)
+			.map(|variant| variant.index)
+	}
+
+	/// The SCALE call data of `call` (pallet index, call index, arguments), e.g. to nest it in
+	/// `Sudo::sudo`.
+	pub fn call_data(&self, call: &Call) -> Result<Vec<u8>, String> {
+		self.at.tx().call_data(call).map_err(|e| format!("cannot encode {}: {e}", call.call_name()))
+	}
+
+	/// `call` as a bare (unsigned) extrinsic, encoded.
+	pub fn bare(&self, call: &Call) -> Result<Vec<u8>, String> {
+		self.at
+			.tx()
+			.create_unsigned(call)
+			.map(|tx| tx.encoded().to_vec())
+			.map_err(|e| format!("cannot build a bare {}: {e}", call.call_name()))
+	}
+
+	/// `call` signed by `signer` with `nonce`, mortal for [`TX_MORTALITY`] blocks from this
+	/// block, no tip; encoded.
+	pub fn signed(&self, signer: &PairSigner, call: &Call, nonce: u64) -> Result<Vec<u8>, String> {
+		let params = DefaultExtrinsicParamsBuilder::<CityConfig>::new()
+			.nonce(nonce)
+			.mortal_from_unchecked(TX_MORTALITY, self.number(), self.hash())
+			.build();
+		let mut signable = self
+			.at
+			.tx()
+			.create_signable_offline(call, params)
+			.map_err(|e| format!("cannot build a signed {}: {e}", call.call_name()))?;
+		signable
+			.sign(signer)
+			.map(|tx| tx.encoded().to_vec())
+			.map_err(|e| format!("cannot sign {}: {e}", call.call_name()))
+	}
+}
+
+/// SCALE bytes of a value, for [`AtBlock::call`].
+pub fn arg(value: &impl Encode) -> Vec<u8> {
+	value.encode()
+}
