@@ -17,7 +17,7 @@ use crate::{BlockNumber, DeviceRegistry, Runtime, SensorAttestation};
 pub struct ParkingSensor {
 	/// The sensor's device id.
 	pub device: DeviceId,
-	/// Its lifecycle status (only active sensors are counted).
+	/// Its lifecycle status (only active, certified sensors are counted).
 	pub status: DeviceStatus,
 	/// Whether the city registrar certified it.
 	pub certified: bool,
@@ -34,17 +34,20 @@ pub struct ParkingAvailability {
 	pub now_ms: u64,
 	/// The zone's live (not decommissioned) parking sensors, by device id.
 	pub sensors: Vec<ParkingSensor>,
-	/// Active sensors whose fresh reading says free.
+	/// Active, certified sensors whose fresh reading says free.
 	pub free: u32,
-	/// Active sensors whose fresh reading says occupied.
+	/// Active, certified sensors whose fresh reading says occupied.
 	pub occupied: u32,
-	/// Active sensors without a fresh reading (never reported, or too long ago).
+	/// Active, certified sensors without a fresh reading (never reported, or too long ago).
 	pub unknown: u32,
 }
 
 /// The parking availability of `zone`: a reading counts if it is at most `max_age_ms` older
 /// than the block's time (a reading stamped ahead of the block's time, within the attestation
-/// window, counts as age 0). Reads at most `MaxDevicesPerZone` sensors.
+/// window, counts as age 0), and only from sensors that are active and certified by the city
+/// registrar (anyone may register a sensor in any zone; an uncertified one is listed, never
+/// counted, so nobody can skew a zone's counts with sensors of their own). Reads at most
+/// `MaxDevicesPerZone` sensors.
 pub fn availability(zone: ZoneId, max_age_ms: u64) -> ParkingAvailability {
 	let now_ms = pallet_timestamp::Now::<Runtime>::get();
 	let devices = DeviceRegistry::devices_in_zone(zone, DeviceClass::ParkingSensor, None, u32::MAX);
@@ -56,20 +59,15 @@ pub fn availability(zone: ZoneId, max_age_ms: u64) -> ParkingAvailability {
 			let fresh = occupancy
 				.as_ref()
 				.is_some_and(|r| now_ms.saturating_sub(r.timestamp_ms) <= max_age_ms);
-			if record.status == DeviceStatus::Active {
+			let certified = record.certification.is_some();
+			if record.status == DeviceStatus::Active && certified {
 				match (&occupancy, fresh) {
 					(Some(r), true) if r.value == 0 => free = free.saturating_add(1),
 					(Some(_), true) => occupied = occupied.saturating_add(1),
 					_ => unknown = unknown.saturating_add(1),
 				}
 			}
-			ParkingSensor {
-				device,
-				status: record.status,
-				certified: record.certification.is_some(),
-				occupancy,
-				fresh,
-			}
+			ParkingSensor { device, status: record.status, certified, occupancy, fresh }
 		})
 		.collect();
 	ParkingAvailability { now_ms, sensors, free, occupied, unknown }

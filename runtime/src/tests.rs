@@ -561,9 +561,9 @@ fn the_runbooks_stall_recovery_works_as_written() {
 	});
 }
 
-/// `parking_availability` counts a space free only by a fresh "free" reading of an active
-/// parking sensor in the zone: not an occupied one, not a stale one, not a suspended sensor's,
-/// not another zone's, not another class's.
+/// `parking_availability` counts a space free only by a fresh "free" reading of an active,
+/// certified parking sensor in the zone: not an occupied one, not a stale one, not a suspended
+/// or uncertified sensor's, not another zone's, not another class's.
 #[test]
 fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the_zone() {
 	ext_from_preset("development").execute_with(|| {
@@ -622,6 +622,10 @@ fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the
 		let (silent, _) = register(6, DeviceClass::ParkingSensor, 5);
 		let (elsewhere, f) = register(7, DeviceClass::ParkingSensor, 6);
 		let (meter, g) = register(8, DeviceClass::SmartMeter, 5);
+		let (squatter, h) = register(9, DeviceClass::ParkingSensor, 5);
+		for id in [free_a, free_b, taken, stale, suspended, silent, elsewhere, meter] {
+			DeviceRegistry::certify(RuntimeOrigin::root(), id).unwrap();
+		}
 		report(free_a, &a, occupancy, 0, 0);
 		report(free_b, &b, occupancy, 0, 14 * minute);
 		report(taken, &c, occupancy, 1, minute);
@@ -629,6 +633,7 @@ fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the
 		report(suspended, &e, occupancy, 0, minute);
 		report(elsewhere, &f, occupancy, 0, minute);
 		report(meter, &g, occupancy, 0, minute);
+		report(squatter, &h, occupancy, 0, minute);
 		DeviceRegistry::suspend(RuntimeOrigin::signed(alice.clone()), suspended).unwrap();
 
 		let zone5 = parking::availability(5, 15 * minute);
@@ -639,10 +644,11 @@ fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the
 			"stale and silent are unknown"
 		);
 		let ids: Vec<u64> = zone5.sensors.iter().map(|s| s.device).collect();
-		assert_eq!(ids, vec![free_a, free_b, taken, stale, suspended, silent]);
+		assert_eq!(ids, vec![free_a, free_b, taken, stale, suspended, silent, squatter]);
 		let sensor = |id| zone5.sensors.iter().find(|s| s.device == id).unwrap();
 		assert!(sensor(free_a).fresh && !sensor(stale).fresh && sensor(silent).occupancy.is_none());
-		assert!(!sensor(free_a).certified);
+		assert!(sensor(free_a).certified && !sensor(squatter).certified);
+		assert!(sensor(squatter).fresh, "listed with its fresh reading, but not counted");
 		assert_eq!(
 			sensor(suspended).status,
 			city_primitives::DeviceStatus::Suspended(city_primitives::Suspender::Owner)
@@ -661,6 +667,9 @@ fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the
 		// A decommissioned sensor leaves the zone.
 		DeviceRegistry::decommission(RuntimeOrigin::signed(alice.clone()), free_a).unwrap();
 		let after = parking::availability(5, 15 * minute);
-		assert_eq!((after.free, after.sensors.len()), (1, 5));
+		assert_eq!((after.free, after.sensors.len()), (1, 6));
+		// A revoked sensor leaves the zone too.
+		DeviceRegistry::revoke(RuntimeOrigin::root(), squatter).unwrap();
+		assert_eq!(parking::availability(5, 15 * minute).sensors.len(), 5);
 	});
 }

@@ -3,7 +3,7 @@
 // 1. Creates, from JavaScript and the documents alone, the state the document's examples
 //    assume: device 0 (Alice's certified ed25519 smart meter in zone 1, the SDK worked
 //    example's key) with reading 1 and batch 1 (the worked example's five readings, as device
-//    0's), and device 1 (Alice's parking sensor in zone 5) reporting a free space.
+//    0's), and device 1 (Alice's certified parking sensor in zone 5) reporting a free space.
 // 2. Checks that the node's city_* methods (rpc_methods) are exactly the document's.
 // 3. Runs every example: its params must fit the param schemas, its documented result and the
 //    node's actual result must fit the result schema (Ajv, JSON Schema draft 7), and the
@@ -52,6 +52,7 @@ const register = async (pair, deviceClass, zone, metadata) => {
 await register(meter, 'SmartMeter', 1, { geohash: 'u173zq' }).catch((e) => fail(`register device 0: ${e.message}`));
 await register(sensor, 'ParkingSensor', 5, {}).catch((e) => fail(`register device 1: ${e.message}`));
 await inBlock(api.tx.sudo.sudo(api.tx.deviceRegistry.certify(0)), alice).catch((e) => fail(`certify: ${e.message}`));
+await inBlock(api.tx.sudo.sudo(api.tx.deviceRegistry.certify(1)), alice).catch((e) => fail(`certify: ${e.message}`));
 
 const readingType = argType(api.tx.sensorAttestation.submitReading, 'reading');
 const now = (await api.query.timestamp.now()).toNumber();
@@ -64,7 +65,8 @@ const signedReading = (pair, fields) => {
 await inBlock(api.tx.sensorAttestation.submitReading(...signedReading(meter, {
   device: 0, seq: 1, timestampMs: now, kind: 'EnergyExport', value: 1250, unit: 'WattHour',
 }))).catch((e) => fail(`reading: ${e.message}`));
-// Device 1 is not certified: Alice (its owner) pays for its reading.
+// Device 1's reading is paid by Alice, its owner, as a gateway would (certified devices may
+// also use the paid path).
 await inBlock(api.tx.sensorAttestation.submitReading(...signedReading(sensor, {
   device: 1, seq: 1, timestampMs: now, kind: 'ParkingOccupancy', value: 0, unit: 'Count',
 })), alice).catch((e) => fail(`parking reading: ${e.message}`));

@@ -29,18 +29,20 @@ pub const MAX_MAX_AGE_SECONDS: u64 = 86_400;
 pub struct ParkingSensorJson {
 	/// Device id.
 	pub device: u64,
-	/// `active`, `suspended` or `revoked` (only active sensors are counted).
+	/// `active` or `suspended` (only active, certified sensors are counted; revoked and
+	/// decommissioned sensors are not listed).
 	pub status: String,
 	/// Who suspended it (`owner` or `registrar`), when suspended.
 	pub suspended_by: Option<String>,
-	/// Whether the city registrar certified it.
+	/// Whether the city registrar certified it (uncertified sensors are listed, not counted).
 	pub certified: bool,
 	/// The newest occupancy reading's verdict: `true` occupied, `false` free, `null` if the
 	/// sensor never reported.
 	pub occupied: Option<bool>,
 	/// When that reading was measured, Unix ms.
 	pub reading_timestamp_ms: Option<u64>,
-	/// Its age at the block's time, in whole seconds (0 if stamped ahead of the block).
+	/// Its age at the block's time, in whole seconds rounded down (0 if stamped ahead of the
+	/// block); `fresh` compares milliseconds.
 	pub age_seconds: Option<u64>,
 	/// Block the reading was attested in.
 	pub reading_block: Option<BlockNumber>,
@@ -60,13 +62,13 @@ pub struct ParkingJson {
 	pub now_ms: u64,
 	/// The freshness bound used, seconds.
 	pub max_age_seconds: u64,
-	/// Active sensors whose fresh reading says free.
+	/// Active, certified sensors whose fresh reading says free.
 	pub free: u32,
-	/// Active sensors whose fresh reading says occupied.
+	/// Active, certified sensors whose fresh reading says occupied.
 	pub occupied: u32,
-	/// Active sensors without a fresh reading.
+	/// Active, certified sensors without a fresh reading.
 	pub unknown: u32,
-	/// The zone's live parking sensors, by device id.
+	/// The zone's parking sensors that may still act, by device id.
 	pub sensors: Vec<ParkingSensorJson>,
 }
 
@@ -107,8 +109,8 @@ fn parking_json(zone: u32, at: H256, max_age_seconds: u64, p: ParkingAvailabilit
 pub trait CityServicesRpc {
 	/// The parking sensors of `zone` with their newest occupancy reading and its age, and how
 	/// many spaces are free, occupied or unknown by readings at most `maxAgeSeconds` old
-	/// (default 900, at most 86,400), at block `at` (default: best). Only active sensors are
-	/// counted. A zone without sensors answers with empty counts.
+	/// (default 900, at most 86,400), at block `at` (default: best). Only active sensors the
+	/// registrar certified are counted. A zone without sensors answers with empty counts.
 	#[method(name = "parkingAvailability")]
 	fn parking_availability(
 		&self,

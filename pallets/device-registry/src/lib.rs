@@ -152,8 +152,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDevicesPerOwner: Get<u32>;
 
-		/// Maximum number of live (not decommissioned) devices of one class in one zone: bounds
-		/// the zone index that zone queries (free parking, a district's meters) read.
+		/// Maximum number of devices of one class in one zone that are neither revoked nor
+		/// decommissioned: bounds the zone index that zone queries (free parking, a district's
+		/// meters) read. The registrar revokes squatters to make room.
 		#[pallet::constant]
 		type MaxDevicesPerZone: Get<u32>;
 
@@ -209,9 +210,9 @@ pub mod pallet {
 	pub type OwnerDeviceCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// The live (not decommissioned) devices of each class in each zone, by id: what zone
-	/// queries read instead of scanning every device. At most `MaxDevicesPerZone` per (zone,
-	/// class).
+	/// The devices of each class in each zone that may still act (not revoked, not
+	/// decommissioned), by id: what zone queries read instead of scanning every device. At
+	/// most `MaxDevicesPerZone` per (zone, class).
 	#[pallet::storage]
 	pub type DevicesByZone<T: Config> = StorageNMap<
 		_,
@@ -224,7 +225,7 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Number of live devices of each class in each zone (bounded by `MaxDevicesPerZone`).
+	/// Number of indexed devices of each class in each zone (bounded by `MaxDevicesPerZone`).
 	#[pallet::storage]
 	pub type ZoneDeviceCount<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ZoneId, Twox64Concat, DeviceClass, u32, ValueQuery>;
@@ -761,6 +762,9 @@ pub mod pallet {
 			Self::ensure_live(&record)?;
 			record.status = DeviceStatus::Revoked;
 			record.revoked_at = Some(frame_system::Pallet::<T>::block_number());
+			// A revoked device leaves its zone: it can never act again, and a zone filled
+			// with devices the registrar revoked must not stay full.
+			Self::leave_zone(&record, device);
 			Devices::<T>::insert(device, record);
 			Self::deposit_event(Event::Revoked { device });
 			Ok(())
@@ -784,10 +788,7 @@ pub mod pallet {
 			)?;
 			DevicesByOwner::<T>::remove(&who, device);
 			OwnerDeviceCount::<T>::mutate(&who, |count| *count = count.saturating_sub(1));
-			DevicesByZone::<T>::remove((record.zone, record.class, device));
-			ZoneDeviceCount::<T>::mutate_exists(record.zone, record.class, |count| {
-				*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0)
-			});
+			Self::leave_zone(&record, device);
 			record.status = DeviceStatus::Decommissioned;
 			record.deposit = retained;
 			record.operator = None;
@@ -827,6 +828,16 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Removes `device` from its zone's index, if it is there (a revoked device left it
+		/// already).
+		fn leave_zone(record: &DeviceOf<T>, device: DeviceId) {
+			if DevicesByZone::<T>::take((record.zone, record.class, device)).is_some() {
+				ZoneDeviceCount::<T>::mutate_exists(record.zone, record.class, |count| {
+					*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0)
+				});
+			}
+		}
+
 		/// Live devices of `class` in `zone` with ids greater than `start_after`, at most `limit`
 		/// (capped at `MaxDevicesPerZone`), in id order. Reads the zone index only.
 		pub fn devices_in_zone(
@@ -836,9 +847,11 @@ pub mod pallet {
 			limit: u32,
 		) -> Vec<(DeviceId, DeviceOf<T>)> {
 			let limit = limit.min(T::MaxDevicesPerZone::get()) as usize;
-			// Twox64Concat keys do not iterate in id order: collect the zone's ids (at most
-			// `MaxDevicesPerZone`) and sort them.
+			// Twox64Concat keys do not iterate in id order: collect the zone's ids and sort
+			// them. At most `MaxDevicesPerZone` are read (a zone over the bound from before it
+			// existed is read in storage order, not id order).
 			let mut ids: Vec<DeviceId> = DevicesByZone::<T>::iter_key_prefix((zone, class))
+				.take(T::MaxDevicesPerZone::get() as usize)
 				.filter(|id| start_after.is_none_or(|after| *id > after))
 				.collect();
 			ids.sort_unstable();
@@ -884,17 +897,15 @@ pub mod pallet {
 						record.deposit <= Self::retained_deposit(record.key_epoch),
 						"a decommissioned device holds more than the retained deposit"
 					);
-					ensure!(
-						!DevicesByZone::<T>::contains_key((record.zone, record.class, id)),
-						"a decommissioned device is in its zone's index"
-					);
 				} else {
 					ensure!(indexed, "a live device is missing from its owner's index");
-					ensure!(
-						DevicesByZone::<T>::contains_key((record.zone, record.class, id)),
-						"a live device is missing from its zone's index"
-					);
 					*live.entry(record.owner.clone()).or_default() += 1;
+				}
+				let zoned = DevicesByZone::<T>::contains_key((record.zone, record.class, id));
+				let may_act =
+					!matches!(record.status, DeviceStatus::Revoked | DeviceStatus::Decommissioned);
+				ensure!(zoned == may_act, "the zone index disagrees with a device's status");
+				if may_act {
 					*in_zone.entry((record.zone, record.class.encode())).or_default() += 1;
 				}
 				let held = deposits.entry(record.owner.clone()).or_default();
@@ -937,7 +948,8 @@ pub mod pallet {
 					in_zone.get(&(zone, class.encode())).copied().unwrap_or(0) == count,
 					"zone count differs"
 				);
-				ensure!(count <= T::MaxDevicesPerZone::get(), "too many devices in a zone");
+				// Not checked against `MaxDevicesPerZone`: a zone that had more devices before
+				// the bound existed (storage version 1) keeps them (`migrations::v2`).
 			}
 			for ((zone, class), count) in &in_zone {
 				let class = DeviceClass::decode(&mut &class[..]).map_err(|_| "class")?;

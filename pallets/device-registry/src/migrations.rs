@@ -7,7 +7,8 @@ use frame_support::{
 };
 
 /// Version 1 (runtime spec 101) to 2: the zone index (`DevicesByZone`, `ZoneDeviceCount`) is
-/// built from the device records.
+/// built from the device records (devices that may still act: not revoked, not
+/// decommissioned).
 ///
 /// It reads every device once in one block: fine for the registries this runtime upgrades
 /// (development and test networks, at most some tens of thousands of devices); a city with a
@@ -25,7 +26,7 @@ pub mod v2 {
 			let (mut reads, mut writes) = (0u64, 0u64);
 			for (id, record) in Devices::<T>::iter() {
 				reads += 1;
-				if record.status == DeviceStatus::Decommissioned {
+				if matches!(record.status, DeviceStatus::Revoked | DeviceStatus::Decommissioned) {
 					continue;
 				}
 				DevicesByZone::<T>::insert((record.zone, record.class, id), ());

@@ -1157,7 +1157,7 @@ fn the_zone_index_follows_registration_and_decommissioning() {
 		let page = Registry::devices_in_zone(5, parking, Some(0), 10);
 		assert_eq!(page.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![1]);
 		assert_eq!(Registry::devices_in_zone(5, parking, None, 1).len(), 1);
-		// Suspended and revoked devices stay indexed (they are live); decommissioned leave.
+		// Suspended devices stay indexed (they may be resumed); decommissioned leave.
 		assert_ok!(Registry::suspend(RuntimeOrigin::signed(account(ALICE)), 0));
 		assert_eq!(zone_ids(5, parking), vec![0, 1]);
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 0));
@@ -1195,6 +1195,19 @@ fn a_full_zone_refuses_another_device_of_the_class() {
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 0));
 		assert_ok!(register_in(ALICE, &DevicePair::sr(17), parking, 9));
 		assert_eq!(ZoneDeviceCount::<Test>::get(9, parking), 4);
+		// A squatter's devices: the registrar revokes them, and the zone has room again at
+		// once (the owner need not cooperate). Decommissioning a revoked device later does
+		// not count it twice.
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), 1));
+		assert!(!zone_ids(9, parking).contains(&1));
+		assert_eq!(ZoneDeviceCount::<Test>::get(9, parking), 3);
+		assert_ok!(register_in(CHARLIE, &DevicePair::sr(18), parking, 9));
+		assert_noop!(
+			register_in(CHARLIE, &DevicePair::sr(19), parking, 9),
+			Error::<Test>::ZoneFull
+		);
+		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 1));
+		assert_eq!(ZoneDeviceCount::<Test>::get(9, parking), 4);
 	});
 }
 
@@ -1206,7 +1219,9 @@ fn the_migration_to_version_2_indexes_live_devices_by_zone() {
 		register_in(ALICE, &DevicePair::sr(11), parking, 5).unwrap();
 		register_in(ALICE, &DevicePair::sr(12), parking, 5).unwrap();
 		register_in(BOB, &DevicePair::sr(13), DeviceClass::Vehicle, 2).unwrap();
+		register_in(BOB, &DevicePair::sr(14), DeviceClass::Vehicle, 2).unwrap();
 		assert_ok!(Registry::decommission(RuntimeOrigin::signed(account(ALICE)), 1));
+		assert_ok!(Registry::revoke(RuntimeOrigin::root(), 3));
 		// What version 1 had: no zone index.
 		let _ = DevicesByZone::<Test>::clear(u32::MAX, None);
 		let _ = ZoneDeviceCount::<Test>::clear(u32::MAX, None);

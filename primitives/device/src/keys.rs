@@ -91,12 +91,21 @@ impl PublicKey {
 	}
 }
 
-/// The compressed public key that signed `blake2_256(payload)` with `signature`.
+/// The compressed public key that signed `blake2_256(payload)` with `signature`, recovered as
+/// the chain recovers it (sp-io's `secp256k1_ecdsa_recover_compressed`, libsecp256k1): a
+/// recovery id of 27 to 30 counts as 0 to 3, and a high-S signature is accepted (it is
+/// normalised to low S, which flips the recovery id's parity). The SDK's own signer produces
+/// low-S signatures with ids 0 or 1.
 #[cfg(feature = "ecdsa")]
 fn ecdsa_recover(payload: &[u8], signature: &[u8; 65]) -> Option<[u8; 33]> {
 	let (rs, v) = signature.split_at(64);
-	let sig = k256::ecdsa::Signature::from_slice(rs).ok()?;
-	let recovery = k256::ecdsa::RecoveryId::from_byte(*v.first()?)?;
+	let mut sig = k256::ecdsa::Signature::from_slice(rs).ok()?;
+	let v = *v.first()?;
+	let mut recovery = k256::ecdsa::RecoveryId::from_byte(if v >= 27 { v - 27 } else { v })?;
+	if let Some(low) = sig.normalize_s() {
+		sig = low;
+		recovery = k256::ecdsa::RecoveryId::new(!recovery.is_y_odd(), recovery.is_x_reduced());
+	}
 	let key = k256::ecdsa::VerifyingKey::recover_from_prehash(
 		&crate::blake2_256(payload),
 		&sig,

@@ -193,7 +193,7 @@ pub fn batch_payload(genesis_hash: &H256, key_epoch: KeyEpoch, anchor: &BatchAnc
 /// bytes (`[u8; 32]` or an `AccountId32`; mind that a literal `[0xaa; 32]` is `[i32; 32]` to
 /// Rust, write `[0xaau8; 32]`) and `key` the device's [`PublicKey`] (or the registry's
 /// `DeviceKey`, encoded alike).
-pub fn register_payload<AccountId: Encode + ?Sized, Key: Encode + ?Sized>(
+pub fn register_payload<AccountId: Encode, Key: Encode>(
 	genesis_hash: &H256,
 	owner: &AccountId,
 	key: &Key,
@@ -204,7 +204,7 @@ pub fn register_payload<AccountId: Encode + ?Sized, Key: Encode + ?Sized>(
 /// The bytes a device's new key signs at rotation:
 /// `SCALE(ROTATE_TAG, genesis_hash, device, new_epoch, new_key)`, `new_epoch` being the current
 /// epoch + 1.
-pub fn rotate_payload<Key: Encode + ?Sized>(
+pub fn rotate_payload<Key: Encode>(
 	genesis_hash: &H256,
 	device: DeviceId,
 	new_epoch: KeyEpoch,

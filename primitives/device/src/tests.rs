@@ -266,3 +266,62 @@ proptest! {
 		prop_assert!(!public.verify(&payload, &signature));
 	}
 }
+
+/// `n - s` for secp256k1's group order `n` (big-endian): the high-S twin of a signature.
+fn negate_s(s: &[u8]) -> Vec<u8> {
+	const N: [u8; 32] = [
+		0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+		0xFE, 0xBA, 0xAE, 0xDC, 0xE6, 0xAF, 0x48, 0xA0, 0x3B, 0xBF, 0xD2, 0x5E, 0x8C, 0xD0, 0x36,
+		0x41, 0x41,
+	];
+	let mut out = vec![0u8; 32];
+	let mut borrow = 0i16;
+	for i in (0..32).rev() {
+		let mut d = N[i] as i16 - s[i] as i16 - borrow;
+		borrow = if d < 0 { 1 } else { 0 };
+		if d < 0 {
+			d += 256;
+		}
+		out[i] = d as u8;
+	}
+	out
+}
+
+/// The SDK accepts the ECDSA signatures the chain accepts (sp-io's recovery, libsecp256k1):
+/// high-S twins and recovery ids 27/28, not only what its own signer produces.
+#[test]
+fn ecdsa_verification_agrees_with_the_chain_on_malleated_signatures() {
+	let pair = ecdsa::Pair::from_seed(&[5; 32]);
+	let payload = reading_payload(&EXAMPLE_GENESIS, 0, &example_reading());
+	let public = PublicKey::decode(&mut &MultiSigner::from(pair.public()).encode()[..]).unwrap();
+	let account =
+		sp_runtime::traits::IdentifyAccount::into_account(MultiSigner::from(pair.public()));
+	let raw: [u8; 65] = pair.sign(&payload).0;
+	let high_s = {
+		let mut sig = raw;
+		sig[32..64].copy_from_slice(&negate_s(&raw[32..64]));
+		sig[64] ^= 1;
+		sig
+	};
+	let eth_v = {
+		let mut sig = raw;
+		sig[64] += 27;
+		sig
+	};
+	let wrong_parity = {
+		let mut sig = raw;
+		sig[64] ^= 1;
+		sig
+	};
+	for (name, sig, valid) in [
+		("low S", raw, true),
+		("high S", high_s, true),
+		("v + 27", eth_v, true),
+		("flipped v", wrong_parity, false),
+	] {
+		let chain =
+			MultiSignature::Ecdsa(ecdsa::Signature::from_raw(sig)).verify(&payload[..], &account);
+		let sdk = public.verify(&payload, &Signature::Ecdsa(sig));
+		assert_eq!((chain, sdk), (valid, valid), "{name}");
+	}
+}
