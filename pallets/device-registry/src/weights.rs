@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `314`, estimated `3593` bytes.
-		// Minimum execution time: 157_656_000 ps.
-		Weight::from_parts(183_046_000, 3593)
+		// Minimum execution time: 157_104_000 ps.
+		Weight::from_parts(319_083_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof size: measured `586`, estimated `3863` bytes.
-		// Minimum execution time: 83_814_000 ps.
-		Weight::from_parts(117_527_000, 3863)
+		// Minimum execution time: 82_796_000 ps.
+		Weight::from_parts(107_841_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -112,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::KeyHistory` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
 		// Proof size: measured `922`, estimated `3863` bytes.
-		// Minimum execution time: 149_443_000 ps.
-		Weight::from_parts(198_542_000, 3863)
+		// Minimum execution time: 145_859_000 ps.
+		Weight::from_parts(224_822_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -129,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::DevicesByOwner` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn transfer_ownership() -> Weight {
 		// Proof size: measured `996`, estimated `6196` bytes.
-		// Minimum execution time: 111_059_000 ps.
-		Weight::from_parts(130_287_000, 6196)
+		// Minimum execution time: 107_377_000 ps.
+		Weight::from_parts(171_148_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -138,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn set_operator() -> Weight {
 		// Proof size: measured `596`, estimated `3863` bytes.
-		// Minimum execution time: 24_611_000 ps.
-		Weight::from_parts(30_176_000, 3863)
+		// Minimum execution time: 25_226_000 ps.
+		Weight::from_parts(57_367_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -147,8 +147,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
 		// Proof size: measured `596`, estimated `3863` bytes.
-		// Minimum execution time: 26_656_000 ps.
-		Weight::from_parts(30_949_000, 3863)
+		// Minimum execution time: 27_264_000 ps.
+		Weight::from_parts(44_477_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -156,19 +156,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof size: measured `597`, estimated `3863` bytes.
-		// Minimum execution time: 25_973_000 ps.
-		Weight::from_parts(32_605_000, 3863)
+		// Minimum execution time: 25_366_000 ps.
+		Weight::from_parts(34_831_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DevicesByZone` (r:1 w:1)
+	/// Proof: `DeviceRegistry::DevicesByZone` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::ZoneDeviceCount` (r:1 w:1)
+	/// Proof: `DeviceRegistry::ZoneDeviceCount` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
-		// Proof size: measured `596`, estimated `3863` bytes.
-		// Minimum execution time: 27_104_000 ps.
-		Weight::from_parts(31_704_000, 3863)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `634`, estimated `3863` bytes.
+		// Minimum execution time: 40_237_000 ps.
+		Weight::from_parts(49_857_000, 3863)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
@@ -178,27 +182,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `DeviceRegistry::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DevicesByZone` (r:1 w:1)
+	/// Proof: `DeviceRegistry::DevicesByZone` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::ZoneDeviceCount` (r:1 w:1)
 	/// Proof: `DeviceRegistry::ZoneDeviceCount` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `SensorAttestation::Counters` (r:1 w:0)
 	/// Proof: `SensorAttestation::Counters` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `DeviceRegistry::DevicesByZone` (r:0 w:1)
-	/// Proof: `DeviceRegistry::DevicesByZone` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::DevicesByOwner` (r:0 w:1)
 	/// Proof: `DeviceRegistry::DevicesByOwner` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn decommission() -> Weight {
-		// Proof size: measured `849`, estimated `3863` bytes.
-		// Minimum execution time: 95_420_000 ps.
-		Weight::from_parts(111_172_000, 3863)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `874`, estimated `3863` bytes.
+		// Minimum execution time: 99_174_000 ps.
+		Weight::from_parts(203_158_000, 3863)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn certify() -> Weight {
 		// Proof size: measured `596`, estimated `3863` bytes.
-		// Minimum execution time: 24_649_000 ps.
-		Weight::from_parts(30_569_000, 3863)
+		// Minimum execution time: 24_006_000 ps.
+		Weight::from_parts(32_446_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -206,8 +210,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn uncertify() -> Weight {
 		// Proof size: measured `601`, estimated `3863` bytes.
-		// Minimum execution time: 23_114_000 ps.
-		Weight::from_parts(28_256_000, 3863)
+		// Minimum execution time: 22_744_000 ps.
+		Weight::from_parts(31_871_000, 3863)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -216,57 +220,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures with ParityDB's database weights.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(183_046_000, 3593)
+		Weight::from_parts(319_083_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(117_527_000, 3863)
+		Weight::from_parts(107_841_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(198_542_000, 3863)
+		Weight::from_parts(224_822_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn transfer_ownership() -> Weight {
-		Weight::from_parts(130_287_000, 6196)
+		Weight::from_parts(171_148_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn set_operator() -> Weight {
-		Weight::from_parts(30_176_000, 3863)
+		Weight::from_parts(57_367_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn suspend() -> Weight {
-		Weight::from_parts(30_949_000, 3863)
+		Weight::from_parts(44_477_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(32_605_000, 3863)
+		Weight::from_parts(34_831_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(31_704_000, 3863)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(49_857_000, 3863)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn decommission() -> Weight {
-		Weight::from_parts(111_172_000, 3863)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(203_158_000, 3863)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn certify() -> Weight {
-		Weight::from_parts(30_569_000, 3863)
+		Weight::from_parts(32_446_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn uncertify() -> Weight {
-		Weight::from_parts(28_256_000, 3863)
+		Weight::from_parts(31_871_000, 3863)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
