@@ -838,27 +838,19 @@ pub mod pallet {
 			}
 		}
 
-		/// Live devices of `class` in `zone` with ids greater than `start_after`, at most `limit`
-		/// (capped at `MaxDevicesPerZone`), in id order. Reads the zone index only.
+		/// Devices of `class` in `zone` that may still act (not revoked, not decommissioned),
+		/// with ids greater than `start_after`, at most `limit` (capped at `MaxDevicesPerZone`),
+		/// in id order. Reads the zone index only: at most `MaxDevicesPerZone` entries (a zone
+		/// over the bound from before it existed is read in storage order, not id order).
 		pub fn devices_in_zone(
 			zone: ZoneId,
 			class: DeviceClass,
 			start_after: Option<DeviceId>,
 			limit: u32,
 		) -> Vec<(DeviceId, DeviceOf<T>)> {
-			let limit = limit.min(T::MaxDevicesPerZone::get()) as usize;
-			// Twox64Concat keys do not iterate in id order: collect the zone's ids and sort
-			// them. At most `MaxDevicesPerZone` are read (a zone over the bound from before it
-			// existed is read in storage order, not id order).
-			let mut ids: Vec<DeviceId> = DevicesByZone::<T>::iter_key_prefix((zone, class))
-				.take(T::MaxDevicesPerZone::get() as usize)
-				.filter(|id| start_after.is_none_or(|after| *id > after))
-				.collect();
-			ids.sort_unstable();
-			ids.into_iter()
-				.take(limit)
-				.filter_map(|id| Devices::<T>::get(id).map(|record| (id, record)))
-				.collect()
+			let bound = T::MaxDevicesPerZone::get();
+			let ids = DevicesByZone::<T>::iter_key_prefix((zone, class)).take(bound as usize);
+			Self::page(ids, start_after, limit.min(bound))
 		}
 
 		/// Devices of `owner` with ids greater than `start_after`, at most `limit` (capped at
@@ -868,13 +860,23 @@ pub mod pallet {
 			start_after: Option<DeviceId>,
 			limit: u32,
 		) -> Vec<(DeviceId, DeviceOf<T>)> {
-			let limit = limit.min(T::MaxDevicesPerOwner::get()) as usize;
-			let mut ids: Vec<DeviceId> = DevicesByOwner::<T>::iter_key_prefix(owner)
-				.filter(|id| start_after.is_none_or(|after| *id > after))
-				.collect();
+			let ids = DevicesByOwner::<T>::iter_key_prefix(owner);
+			Self::page(ids, start_after, limit.min(T::MaxDevicesPerOwner::get()))
+		}
+
+		/// The records of `ids` above `start_after`, at most `limit`, in id order. The indexes
+		/// are keyed with Twox64Concat, which does not iterate in id order: the ids are
+		/// collected (callers bound them) and sorted.
+		fn page(
+			ids: impl Iterator<Item = DeviceId>,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Vec<(DeviceId, DeviceOf<T>)> {
+			let mut ids: Vec<DeviceId> =
+				ids.filter(|id| start_after.is_none_or(|after| *id > after)).collect();
 			ids.sort_unstable();
 			ids.into_iter()
-				.take(limit)
+				.take(limit as usize)
 				.filter_map(|id| Devices::<T>::get(id).map(|record| (id, record)))
 				.collect()
 		}
