@@ -4,8 +4,8 @@
 //! that the READMEs show exactly these bytes.
 
 use city_device::{
-	batch_payload, merkle_proof, merkle_root, reading_payload, register_payload, BatchAnchor,
-	DeviceSigner, Ed25519Signer, MeasurementKind, Reading, Unit,
+	batch_payload, merkle_proof, merkle_root, reading_payload, register_payload, worked_example,
+	BatchAnchor, DeviceSigner, Ed25519Signer, Reading,
 };
 use codec::Encode;
 
@@ -18,16 +18,9 @@ fn line(name: &str, bytes: &[u8]) {
 }
 
 fn main() {
-	let genesis = city_device::H256::repeat_byte(0x11);
-	let device = Ed25519Signer::from_seed([0x07; 32]);
-	let reading = Reading {
-		device: 7,
-		seq: 1,
-		timestamp_ms: 1_790_000_000_000,
-		kind: MeasurementKind::EnergyExport,
-		value: 1_250,
-		unit: Unit::WattHour,
-	};
+	let genesis = worked_example::GENESIS;
+	let device = Ed25519Signer::from_seed(worked_example::SEED);
+	let reading = worked_example::reading();
 	println!("Reading example (genesis hash 0x11 x 32, key epoch 0, ed25519 seed 0x07 x 32):");
 	line("device key", &device.public().encode());
 	line("reading", &reading.encode());
@@ -36,14 +29,7 @@ fn main() {
 	line("reading signature", &device.sign(&payload).encode());
 
 	println!("\nBatch example (readings 1 to 5, one a minute, values 1,250 to 1,290 Wh):");
-	let batch: Vec<Reading> = (0..5u64)
-		.map(|i| Reading {
-			seq: i + 1,
-			timestamp_ms: 1_790_000_000_000 + i * 60_000,
-			value: 1_250 + i as i64 * 10,
-			..reading.clone()
-		})
-		.collect();
+	let batch: Vec<Reading> = worked_example::batch();
 	let root = merkle_root(&batch);
 	line("batch root", root.as_bytes());
 	let anchor = BatchAnchor {
@@ -61,7 +47,7 @@ fn main() {
 	line("proof of leaf 4", &proof);
 
 	println!("\nRegistration example (owner 0xaa x 32):");
-	let owner = [0xAAu8; 32];
+	let owner = worked_example::OWNER;
 	let payload = register_payload(&genesis, &owner, &device.public());
 	line("registration payload", &payload);
 	line("proof of possession", &device.sign(&payload).encode());

@@ -218,5 +218,43 @@ pub fn blake2_256(data: &[u8]) -> [u8; 32] {
 	sp_crypto_hashing::blake2_256(data)
 }
 
+/// The inputs of the pallets' READMEs' worked example: `cargo run -p city-device --example
+/// worked_example` prints its bytes, and the tests check the READMEs show exactly those.
+pub mod worked_example {
+	use super::{MeasurementKind, Reading, Unit, H256};
+	use alloc::vec::Vec;
+
+	/// The example chain's genesis hash: `0x11` x 32.
+	pub const GENESIS: H256 = H256([0x11; 32]);
+	/// The example device's ed25519 seed: `0x07` x 32.
+	pub const SEED: [u8; 32] = [0x07; 32];
+	/// The example owner's account: `0xaa` x 32.
+	pub const OWNER: [u8; 32] = [0xAA; 32];
+
+	/// Device 7's first reading: `EnergyExport`, 1,250 Wh, at 1,790,000,000,000 ms.
+	pub fn reading() -> Reading {
+		Reading {
+			device: 7,
+			seq: 1,
+			timestamp_ms: 1_790_000_000_000,
+			kind: MeasurementKind::EnergyExport,
+			value: 1_250,
+			unit: Unit::WattHour,
+		}
+	}
+
+	/// The example batch: readings 1 to 5, one a minute, 1,250 to 1,290 Wh.
+	pub fn batch() -> Vec<Reading> {
+		(0..5u64)
+			.map(|i| Reading {
+				seq: i + 1,
+				timestamp_ms: 1_790_000_000_000 + i * 60_000,
+				value: 1_250 + i as i64 * 10,
+				..reading()
+			})
+			.collect()
+	}
+}
+
 #[cfg(test)]
 mod tests;

@@ -13,19 +13,9 @@ const ATTESTATION_README: &str = include_str!("../../../pallets/sensor-attestati
 /// The same for registration (`pallets/device-registry/README.md`).
 const REGISTRY_README: &str = include_str!("../../../pallets/device-registry/README.md");
 
-fn example_reading() -> Reading {
-	Reading {
-		device: 7,
-		seq: 1,
-		timestamp_ms: 1_790_000_000_000,
-		kind: MeasurementKind::EnergyExport,
-		value: 1_250,
-		unit: Unit::WattHour,
-	}
-}
-
-const EXAMPLE_GENESIS: H256 = H256([0x11; 32]);
-const EXAMPLE_SEED: [u8; 32] = [0x07; 32];
+use worked_example::{batch as example_batch, reading as example_reading};
+const EXAMPLE_GENESIS: H256 = worked_example::GENESIS;
+const EXAMPLE_SEED: [u8; 32] = worked_example::SEED;
 
 /// The hex after `` `name`: `` in the README's worked example.
 fn readme_value(readme: &str, name: &str) -> Vec<u8> {
@@ -36,17 +26,6 @@ fn readme_value(readme: &str, name: &str) -> Vec<u8> {
 		.unwrap_or_else(|| panic!("README has no `{name}` example line"));
 	let hex: String = line.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
 	(0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
-}
-
-fn example_batch() -> Vec<Reading> {
-	(0..5u64)
-		.map(|i| Reading {
-			seq: i + 1,
-			timestamp_ms: 1_790_000_000_000 + i * 60_000,
-			value: 1_250 + i as i64 * 10,
-			..example_reading()
-		})
-		.collect()
 }
 
 #[test]
@@ -82,7 +61,7 @@ fn the_readme_examples_are_what_the_sdk_computes() {
 	let proof: Vec<u8> = merkle_proof(&batch, 4).unwrap().iter().flat_map(|h| h.0).collect();
 	assert_eq!(readme_value(ATTESTATION_README, "proof of leaf 4"), proof);
 
-	let owner = [0xAAu8; 32];
+	let owner = worked_example::OWNER;
 	assert_eq!(
 		readme_value(REGISTRY_README, "registration payload"),
 		register_payload(&EXAMPLE_GENESIS, &owner, &device.public())
