@@ -86,7 +86,7 @@ EOF
 echo "== $MODE network ready"
 
 sim() {
-	"$BIN/city-sim" --url "http://127.0.0.1:$RPC_PORT" --max-in-flight "$IN_FLIGHT" "$@"
+	"$BIN/city-sim" --url "ws://127.0.0.1:$RPC_PORT" --max-in-flight "$IN_FLIGHT" "$@"
 }
 OWNERS=(--owner //Alice --owner //Bob --owner //Charlie --owner //Dave)
 

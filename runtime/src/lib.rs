@@ -13,6 +13,15 @@
 #[cfg(all(feature = "std", feature = "build-wasm"))]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
+/// The upgrade rehearsal: this runtime built with the feature `upgrade-rehearsal` (the same
+/// code, with [`VERSION`]'s `spec_version` and `transaction_version` far above the real ones),
+/// for tests that a client follows a runtime upgrade (a new `transaction_version` changes what
+/// signed transactions must commit to). Never on a real network.
+#[cfg(all(feature = "std", feature = "build-wasm"))]
+pub mod upgrade_rehearsal {
+	include!(concat!(env!("OUT_DIR"), "/upgrade_rehearsal_wasm.rs"));
+}
+
 extern crate alloc;
 
 pub mod apis;
@@ -60,6 +69,7 @@ impl_opaque_keys! {
 
 /// The runtime version. `spec_version` must be bumped on every runtime logic change;
 /// `transaction_version` whenever call indices or extrinsic formats change.
+#[cfg(not(feature = "upgrade-rehearsal"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
@@ -69,6 +79,22 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The upgrade rehearsal's version ([`upgrade_rehearsal`]): versions no real runtime will reach
+/// (the rehearsal is always an upgrade, and always a new transaction format); the rest as
+/// above. (`runtime_version` takes literals only, hence the second constant.)
+#[cfg(feature = "upgrade-rehearsal")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
+	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
+	authoring_version: 1,
+	spec_version: 999_999_999,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 999_999_999,
 	system_version: 1,
 };
 

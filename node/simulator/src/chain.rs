@@ -5,9 +5,8 @@
 //! (new metadata, new versions) is followed without a rebuild: every build asks the chain for
 //! its current block first.
 //!
-//! A blocking facade (the simulator and the tests are synchronous) over one WebSocket
-//! connection (`ws://` or `wss://`; an `http(s)://` URL is taken as the same node's WebSocket
-//! endpoint, which Substrate serves on the same port).
+//! A blocking facade (the simulator and the tests are synchronous) over the WebSocket
+//! connection of a [`crate::Client`] (`ws://` or `wss://`).
 
 use std::{
 	collections::HashMap,
@@ -27,6 +26,10 @@ use subxt::{
 	OnlineClient, OnlineClientAtBlock,
 };
 
+use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClient};
+
+use crate::rpc::Heads;
+
 /// The configuration of CityChain for subxt: AccountId32, MultiAddress, MultiSignature,
 /// blake2-256; everything else comes from the chain's metadata.
 pub type CityConfig = SubstrateConfig;
@@ -37,33 +40,27 @@ pub type Call = DynamicPayload<Composite<()>>;
 /// How many blocks a signed transaction stays valid after the block it names (mortal).
 pub const TX_MORTALITY: u64 = 256;
 
-/// How long a finalized block serves as the base of new extrinsics before the chain is asked
-/// again (so an upgrade's new metadata and versions are picked up within this time).
+/// How long a block serves as the base of new extrinsics before the chain is asked again (a
+/// runtime upgrade is picked up at once: the node announces new runtime versions).
 pub const REFRESH: Duration = Duration::from_secs(6);
 
-/// A connection to a node, and the async runtime that drives it. Clones share both.
+/// The chain client over a node connection, and the async runtime that drives it. Clones share
+/// both.
 #[derive(Clone)]
 pub struct Chain {
 	runtime: Arc<tokio::runtime::Runtime>,
 	api: OnlineClient<CityConfig>,
+	ws: Arc<WsClient>,
+	heads: Arc<Heads>,
 	current: Arc<Mutex<Option<(Instant, AtBlock)>>>,
 }
 
-/// The chain at one block: its metadata, versions and hash, to build extrinsics against.
+/// The chain at one block: its metadata, versions and hash, to build extrinsics against, and
+/// the finalized block their mortality starts at.
 #[derive(Clone)]
 pub struct AtBlock {
 	at: OnlineClientAtBlock<CityConfig>,
-}
-
-/// The WebSocket URL of a node given as `ws(s)://` or `http(s)://`.
-pub fn websocket_url(url: &str) -> String {
-	if let Some(rest) = url.strip_prefix("http://") {
-		format!("ws://{rest}")
-	} else if let Some(rest) = url.strip_prefix("https://") {
-		format!("wss://{rest}")
-	} else {
-		url.to_string()
-	}
+	checkpoint: (u64, H256),
 }
 
 /// An sr25519 account key as a subxt signer.
@@ -80,42 +77,60 @@ impl subxt::transactions::Signer<CityConfig> for PairSigner {
 }
 
 impl Chain {
-	/// Connects to the node at `url` (`ws://`, `wss://`, or the same node's `http(s)://`).
-	pub fn connect(url: &str) -> Result<Self, String> {
-		let runtime = tokio::runtime::Builder::new_multi_thread()
-			.worker_threads(1)
-			.enable_all()
-			.build()
-			.map_err(|e| format!("cannot start the async runtime: {e}"))?;
-		let url = websocket_url(url);
+	/// The chain client over `ws`, a connection whose subscriptions keep `heads` up to date.
+	pub fn over(
+		runtime: Arc<tokio::runtime::Runtime>,
+		ws: Arc<WsClient>,
+		heads: Arc<Heads>,
+	) -> Result<Self, String> {
 		let api = runtime
-			.block_on(OnlineClient::<CityConfig>::from_insecure_url(&url))
-			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
-		Ok(Chain { runtime: Arc::new(runtime), api, current: Arc::new(Mutex::new(None)) })
+			.block_on(OnlineClient::<CityConfig>::from_rpc_client(ws.clone()))
+			.map_err(|e| format!("cannot start the chain client: {e}"))?;
+		Ok(Chain { runtime, api, ws, heads, current: Arc::new(Mutex::new(None)) })
 	}
 
-	/// The finalized block new extrinsics are built against: asked of the chain at most every
-	/// [`REFRESH`], so that building thousands of extrinsics does not cost a round trip each.
+	/// The block new extrinsics are built against: asked of the chain at most every
+	/// [`REFRESH`] (building thousands of extrinsics does not cost a round trip each), and at
+	/// once when the node announces other runtime versions (an upgrade).
 	pub fn current(&self) -> Result<AtBlock, String> {
 		let mut current = self.current.lock().map_err(|_| "a thread panicked".to_string())?;
 		if let Some((since, at)) = current.as_ref() {
-			if since.elapsed() < REFRESH {
+			if since.elapsed() < REFRESH && at.versions() == self.heads.runtime_versions() {
 				return Ok(at.clone());
 			}
 		}
-		let at = self.at_finalized()?;
+		let at = self.at_head()?;
 		*current = Some((Instant::now(), at.clone()));
 		Ok(at)
 	}
 
-	/// The chain at its current finalized block: what extrinsics are built against (their
-	/// mortality starts there).
-	pub fn at_finalized(&self) -> Result<AtBlock, String> {
-		let at = self
+	/// Forgets the block [`Chain::current`] keeps, so that the next extrinsic is built against
+	/// the chain as it is now (after the pool refused one as signed for other versions).
+	pub fn refresh(&self) {
+		if let Ok(mut current) = self.current.lock() {
+			*current = None;
+		}
+	}
+
+	/// The chain as the pool checks transactions now: the metadata and versions of the best
+	/// block when a runtime upgrade there is not final yet (the pool validates against the
+	/// best block), else of the finalized block; mortality starts at the finalized block
+	/// either way (a best block can be replaced).
+	pub fn at_head(&self) -> Result<AtBlock, String> {
+		let finalized = self
 			.runtime
 			.block_on(self.api.at_current_block())
 			.map_err(|e| format!("cannot read the current block: {e}"))?;
-		Ok(AtBlock { at })
+		let checkpoint = (finalized.block_number(), finalized.block_hash());
+		let finalized = AtBlock { at: finalized, checkpoint };
+		if finalized.versions() == self.heads.runtime_versions() {
+			return Ok(finalized);
+		}
+		let best: H256 = self
+			.runtime
+			.block_on(self.ws.request("chain_getBlockHash", rpc_params![]))
+			.map_err(|e| format!("cannot read the best block: {e}"))?;
+		Ok(AtBlock { at: self.at(best)?.at, checkpoint })
 	}
 
 	/// The chain at block `hash`.
@@ -124,7 +139,8 @@ impl Chain {
 			.runtime
 			.block_on(self.api.at_block(hash))
 			.map_err(|e| format!("cannot read block {hash:?}: {e}"))?;
-		Ok(AtBlock { at })
+		let checkpoint = (at.block_number(), at.block_hash());
+		Ok(AtBlock { at, checkpoint })
 	}
 
 	/// The genesis hash.
@@ -234,12 +250,13 @@ impl AtBlock {
 			.map_err(|e| format!("cannot build a bare {}: {e}", call.call_name()))
 	}
 
-	/// `call` signed by `signer` with `nonce`, mortal for [`TX_MORTALITY`] blocks from this
-	/// block, no tip; encoded.
+	/// `call` signed by `signer` with `nonce`, for this block's runtime versions, mortal for
+	/// [`TX_MORTALITY`] blocks from the checkpoint (a finalized block), no tip; encoded.
 	pub fn signed(&self, signer: &PairSigner, call: &Call, nonce: u64) -> Result<Vec<u8>, String> {
+		let (number, hash) = self.checkpoint;
 		let params = DefaultExtrinsicParamsBuilder::<CityConfig>::new()
 			.nonce(nonce)
-			.mortal_from_unchecked(TX_MORTALITY, self.number(), self.hash())
+			.mortal_from_unchecked(TX_MORTALITY, number, hash)
 			.build();
 		let mut signable = self
 			.at

@@ -1,6 +1,7 @@
 //! # city-sim: CityChain device and gateway simulator
 //!
-//! What a city gateway does, over JSON-RPC only:
+//! What a city gateway does, over JSON-RPC on one WebSocket (`ws://`, or `wss://` for a node
+//! behind TLS; [`rpc`]):
 //! - generates device keys (ed25519-dalek: not Substrate's crypto) and registers the devices
 //!   with a proof of possession ([`register_fleet`]); has the registrar certify them
 //!   ([`certify_fleet`]: only certified devices submit fee-less);
@@ -429,15 +430,5 @@ mod tests {
 		assert!(bad.contains("not a valid secret URI") && !bad.contains("at all"));
 		std::fs::remove_file(&path).unwrap();
 		assert!(refused("file:/no/such/file").contains("cannot read"));
-	}
-
-	#[test]
-	fn http_urls_name_the_same_nodes_websocket() {
-		assert_eq!(chain::websocket_url("http://127.0.0.1:9944"), "ws://127.0.0.1:9944");
-		assert_eq!(chain::websocket_url("https://rpc.city.example"), "wss://rpc.city.example");
-		assert_eq!(
-			chain::websocket_url("wss://rpc.city.example:443"),
-			"wss://rpc.city.example:443"
-		);
 	}
 }

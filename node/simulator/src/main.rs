@@ -28,8 +28,9 @@ use sp_core::crypto::Pair as _;
 #[derive(Parser)]
 #[command(name = "city-sim", about = "CityChain device and gateway simulator")]
 struct Cli {
-	/// The node's JSON-RPC endpoint.
-	#[arg(long, global = true, default_value = "http://127.0.0.1:9944")]
+	/// The node's JSON-RPC endpoint over WebSocket: `ws://host:port`, or `wss://host` for a
+	/// node behind TLS (`http(s)://` names the same node's WebSocket).
+	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
 	url: String,
 	/// Most submissions in flight (sent, not yet finalized).
 	#[arg(long, global = true, default_value_t = 4096)]
@@ -221,7 +222,6 @@ fn print_report(
 }
 
 fn run(cli: Cli) -> Result<bool, String> {
-	let client = Client::new(&cli.url)?;
 	// Bad arguments fail before the node is contacted.
 	if let Command::Register { fleet }
 	| Command::Readings { fleet, .. }
@@ -232,10 +232,18 @@ fn run(cli: Cli) -> Result<bool, String> {
 		fleet.owners.iter().map(|o| city_sim::account(o)).collect::<Result<Vec<_>, _>>()?;
 		city_sim::account(&fleet.registrar)?;
 	}
-	let slot_ms = match cli.command {
-		Command::Keys { .. } => 0,
-		_ => slot_duration_ms(&client)?,
-	};
+	if let Command::Keys { seed, count } = &cli.command {
+		for index in 0..*count {
+			let key = city_sim::device::fleet_key(seed, index);
+			println!(
+				"{}",
+				json!({"index": index, "scheme": "ed25519", "publicKey": hex_encode(&key.verifying_key().to_bytes())})
+			);
+		}
+		return Ok(true);
+	}
+	let client = Client::connect(&cli.url)?;
+	let slot_ms = slot_duration_ms(&client)?;
 	let mut options = Options {
 		max_in_flight: cli.max_in_flight,
 		resubmit_after: Duration::from_secs(cli.resubmit_after),
@@ -265,16 +273,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 		Ok((devices, report))
 	};
 	match cli.command {
-		Command::Keys { seed, count } => {
-			for index in 0..count {
-				let key = city_sim::device::fleet_key(&seed, index);
-				println!(
-					"{}",
-					json!({"index": index, "scheme": "ed25519", "publicKey": hex_encode(&key.verifying_key().to_bytes())})
-				);
-			}
-			Ok(true)
-		}
+		Command::Keys { .. } => Ok(true),
 		Command::Register { fleet: spec } => {
 			let (devices, report) = fleet(&spec)?;
 			let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();

@@ -1,15 +1,30 @@
-//! A minimal JSON-RPC client over plain HTTP/1.1 (std only): single calls and JSON-RPC batches,
-//! so a gateway can hand the node hundreds of extrinsics per request.
+//! The gateway's JSON-RPC connection: one WebSocket (`ws://`, or `wss://` for a node behind
+//! TLS, certificates checked against the system's roots) carrying single calls, JSON-RPC
+//! batches (hundreds of extrinsics per request) and the node's subscriptions: finalized heads,
+//! new heads and runtime versions are pushed by the node, not polled. The same connection
+//! serves the metadata-driven chain client ([`Client::chain`]).
+//!
+//! A blocking facade (the simulator and the tests are synchronous) over an async runtime of
+//! its own. A lost connection is opened again at the next call.
 
 use std::{
 	fmt,
-	io::{Read, Write},
-	net::TcpStream,
-	sync::{Arc, Mutex},
+	sync::{
+		atomic::{AtomicBool, AtomicU32, Ordering},
+		Arc, Mutex,
+	},
 	time::Duration,
 };
 
-use serde_json::{json, Value};
+use jsonrpsee::{
+	core::{
+		client::{BatchResponse, ClientT, Error as WsError, SubscriptionClientT},
+		params::BatchRequestBuilder,
+		traits::ToRpcParams,
+	},
+	ws_client::{WsClient, WsClientBuilder},
+};
+use serde_json::{json, value::RawValue, Value};
 use sp_core::H256;
 
 use crate::chain::Chain;
@@ -46,103 +61,194 @@ impl fmt::Display for RpcError {
 
 impl std::error::Error for RpcError {}
 
-/// A JSON-RPC endpoint, `http://host:port`, and the same node's WebSocket connection for
-/// everything built from the chain's metadata ([`Client::chain`]).
-#[derive(Clone)]
-pub struct Client {
-	host: String,
-	port: u16,
-	timeout: Duration,
-	chain: Arc<Mutex<Option<Chain>>>,
+/// Largest request the client sends (a runtime upgrade carries the whole wasm, hex-encoded).
+const MAX_REQUEST_BYTES: u32 = 32 * 1024 * 1024;
+/// Largest answer the client reads (a full block of extrinsics, hex-encoded).
+const MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
+/// How long one call may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The WebSocket URL of a node given as `ws(s)://`, `http(s)://` (Substrate serves both on one
+/// port) or `host:port` (plain `ws://`).
+pub fn websocket_url(url: &str) -> Result<String, String> {
+	let url = url.trim_end_matches('/');
+	let (scheme, rest) = if let Some(rest) = url.strip_prefix("http://") {
+		("ws", rest)
+	} else if let Some(rest) = url.strip_prefix("https://") {
+		("wss", rest)
+	} else if let Some(rest) = url.strip_prefix("ws://") {
+		("ws", rest)
+	} else if let Some(rest) = url.strip_prefix("wss://") {
+		("wss", rest)
+	} else if url.contains("://") {
+		return Err(format!(
+			"{url:?}: the node is reached over ws://, wss://, http:// or https://"
+		));
+	} else {
+		("ws", url)
+	};
+	let host = rest.split(['/', '?']).next().unwrap_or_default();
+	let name = match host.rsplit_once(':') {
+		Some((name, port)) => {
+			port.parse::<u16>().map_err(|_| format!("bad port in {url:?}"))?;
+			name
+		}
+		None => host,
+	};
+	if name.is_empty() {
+		return Err(format!("no host in {url:?}"));
+	}
+	Ok(format!("{scheme}://{rest}"))
 }
 
-impl std::fmt::Debug for Client {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		write!(f, "Client({}:{})", self.host, self.port)
+/// What the node's subscriptions last said: the best and finalized block numbers and the
+/// runtime's `(spec_version, transaction_version)` at the best block.
+#[derive(Debug, Default)]
+pub struct Heads {
+	best: AtomicU32,
+	finalized: AtomicU32,
+	spec_version: AtomicU32,
+	transaction_version: AtomicU32,
+	/// Cleared when a subscription ends (the connection is gone).
+	live: AtomicBool,
+}
+
+impl Heads {
+	/// The best block number last announced.
+	pub fn best(&self) -> u32 {
+		self.best.load(Ordering::Acquire)
+	}
+
+	/// The finalized block number last announced.
+	pub fn finalized(&self) -> u32 {
+		self.finalized.load(Ordering::Acquire)
+	}
+
+	/// The runtime's `(spec_version, transaction_version)` last announced.
+	pub fn runtime_versions(&self) -> (u32, u32) {
+		(
+			self.spec_version.load(Ordering::Acquire),
+			self.transaction_version.load(Ordering::Acquire),
+		)
+	}
+}
+
+/// One open WebSocket connection, its subscriptions and (built at its first use) the chain
+/// client over it.
+struct Connection {
+	ws: Arc<WsClient>,
+	heads: Arc<Heads>,
+	chain: Mutex<Option<Chain>>,
+}
+
+/// A node's JSON-RPC endpoint over WebSocket. Clones share the connection.
+#[derive(Clone)]
+pub struct Client {
+	url: String,
+	runtime: Arc<tokio::runtime::Runtime>,
+	connection: Arc<Mutex<Option<Arc<Connection>>>>,
+}
+
+impl fmt::Debug for Client {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		write!(f, "Client({})", self.url)
+	}
+}
+
+/// JSON parameters as they are (an array, or nothing).
+struct Params(Value);
+
+impl ToRpcParams for Params {
+	fn to_rpc_params(self) -> Result<Option<Box<RawValue>>, serde_json::Error> {
+		match self.0 {
+			Value::Null => Ok(None),
+			params => serde_json::value::to_raw_value(&params).map(Some),
+		}
+	}
+}
+
+fn rpc_error(error: WsError) -> RpcError {
+	match error {
+		WsError::Call(e) => RpcError::Rpc {
+			code: i64::from(e.code()),
+			message: e.message().to_string(),
+			data: e.data().map(data_text).unwrap_or_default(),
+		},
+		other => RpcError::Transport(other.to_string()),
+	}
+}
+
+/// An error's `data` as text: a JSON string without its quotes, anything else as JSON.
+fn data_text(data: &RawValue) -> String {
+	match serde_json::from_str::<Value>(data.get()) {
+		Ok(Value::String(text)) => text,
+		_ => data.get().to_string(),
 	}
 }
 
 impl Client {
-	/// The endpoint at `url` (`http://host:port`, `ws://host:port` or `host:port`; the node
-	/// serves HTTP and WebSocket on the same port).
-	pub fn new(url: &str) -> Result<Self, String> {
-		let rest = url
-			.strip_prefix("http://")
-			.or_else(|| url.strip_prefix("ws://"))
-			.unwrap_or(url)
-			.trim_end_matches('/');
-		let (host, port) =
-			rest.rsplit_once(':').ok_or_else(|| format!("expected host:port in {url:?}"))?;
-		let port = port.parse().map_err(|_| format!("bad port in {url:?}"))?;
-		if host.is_empty() {
-			return Err(format!("no host in {url:?}"));
+	/// Connects to the node at `url`: `ws://` or `wss://`; `http(s)://` is the same node's
+	/// WebSocket (`ws(s)://` on the same port); `host:port` is `ws://host:port`.
+	pub fn connect(url: &str) -> Result<Self, String> {
+		let url = websocket_url(url)?;
+		let runtime = tokio::runtime::Builder::new_multi_thread()
+			.worker_threads(1)
+			.enable_all()
+			.build()
+			.map_err(|e| format!("cannot start the async runtime: {e}"))?;
+		let client =
+			Client { url, runtime: Arc::new(runtime), connection: Arc::new(Mutex::new(None)) };
+		client.connection().map_err(|e| e.to_string())?;
+		Ok(client)
+	}
+
+	/// Connects to the node at `ws://127.0.0.1:port`.
+	pub fn local(port: u16) -> Result<Self, String> {
+		Client::connect(&format!("ws://127.0.0.1:{port}"))
+	}
+
+	/// The URL connected to.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	/// The open connection, opened again if the last one was lost.
+	fn connection(&self) -> Result<Arc<Connection>, RpcError> {
+		let mut slot =
+			self.connection.lock().map_err(|_| RpcError::Transport("a thread panicked".into()))?;
+		if let Some(connection) = slot.as_ref() {
+			if connection.heads.live.load(Ordering::Acquire) && connection.ws.is_connected() {
+				return Ok(connection.clone());
+			}
 		}
-		Ok(Client::at(host, port))
+		let connection = Arc::new(self.runtime.block_on(open(&self.url))?);
+		*slot = Some(connection.clone());
+		Ok(connection)
 	}
 
-	fn at(host: &str, port: u16) -> Self {
-		Client {
-			host: host.to_string(),
-			port,
-			timeout: Duration::from_secs(60),
-			chain: Arc::new(Mutex::new(None)),
-		}
+	/// What the node's subscriptions last said (best and finalized numbers, runtime versions).
+	pub fn heads(&self) -> Result<Arc<Heads>, RpcError> {
+		Ok(self.connection()?.heads.clone())
 	}
 
-	/// The endpoint on `127.0.0.1:port`.
-	pub fn local(port: u16) -> Self {
-		Client::at("127.0.0.1", port)
-	}
-
-	/// The node's WebSocket connection (same host and port), opened at the first use and
-	/// shared by this client's clones.
+	/// The chain client (extrinsics and events from the metadata) over this connection, built
+	/// at its first use.
 	pub fn chain(&self) -> Result<Chain, String> {
-		let mut chain = self.chain.lock().map_err(|_| "a thread panicked".to_string())?;
+		let connection = self.connection().map_err(|e| e.to_string())?;
+		let mut chain = connection.chain.lock().map_err(|_| "a thread panicked".to_string())?;
 		if let Some(chain) = chain.as_ref() {
 			return Ok(chain.clone());
 		}
-		let connected = Chain::connect(&format!("ws://{}:{}", self.host, self.port))?;
-		*chain = Some(connected.clone());
-		Ok(connected)
+		let built =
+			Chain::over(self.runtime.clone(), connection.ws.clone(), connection.heads.clone())?;
+		*chain = Some(built.clone());
+		Ok(built)
 	}
 
-	/// The port this client talks to.
-	pub fn port(&self) -> u16 {
-		self.port
-	}
-
-	/// Sends one HTTP POST with `body` and returns the response body.
-	pub fn post(&self, body: &str) -> Result<String, RpcError> {
-		let transport = |e: std::io::Error| RpcError::Transport(e.to_string());
-		let mut stream = TcpStream::connect((self.host.as_str(), self.port)).map_err(transport)?;
-		stream.set_read_timeout(Some(self.timeout)).map_err(transport)?;
-		let request = format!(
-			"POST / HTTP/1.1\r\nHost: {}:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-			self.host,
-			self.port,
-			body.len()
-		);
-		stream.write_all(request.as_bytes()).map_err(transport)?;
-		let mut raw = Vec::new();
-		stream.read_to_end(&mut raw).map_err(transport)?;
-		let text = String::from_utf8_lossy(&raw).to_string();
-		let (head, rest) = text
-			.split_once("\r\n\r\n")
-			.ok_or_else(|| RpcError::Transport(format!("no HTTP header end in {text:?}")))?;
-		if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-			Ok(dechunk(rest))
-		} else {
-			Ok(rest.to_string())
-		}
-	}
-
-	/// Calls `method` with `params`.
+	/// Calls `method` with `params` (a JSON array, or `null` for none).
 	pub fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-		let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-		let text = self.post(&body.to_string())?;
-		let answer: Value =
-			serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
-		answer_of(&answer)
+		let ws = self.connection()?.ws.clone();
+		self.runtime.block_on(ws.request::<Value, _>(method, Params(params))).map_err(rpc_error)
 	}
 
 	/// Calls every `(method, params)` in one JSON-RPC batch; the answers come back in the
@@ -151,35 +257,25 @@ impl Client {
 		if calls.is_empty() {
 			return Ok(Vec::new());
 		}
-		let body: Vec<Value> = calls
-			.iter()
-			.enumerate()
-			.map(|(id, (method, params))| {
-				json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
-			})
-			.collect();
-		let text = self.post(&Value::Array(body).to_string())?;
-		let answers: Value =
-			serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
-		let answers = match answers {
-			Value::Array(answers) => answers,
-			// A batch the server refused as a whole comes back as one error object.
-			single => {
-				return Err(answer_of(&single).err().unwrap_or_else(|| {
-					RpcError::Transport(format!("a batch answered with one object: {single}"))
-				}))
-			}
-		};
-		let mut ordered: Vec<Result<Value, RpcError>> = (0..calls.len())
-			.map(|_| Err(RpcError::Transport("no answer for this call".into())))
-			.collect();
-		for answer in answers {
-			let slot = field(&answer, "id").as_u64().and_then(|id| ordered.get_mut(id as usize));
-			if let Some(slot) = slot {
-				*slot = answer_of(&answer);
-			}
+		let ws = self.connection()?.ws.clone();
+		let mut batch = BatchRequestBuilder::new();
+		for (method, params) in calls {
+			batch
+				.insert(method, Params(params.clone()))
+				.map_err(|e| RpcError::Transport(format!("cannot encode {method}: {e}")))?;
 		}
-		Ok(ordered)
+		let answers: BatchResponse<'_, Value> =
+			self.runtime.block_on(ws.batch_request(batch)).map_err(rpc_error)?;
+		Ok(answers
+			.into_iter()
+			.map(|answer| {
+				answer.map_err(|e| RpcError::Rpc {
+					code: i64::from(e.code()),
+					message: e.message().to_string(),
+					data: e.data().map(data_text).unwrap_or_default(),
+				})
+			})
+			.collect())
 	}
 
 	/// The hash of block `number` (`None` if there is no such block).
@@ -196,16 +292,11 @@ impl Client {
 		self.block_hash(0)?.ok_or_else(|| RpcError::Transport("the node has no genesis".into()))
 	}
 
-	/// The finalized head: (hash, number).
+	/// The finalized head: (hash, number), asked of the node.
 	pub fn finalized_head(&self) -> Result<(H256, u32), RpcError> {
 		let hash = self.call("chain_getFinalizedHead", json!([]))?;
 		let header = self.call("chain_getHeader", json!([hash.clone()]))?;
 		Ok((parse_h256(&hash)?, header_number(&header)?))
-	}
-
-	/// The best block number.
-	pub fn best_number(&self) -> Result<u32, RpcError> {
-		header_number(&self.call("chain_getHeader", json!([]))?)
 	}
 
 	/// The extrinsics of block `hash`, SCALE-encoded as the node stores them.
@@ -235,13 +326,69 @@ impl Client {
 	}
 }
 
+/// Opens a connection and its subscriptions (new heads, finalized heads, runtime version);
+/// each keeps [`Heads`] up to date until the connection ends.
+async fn open(url: &str) -> Result<Connection, RpcError> {
+	let ws = WsClientBuilder::default()
+		.max_request_size(MAX_REQUEST_BYTES)
+		.max_response_size(MAX_RESPONSE_BYTES)
+		.request_timeout(REQUEST_TIMEOUT)
+		.build(url)
+		.await
+		.map_err(|e| RpcError::Transport(format!("cannot connect to {url}: {e}")))?;
+	let ws = Arc::new(ws);
+	let heads = Arc::new(Heads::default());
+	heads.live.store(true, Ordering::Release);
+	type Update = fn(&Heads, &Value) -> Option<()>;
+	let subscriptions: [(&str, &str, Update); 3] = [
+		("chain_subscribeNewHeads", "chain_unsubscribeNewHeads", |heads, header| {
+			heads.best.store(header_number(header).ok()?, Ordering::Release);
+			Some(())
+		}),
+		("chain_subscribeFinalizedHeads", "chain_unsubscribeFinalizedHeads", |heads, header| {
+			heads.finalized.fetch_max(header_number(header).ok()?, Ordering::AcqRel);
+			Some(())
+		}),
+		("state_subscribeRuntimeVersion", "state_unsubscribeRuntimeVersion", |heads, version| {
+			let number = |key| field(version, key).as_u64().and_then(|n| u32::try_from(n).ok());
+			let (spec, transaction) = (number("specVersion")?, number("transactionVersion")?);
+			heads.spec_version.store(spec, Ordering::Release);
+			heads.transaction_version.store(transaction, Ordering::Release);
+			Some(())
+		}),
+	];
+	for (subscribe, unsubscribe, update) in subscriptions {
+		let mut subscription = ws
+			.subscribe::<Value, _>(subscribe, Params(json!([])), unsubscribe)
+			.await
+			.map_err(rpc_error)?;
+		// The node announces the current value first: wait for it, so that a fresh
+		// connection's `Heads` are never zero.
+		match tokio::time::timeout(REQUEST_TIMEOUT, subscription.next()).await {
+			Ok(Some(Ok(first))) => {
+				update(&heads, &first);
+			}
+			_ => return Err(RpcError::Transport(format!("{subscribe}: no first notification"))),
+		}
+		let heads = heads.clone();
+		tokio::spawn(async move {
+			while let Some(Ok(notification)) = subscription.next().await {
+				update(&heads, &notification);
+			}
+			heads.live.store(false, Ordering::Release);
+		});
+	}
+	Ok(Connection { ws, heads, chain: Mutex::new(None) })
+}
+
 /// `value[key]` without indexing: `null` when `value` is not an object or lacks `key`.
 pub fn field<'a>(value: &'a Value, key: &str) -> &'a Value {
 	const NULL: &Value = &Value::Null;
 	value.get(key).unwrap_or(NULL)
 }
 
-fn answer_of(answer: &Value) -> Result<Value, RpcError> {
+/// The result of one JSON-RPC answer object, or its error.
+pub fn answer_of(answer: &Value) -> Result<Value, RpcError> {
 	if let Some(error) = answer.get("error") {
 		let data = match field(error, "data") {
 			Value::Null => String::new(),
@@ -277,38 +424,14 @@ pub fn parse_h256(value: &Value) -> Result<H256, RpcError> {
 		.ok_or_else(|| RpcError::Transport(format!("not a 32-byte hash: {value}")))
 }
 
-fn dechunk(mut rest: &str) -> String {
-	let mut out = String::new();
-	while let Some((size_line, after)) = rest.split_once("\r\n") {
-		let size = usize::from_str_radix(size_line.trim(), 16).unwrap_or(0);
-		match (size, after.get(..size), after.get(size..)) {
-			(1.., Some(chunk), Some(tail)) => {
-				out.push_str(chunk);
-				rest = tail.trim_start_matches("\r\n");
-			}
-			_ => break,
-		}
-	}
-	out
-}
-
 /// Decodes a hex string (with or without `0x`); `None` if it is not hex.
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-	let s = s.strip_prefix("0x").unwrap_or(s);
-	if !s.len().is_multiple_of(2) {
-		return None;
-	}
-	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+	hex::decode(s.strip_prefix("0x").unwrap_or(s)).ok()
 }
 
 /// Encodes bytes as a `0x`-prefixed hex string.
 pub fn hex_encode(bytes: &[u8]) -> String {
-	let mut s = String::with_capacity(2 + 2 * bytes.len());
-	s.push_str("0x");
-	for b in bytes {
-		s.push_str(&format!("{b:02x}"));
-	}
-	s
+	format!("0x{}", hex::encode(bytes))
 }
 
 #[cfg(test)]
@@ -317,14 +440,18 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn urls_parse_and_bad_ones_are_refused() {
-		let c = Client::new("http://127.0.0.1:9944").unwrap();
-		assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 9944));
-		let c = Client::new("ws://node.city.example:443/").unwrap();
-		assert_eq!((c.host.as_str(), c.port), ("node.city.example", 443));
-		assert!(Client::new("http://127.0.0.1").is_err());
-		assert!(Client::new("http://:9944").is_err());
-		assert!(Client::new("127.0.0.1:port").is_err());
+	fn urls_name_the_nodes_websocket_and_bad_ones_are_refused() {
+		let ws = |url| websocket_url(url).unwrap();
+		assert_eq!(ws("http://127.0.0.1:9944"), "ws://127.0.0.1:9944");
+		assert_eq!(ws("https://rpc.city.example"), "wss://rpc.city.example");
+		assert_eq!(ws("wss://rpc.city.example:443/"), "wss://rpc.city.example:443");
+		assert_eq!(ws("ws://node.city.example:9944"), "ws://node.city.example:9944");
+		assert_eq!(ws("127.0.0.1:9944"), "ws://127.0.0.1:9944");
+		assert_eq!(ws("wss://rpc.city.example/chain"), "wss://rpc.city.example/chain");
+		assert!(websocket_url("http://:9944").is_err());
+		assert!(websocket_url("ws://127.0.0.1:port").is_err());
+		assert!(websocket_url("ftp://node:21").is_err());
+		assert!(websocket_url("").is_err());
 	}
 
 	#[test]
@@ -334,13 +461,6 @@ mod tests {
 		assert_eq!(hex_decode("00abff"), Some(vec![0, 0xab, 0xff]));
 		assert_eq!(hex_decode("0x0"), None);
 		assert_eq!(hex_decode("0xzz"), None);
-	}
-
-	#[test]
-	fn chunked_bodies_are_joined() {
-		assert_eq!(dechunk("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), "hello world");
-		// A truncated chunk stops decoding instead of panicking.
-		assert_eq!(dechunk("5\r\nhel"), "");
 	}
 
 	#[test]

@@ -3,13 +3,18 @@
 //! Under load a Substrate transaction pool drops transactions it had accepted (its limits, a
 //! revalidation, a rate limit reached at block building) without telling the submitter. So the
 //! tracker does not trust an accepted submission: it scans every finalized block for the hashes
-//! it sent, and sends again whatever is still unseen after `resubmit_after`:
+//! it sent (the node announces finalized heads over the WebSocket subscription; every block
+//! number up to the announced one is read, so none is skipped), and sends again whatever is
+//! still unseen after `resubmit_after`:
 //! - the pool still has it (`1013 already imported`): keep waiting;
 //! - the pool accepts it again: it had been dropped; counted as *resubmitted*;
 //! - the pool banned its bytes (`1012`, after a drop): a fresh variant is signed (`resign`) and
 //!   sent instead; both hashes are tracked;
 //! - the pool says it is outdated: it is in a block that is not final yet; wait for that, and
-//!   give up (rejected) only if no finalized block shows it within `stale_grace`.
+//!   give up (rejected) only if no finalized block shows it within `stale_grace`;
+//! - the pool says the signature is bad: a signed transaction built for runtime versions the
+//!   chain no longer has (an upgrade changed `transaction_version`) or a mortal era that
+//!   wrapped; it is signed again for the chain as it is now, at most [`MAX_RESIGNS`] times.
 //!
 //! A first submission the pool refuses as invalid is *rejected* (a replay, a bad signature);
 //! one it refuses for now (full pool, rate limit, future) is retried.
@@ -42,6 +47,10 @@ pub struct Submission {
 	pub resign: Option<Resign>,
 }
 
+/// How often one submission is signed again because the pool called its signature bad,
+/// before it counts as rejected (a real forgery stays bad however often it is signed).
+pub const MAX_RESIGNS: u32 = 3;
+
 /// How the tracker paces itself.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -55,7 +64,7 @@ pub struct Options {
 	pub resubmit_after: Duration,
 	/// How long an "outdated" submission may wait for a finalized block to show it.
 	pub stale_grace: Duration,
-	/// How often finalized blocks are scanned.
+	/// How often the announced finalized head is checked for new blocks to scan.
 	pub poll: Duration,
 	/// The whole run's deadline.
 	pub timeout: Duration,
@@ -73,7 +82,7 @@ impl Default for Options {
 			resubmit_after: Duration::from_secs(30),
 			// Finality may lag a few blocks behind inclusion (more on a loaded network).
 			stale_grace: Duration::from_secs(180),
-			poll: Duration::from_millis(1000),
+			poll: Duration::from_millis(250),
 			timeout: Duration::from_secs(600),
 			verbose: false,
 		}
@@ -117,6 +126,9 @@ pub struct Report {
 	pub resubmitted: usize,
 	/// Of those, times the pool had accepted the transaction before: it dropped it silently.
 	pub dropped_by_pool: usize,
+	/// Times a transaction was signed again (fresh bytes for banned ones, a new era for
+	/// expired ones, the new versions after a runtime upgrade).
+	pub resigned: usize,
 	/// Refused for good by the pool.
 	pub rejected: usize,
 	/// In a finalized block with a failed dispatch.
@@ -173,6 +185,7 @@ impl Report {
 			"finalized": self.finalized,
 			"resubmitted": self.resubmitted,
 			"droppedByPool": self.dropped_by_pool,
+			"resigned": self.resigned,
 			"rejected": self.rejected,
 			"failed": self.failed,
 			"unresolved": self.unresolved,
@@ -211,6 +224,8 @@ struct Item {
 	attempts: u32,
 	/// Whether the pool has accepted it at least once.
 	accepted: bool,
+	/// Times it was signed again after a "bad signature".
+	resigns_for_bad_signature: u32,
 	/// When it was first sent.
 	first_sent: Option<Instant>,
 }
@@ -272,7 +287,11 @@ struct Run<'a> {
 	report: Report,
 	started: Option<Instant>,
 	temporary: Vec<String>,
+	last_lag_sample: Option<Instant>,
 }
+
+/// How often the finality lag is sampled.
+const LAG_SAMPLE: Duration = Duration::from_secs(1);
 
 /// Submits `submissions` and follows them until each is finalized, rejected or the deadline
 /// passes. Returns the counts and each submission's outcome (in input order).
@@ -281,7 +300,7 @@ pub fn run(
 	submissions: Vec<Submission>,
 	options: &Options,
 ) -> Result<(Report, Vec<Outcome>), RpcError> {
-	let (_, mut scanned) = client.finalized_head()?;
+	let mut scanned = client.heads()?.finalized();
 	let mut run = Run {
 		client,
 		options,
@@ -292,6 +311,7 @@ pub fn run(
 		in_flight: 0,
 		report: Report { submitted: submissions.len(), ..Default::default() },
 		started: None,
+		last_lag_sample: None,
 		temporary: client
 			.chain()
 			.and_then(|chain| chain.current())
@@ -316,6 +336,7 @@ pub fn run(
 			status: Status::Queued,
 			attempts: 0,
 			accepted: false,
+			resigns_for_bad_signature: 0,
 			first_sent: None,
 		});
 	}
@@ -436,10 +457,17 @@ impl Run<'_> {
 		for (index, answer) in indices.iter().zip(answers) {
 			let mut answer = classify(&answer, &self.temporary);
 			let Some(item) = self.items.get_mut(*index) else { continue };
-			// A "bad signature" for bytes the pool once accepted: a mortal era that wrapped
-			// (its birth block is no longer the one signed), not a forgery. Sign it again.
-			if matches!(&answer, Answer::Invalid(why) if item.accepted && why.contains("bad signature"))
+			// A "bad signature" from an honest signer: a mortal era that wrapped (its birth
+			// block is no longer the one signed), or runtime versions that changed since it
+			// was signed (an upgrade). Sign it again for the chain as it is now, a few times.
+			if matches!(&answer, Answer::Invalid(why) if why.contains("bad signature"))
+				&& item.submission.resign.is_some()
+				&& item.resigns_for_bad_signature < MAX_RESIGNS
 			{
+				item.resigns_for_bad_signature += 1;
+				if let Ok(chain) = self.client.chain() {
+					chain.refresh();
+				}
 				answer = Answer::Banned;
 			}
 			let first = item.attempts == 0;
@@ -469,6 +497,7 @@ impl Run<'_> {
 				Answer::Banned => match item.submission.resign.as_mut() {
 					Some(resign) => {
 						let fresh = resign(item.attempts);
+						self.report.resigned += 1;
 						self.by_hash.insert(H256(blake2_256(&fresh)), *index);
 						item.submission.extrinsic = fresh;
 						// Send the variant at the next pass.
@@ -517,15 +546,19 @@ impl Run<'_> {
 		}
 	}
 
-	/// Scans finalized blocks after `scanned`; returns the new last scanned number.
+	/// Scans finalized blocks after `scanned` up to the finalized head the node announced;
+	/// returns the new last scanned number.
 	fn scan_finalized(&mut self, scanned: u32) -> Result<u32, RpcError> {
-		let (_, finalized) = match self.client.finalized_head() {
-			Ok(head) => head,
+		let heads = match self.client.heads() {
+			Ok(heads) => heads,
+			// The connection is gone and cannot be opened again yet: scan at the next poll.
 			Err(RpcError::Transport(_)) => return Ok(scanned),
 			Err(e) => return Err(e),
 		};
-		if let Ok(best) = self.client.best_number() {
-			self.report.finality_lag.push(best.saturating_sub(finalized));
+		let finalized = heads.finalized();
+		if self.last_lag_sample.is_none_or(|at| at.elapsed() >= LAG_SAMPLE) {
+			self.last_lag_sample = Some(Instant::now());
+			self.report.finality_lag.push(heads.best().saturating_sub(finalized));
 		}
 		for number in scanned.saturating_add(1)..=finalized {
 			match self.scan_block(number) {

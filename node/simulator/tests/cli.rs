@@ -1,5 +1,5 @@
 //! The `city-sim` binary without a node: deterministic keys, and clear errors (exit code 2)
-//! for a bad endpoint or an unknown device class.
+//! for a bad or unreachable endpoint or an unknown device class.
 
 #![allow(clippy::unwrap_used)]
 
@@ -38,9 +38,12 @@ fn an_unreachable_node_is_a_clear_error() {
 		city_sim(&["--url", "http://127.0.0.1:9", "readings", "--devices", "1"]);
 	assert_eq!(code, 2, "{stdout}{stderr}");
 	assert!(stderr.starts_with("city-sim: transport:"), "{stderr}");
-	let (code, _, stderr) = city_sim(&["--url", "no-port", "readings"]);
+	let (code, _, stderr) = city_sim(&["--url", "ws://127.0.0.1:port", "readings"]);
 	assert_eq!(code, 2);
-	assert!(stderr.contains("expected host:port"), "{stderr}");
+	assert!(stderr.contains("bad port"), "{stderr}");
+	let (code, _, stderr) = city_sim(&["--url", "ftp://127.0.0.1:21", "readings"]);
+	assert_eq!(code, 2);
+	assert!(stderr.contains("ws://, wss://"), "{stderr}");
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! must resubmit them: every reading still ends up finalized, in order, and
 //! `city_latestReadings` shows them. A replay and a forged reading are refused before they
 //! reach a block. A batch of 1,000 readings is anchored and one of them proven by
-//! `city_verifyReading`, which rejects a tampered copy.
+//! `city_verifyReading`, which rejects a tampered copy. Then every `city_*` method is fed
+//! garbage ([`crate::bad_input`]) and, last, the chain is upgraded under the gateway
+//! ([`crate::gateway_upgrade`]).
 
 use std::time::Duration;
 
@@ -44,7 +46,7 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	);
 	node.start();
 	wait_for("first block", Duration::from_secs(60), || best_number(rpc_port).filter(|n| *n >= 1));
-	let client = city_sim::Client::local(rpc_port);
+	let client = city_sim::Client::local(rpc_port).unwrap();
 	// Extrinsics are built from the chain's metadata at its current block (no compiled runtime).
 	let at = || client.chain().and_then(|chain| chain.current()).unwrap();
 	let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
@@ -281,5 +283,13 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 			proof,
 		},
 	);
+
+	// Last, as it changes the runtime: the gateway across a runtime upgrade.
+	crate::gateway_upgrade::the_gateway_keeps_submitting_across_a_runtime_upgrade(
+		&client,
+		rpc_port,
+		&mut devices,
+	);
+	assert!(node.is_running());
 	node.stop();
 }

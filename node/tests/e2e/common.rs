@@ -1,5 +1,6 @@
 //! Test harness for end-to-end tests: starts `citychain-node` processes on loopback, talks to
-//! them over plain HTTP JSON-RPC, and signs transactions with the runtime's own types.
+//! them over plain HTTP JSON-RPC (the simulator, which scenarios also drive, speaks
+//! WebSocket), and signs transactions with the runtime's own types.
 //!
 //! Everything is bounded in time: every wait has a deadline and fails the test with the node
 //! logs' location when it passes. Nodes are killed when their handle drops.
@@ -42,14 +43,60 @@ pub fn free_ports(count: usize) -> Vec<u16> {
 	listeners.iter().map(|l| l.local_addr().expect("a bound address").port()).collect()
 }
 
-/// Sends one raw HTTP POST body to `127.0.0.1:port` and returns the response body.
+/// Sends one raw HTTP POST body to `127.0.0.1:port` and returns the response body. (The
+/// harness speaks plain HTTP, one request per connection, to test what the node makes of
+/// any bytes; the simulator speaks WebSocket.)
 pub fn http_post(port: u16, body: &str) -> Result<String, RpcError> {
-	city_sim::Client::local(port).post(body)
+	use std::io::{Read, Write};
+	let transport = |e: std::io::Error| RpcError::Transport(e.to_string());
+	let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(transport)?;
+	stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(transport)?;
+	let request = format!(
+		"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	);
+	stream.write_all(request.as_bytes()).map_err(transport)?;
+	let mut raw = Vec::new();
+	stream.read_to_end(&mut raw).map_err(transport)?;
+	let text = String::from_utf8_lossy(&raw).to_string();
+	let (head, rest) = text
+		.split_once("\r\n\r\n")
+		.ok_or_else(|| RpcError::Transport(format!("no HTTP header end in {text:?}")))?;
+	if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+		Ok(dechunk(rest))
+	} else {
+		Ok(rest.to_string())
+	}
 }
 
-/// Calls `method` with `params` on the node's RPC port (the simulator's JSON-RPC client).
+/// The body of a chunked HTTP response.
+fn dechunk(mut rest: &str) -> String {
+	let mut out = String::new();
+	while let Some((size_line, after)) = rest.split_once("\r\n") {
+		let size = usize::from_str_radix(size_line.trim(), 16).unwrap_or(0);
+		match (size, after.get(..size), after.get(size..)) {
+			(1.., Some(chunk), Some(tail)) => {
+				out.push_str(chunk);
+				rest = tail.trim_start_matches("\r\n");
+			}
+			_ => break,
+		}
+	}
+	out
+}
+
+/// Calls `method` with `params` on the node's RPC port over HTTP.
 pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, RpcError> {
-	city_sim::Client::local(port).call(method, params)
+	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+	let text = http_post(port, &body.to_string())?;
+	let answer: Value =
+		serde_json::from_str(&text).map_err(|e| RpcError::Transport(format!("{e}: {text}")))?;
+	city_sim::rpc::answer_of(&answer)
+}
+
+/// The number in a JSON header.
+fn header_number(header: &Value) -> Option<u32> {
+	u32::from_str_radix(header["number"].as_str()?.trim_start_matches("0x"), 16).ok()
 }
 
 fn hex_to_h256(value: &Value) -> H256 {
@@ -63,17 +110,20 @@ pub fn hex_decode(s: &str) -> Vec<u8> {
 
 /// The finalized head (hash, number) of a node, if it answers.
 pub fn finalized(port: u16) -> Option<(H256, u32)> {
-	city_sim::Client::local(port).finalized_head().ok()
+	let hash = rpc(port, "chain_getFinalizedHead", json!([])).ok()?;
+	let header = rpc(port, "chain_getHeader", json!([hash.clone()])).ok()?;
+	Some((hex_to_h256(&hash), header_number(&header)?))
 }
 
 /// The best block number of a node, if it answers.
 pub fn best_number(port: u16) -> Option<u32> {
-	city_sim::Client::local(port).best_number().ok()
+	header_number(&rpc(port, "chain_getHeader", json!([])).ok()?)
 }
 
 /// The hash of block `number` on the node's best chain.
 pub fn block_hash(port: u16, number: u32) -> Option<H256> {
-	city_sim::Client::local(port).block_hash(number).ok().flatten()
+	let hash = rpc(port, "chain_getBlockHash", json!([number])).ok()?;
+	(!hash.is_null()).then(|| hex_to_h256(&hash))
 }
 
 /// Waits until `check` returns `Some`, polling every 500 ms, for at most `timeout`.
@@ -155,9 +205,8 @@ pub fn sign_call(
 	call: citychain_runtime::RuntimeCall,
 	nonce: citychain_runtime::Nonce,
 ) -> Vec<u8> {
-	let client = city_sim::Client::local(port);
-	let genesis = client.genesis_hash().expect("genesis hash");
-	let (hash, number) = client.finalized_head().expect("finalized head");
+	let genesis = block_hash(port, 0).expect("genesis hash");
+	let (hash, number) = finalized(port).expect("finalized head");
 	let checkpoint = citychain_runtime::Checkpoint { number, hash };
 	citychain_runtime::sign_extrinsic(from, call, nonce, genesis, checkpoint).encode()
 }

@@ -12,5 +12,6 @@ mod bad_input;
 mod chain_spec;
 mod dev_node;
 mod device_registry;
+mod gateway_upgrade;
 mod local_network;
 mod validator_set;
