@@ -32,6 +32,10 @@ struct Cli {
 	/// node behind TLS (`http(s)://` names the same node's WebSocket).
 	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
 	url: String,
+	/// For `wss://`: trust only the certificate authorities in this PEM file (a city's own
+	/// PKI) instead of the system's.
+	#[arg(long, global = true)]
+	ca_cert: Option<std::path::PathBuf>,
 	/// Most submissions in flight (sent, not yet finalized).
 	#[arg(long, global = true, default_value_t = 4096)]
 	max_in_flight: usize,
@@ -242,7 +246,10 @@ fn run(cli: Cli) -> Result<bool, String> {
 		}
 		return Ok(true);
 	}
-	let client = Client::connect(&cli.url)?;
+	let client = match &cli.ca_cert {
+		Some(ca) => Client::connect_trusting(&cli.url, ca)?,
+		None => Client::connect(&cli.url)?,
+	};
 	let slot_ms = slot_duration_ms(&client)?;
 	let mut options = Options {
 		max_in_flight: cli.max_in_flight,

@@ -4,11 +4,15 @@
 //! new heads and runtime versions are pushed by the node, not polled. The same connection
 //! serves the metadata-driven chain client ([`Client::chain`]).
 //!
+//! `wss://` trusts the system's certificate authorities, or only those of a PEM file
+//! ([`Client::connect_trusting`]: a city's own PKI).
+//!
 //! A blocking facade (the simulator and the tests are synchronous) over an async runtime of
 //! its own. A lost connection is opened again at the next call.
 
 use std::{
 	fmt,
+	path::Path,
 	sync::{
 		atomic::{AtomicBool, AtomicU32, Ordering},
 		Arc, Mutex,
@@ -22,7 +26,7 @@ use jsonrpsee::{
 		params::BatchRequestBuilder,
 		traits::ToRpcParams,
 	},
-	ws_client::{WsClient, WsClientBuilder},
+	ws_client::{CustomCertStore, WsClient, WsClientBuilder},
 };
 use serde_json::{json, value::RawValue, Value};
 use sp_core::H256;
@@ -101,6 +105,29 @@ pub fn websocket_url(url: &str) -> Result<String, String> {
 	Ok(format!("{scheme}://{rest}"))
 }
 
+/// A TLS client configuration that trusts only the certificate authorities in the PEM file
+/// at `path`.
+fn tls_trusting(path: &Path) -> Result<CustomCertStore, String> {
+	use rustls::pki_types::{pem::PemObject, CertificateDer};
+	let shown = path.display();
+	let mut roots = rustls::RootCertStore::empty();
+	for certificate in CertificateDer::pem_file_iter(path)
+		.map_err(|e| format!("cannot read certificates from {shown}: {e}"))?
+	{
+		let certificate = certificate.map_err(|e| format!("{shown}: {e}"))?;
+		roots.add(certificate).map_err(|e| format!("{shown}: not a CA certificate: {e}"))?;
+	}
+	if roots.is_empty() {
+		return Err(format!("{shown} holds no PEM certificate"));
+	}
+	let provider = Arc::new(rustls::crypto::ring::default_provider());
+	Ok(rustls::ClientConfig::builder_with_provider(provider)
+		.with_safe_default_protocol_versions()
+		.map_err(|e| format!("TLS: {e}"))?
+		.with_root_certificates(roots)
+		.with_no_client_auth())
+}
+
 /// What the node's subscriptions last said: the best and finalized block numbers and the
 /// runtime's `(spec_version, transaction_version)` at the best block.
 #[derive(Debug, Default)]
@@ -145,6 +172,8 @@ struct Connection {
 #[derive(Clone)]
 pub struct Client {
 	url: String,
+	/// The TLS configuration for `wss://` when it is not the system's roots.
+	tls: Option<CustomCertStore>,
 	runtime: Arc<tokio::runtime::Runtime>,
 	connection: Arc<Mutex<Option<Arc<Connection>>>>,
 }
@@ -190,6 +219,16 @@ impl Client {
 	/// Connects to the node at `url`: `ws://` or `wss://`; `http(s)://` is the same node's
 	/// WebSocket (`ws(s)://` on the same port); `host:port` is `ws://host:port`.
 	pub fn connect(url: &str) -> Result<Self, String> {
+		Client::open(url, None)
+	}
+
+	/// Connects like [`Client::connect`], trusting for `wss://` only the certificate
+	/// authorities in the PEM file `ca_pem` (a city's own PKI), not the system's.
+	pub fn connect_trusting(url: &str, ca_pem: &Path) -> Result<Self, String> {
+		Client::open(url, Some(tls_trusting(ca_pem)?))
+	}
+
+	fn open(url: &str, tls: Option<CustomCertStore>) -> Result<Self, String> {
 		let url = websocket_url(url)?;
 		let runtime = tokio::runtime::Builder::new_multi_thread()
 			.worker_threads(1)
@@ -197,7 +236,7 @@ impl Client {
 			.build()
 			.map_err(|e| format!("cannot start the async runtime: {e}"))?;
 		let client =
-			Client { url, runtime: Arc::new(runtime), connection: Arc::new(Mutex::new(None)) };
+			Client { url, tls, runtime: Arc::new(runtime), connection: Arc::new(Mutex::new(None)) };
 		client.connection().map_err(|e| e.to_string())?;
 		Ok(client)
 	}
@@ -221,7 +260,7 @@ impl Client {
 				return Ok(connection.clone());
 			}
 		}
-		let connection = Arc::new(self.runtime.block_on(open(&self.url))?);
+		let connection = Arc::new(self.runtime.block_on(open(&self.url, self.tls.clone()))?);
 		*slot = Some(connection.clone());
 		Ok(connection)
 	}
@@ -328,11 +367,15 @@ impl Client {
 
 /// Opens a connection and its subscriptions (new heads, finalized heads, runtime version);
 /// each keeps [`Heads`] up to date until the connection ends.
-async fn open(url: &str) -> Result<Connection, RpcError> {
-	let ws = WsClientBuilder::default()
+async fn open(url: &str, tls: Option<CustomCertStore>) -> Result<Connection, RpcError> {
+	let mut builder = WsClientBuilder::default()
 		.max_request_size(MAX_REQUEST_BYTES)
 		.max_response_size(MAX_RESPONSE_BYTES)
-		.request_timeout(REQUEST_TIMEOUT)
+		.request_timeout(REQUEST_TIMEOUT);
+	if let Some(tls) = tls {
+		builder = builder.with_custom_cert_store(tls);
+	}
+	let ws = builder
 		.build(url)
 		.await
 		.map_err(|e| RpcError::Transport(format!("cannot connect to {url}: {e}")))?;

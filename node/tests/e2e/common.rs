@@ -407,3 +407,62 @@ pub fn submit_and_finalize(
 		(account_nonce(port, &account, head) > pool_nonce.max(nonce)).then_some(head)
 	})
 }
+
+/// A TLS-terminating proxy on loopback in front of a node's RPC port, serving the test
+/// certificate in `tests/e2e/tls` (`localhost` and `127.0.0.1`, issued by the test authority
+/// `tls/ca.pem`; test keys, never used anywhere else): a node "behind TLS" as a city would
+/// run it. Stops when dropped.
+pub struct TlsProxy {
+	/// The port it serves `wss://` (and `https://`) on.
+	pub port: u16,
+	_runtime: tokio::runtime::Runtime,
+}
+
+/// The test certificate authority that issued the proxy's certificate.
+pub fn test_ca() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/tls/ca.pem")
+}
+
+impl TlsProxy {
+	/// Starts the proxy in front of `127.0.0.1:node_port`.
+	pub fn start(node_port: u16) -> TlsProxy {
+		use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+		let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/tls");
+		let chain: Vec<CertificateDer<'static>> =
+			CertificateDer::pem_file_iter(dir.join("node.pem"))
+				.unwrap()
+				.map(Result::unwrap)
+				.collect();
+		let key = PrivateKeyDer::from_pem_file(dir.join("node.key")).unwrap();
+		let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+		let config = rustls::ServerConfig::builder_with_provider(provider)
+			.with_safe_default_protocol_versions()
+			.unwrap()
+			.with_no_client_auth()
+			.with_single_cert(chain, key)
+			.unwrap();
+		let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+		let runtime = tokio::runtime::Builder::new_multi_thread()
+			.worker_threads(1)
+			.enable_all()
+			.build()
+			.unwrap();
+		let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+		let port = listener.local_addr().unwrap().port();
+		runtime.spawn(async move {
+			while let Ok((client, _)) = listener.accept().await {
+				let acceptor = acceptor.clone();
+				tokio::spawn(async move {
+					let Ok(mut tls) = acceptor.accept(client).await else { return };
+					let Ok(mut node) =
+						tokio::net::TcpStream::connect(("127.0.0.1", node_port)).await
+					else {
+						return;
+					};
+					let _ = tokio::io::copy_bidirectional(&mut tls, &mut node).await;
+				});
+			}
+		});
+		TlsProxy { port, _runtime: runtime }
+	}
+}

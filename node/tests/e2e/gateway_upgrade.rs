@@ -7,7 +7,8 @@
 //! readings built before the upgrade and sent after it still get in: the pool calls the
 //! transfers' signatures bad (they commit to the old `transaction_version`) and the gateway
 //! signs them again for the new runtime. What the gateway builds after the upgrade goes in
-//! without a retry. Nothing in the gateway was rebuilt.
+//! without a retry, sent over `wss://` (a TLS proxy with a certificate from a test
+//! authority, which the gateway is told to trust). Nothing in the gateway was rebuilt.
 
 use std::time::Duration;
 
@@ -123,7 +124,13 @@ pub fn the_gateway_keeps_submitting_across_a_runtime_upgrade(
 		report.resigned
 	);
 
-	// Built after the upgrade: in at the first try.
+	// Built after the upgrade: in at the first try. This time through a TLS proxy, as a node
+	// behind `wss://` with a certificate from the city's own authority.
+	let proxy = TlsProxy::start(port);
+	let url = format!("wss://localhost:{}", proxy.port);
+	let untrusted = Client::connect(&url).expect_err("the test authority is not a system root");
+	assert!(untrusted.to_lowercase().contains("certificate"), "{untrusted}");
+	let client = &Client::connect_trusting(&url, &test_ca()).unwrap();
 	let mut fresh = city_sim::transfer_submissions(client, &[sender], TRANSFERS).unwrap();
 	fresh.extend(
 		city_sim::reading_submissions(
