@@ -6,8 +6,9 @@
 //   node check.mjs ws://127.0.0.1:9944
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
 // Dependencies of @polkadot/api (installed with it).
-import { u8aConcat, stringToU8a } from '@polkadot/util';
+import { u8aConcat } from '@polkadot/util';
 import { ed25519PairFromSeed, ed25519Sign } from '@polkadot/util-crypto';
+import { argType, submitAndWait, tag } from './common.mjs';
 
 const endpoint = process.argv[2] ?? 'ws://127.0.0.1:9944';
 const fail = (msg) => { console.error(`FAIL ${msg}`); process.exit(1); };
@@ -63,15 +64,7 @@ if (after - before !== amount) fail(`receiver got ${after - before}, expected ${
 console.log(`transfer of 2 CITY finalized; receiver balance ${after}`);
 // A device, from JavaScript: registration with a proof of possession, then a reading submitted
 // fee-less as a bare extrinsic. Types come from the metadata; payloads follow the pallet docs.
-const tag = (text) => { const bytes = new Uint8Array(24); bytes.set(stringToU8a(text)); return bytes; };
-const argType = (tx, name) => tx.meta.args.find((a) => a.name.toString() === name).type.toString();
-const finalizedEvents = (tx, signer) => new Promise((resolve, reject) => {
-  const watch = ({ status, events, dispatchError }) => {
-    if (dispatchError) reject(new Error(dispatchError.toString()));
-    if (status.isFinalized) resolve(events.map(({ event }) => event));
-  };
-  (signer ? tx.signAndSend(signer, watch) : tx.send(watch)).catch(reject);
-});
+const finalizedEvents = (tx, signer) => submitAndWait(tx, signer, (status) => status.isFinalized);
 const genesis = api.genesisHash.toU8a();
 const devicePair = ed25519PairFromSeed(new Uint8Array(32).fill(0x4a));
 const key = api.createType(argType(api.tx.deviceRegistry.register, 'key'), { Ed25519: devicePair.publicKey });

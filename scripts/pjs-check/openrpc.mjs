@@ -13,10 +13,11 @@
 //
 //   node openrpc.mjs ws://127.0.0.1:9944     (on a fresh --dev node, before check.mjs)
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { u8aConcat, stringToU8a, u8aToHex } from '@polkadot/util';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, ed25519PairFromSeed, ed25519Sign } from '@polkadot/util-crypto';
 import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
+import { argType, submitAndWait, tag } from './common.mjs';
 
 const endpoint = process.argv[2] ?? 'ws://127.0.0.1:9944';
 const fail = (msg) => { console.error(`FAIL ${msg}`); process.exit(1); };
@@ -30,15 +31,7 @@ const alice = keyring.addFromUri('//Alice');
 if ((await api.query.deviceRegistry.nextDeviceId()).toNumber() !== 0) fail('run on a fresh chain: devices exist');
 
 // ---------------------------------------------------------------- the examples' state
-const tag = (text) => { const bytes = new Uint8Array(24); bytes.set(stringToU8a(text)); return bytes; };
-const argType = (tx, name) => tx.meta.args.find((a) => a.name.toString() === name).type.toString();
-const inBlock = (tx, signer) => new Promise((resolve, reject) => {
-  const watch = ({ status, events, dispatchError }) => {
-    if (dispatchError) reject(new Error(dispatchError.toString()));
-    if (status.isInBlock) resolve(events.map(({ event }) => event));
-  };
-  (signer ? tx.signAndSend(signer, watch) : tx.send(watch)).catch(reject);
-});
+const inBlock = (tx, signer) => submitAndWait(tx, signer, (status) => status.isInBlock);
 const genesis = api.genesisHash.toU8a();
 const epoch = api.createType('u32', 0).toU8a();
 const meter = ed25519PairFromSeed(new Uint8Array(32).fill(0x07));

@@ -12,7 +12,7 @@ use pallet_sensor_attestation::{
 	StoredAnchor,
 };
 use serde::{Deserialize, Serialize};
-use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 
@@ -164,19 +164,12 @@ where
 	/// The block to query, checking that its runtime has version 2 of the API (the version
 	/// that tells unknown devices apart).
 	fn at(&self, at: Option<H256>) -> RpcResult<H256> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let has_api = self
-			.client
-			.runtime_api()
-			.has_api_with::<dyn SensorAttestationApi<Block, BlockNumber>, _>(at, |v| v >= 2)
-			.map_err(|e| errors::error(errors::API_UNAVAILABLE, format!("block {at:?}: {e}")))?;
-		if !has_api {
-			return Err(errors::error(
-				errors::API_UNAVAILABLE,
-				format!("the runtime at block {at:?} has no SensorAttestationApi version 2"),
-			));
-		}
-		Ok(at)
+		super::block_with_api::<_, dyn SensorAttestationApi<Block, BlockNumber>>(
+			&*self.client,
+			at,
+			"SensorAttestationApi version 2",
+			Some(2),
+		)
 	}
 }
 

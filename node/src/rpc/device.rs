@@ -8,7 +8,7 @@ use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_device_registry::runtime_api::{DeviceInfo, DeviceRegistryApi};
 use serde::{Deserialize, Serialize};
-use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::Ss58Codec, H256};
 
@@ -194,19 +194,12 @@ where
 {
 	/// The block to query, checking that its runtime has the API.
 	fn at(&self, at: Option<H256>) -> RpcResult<H256> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let has_api = self
-			.client
-			.runtime_api()
-			.has_api::<dyn DeviceRegistryApi<Block, AccountId, Balance, BlockNumber>>(at)
-			.map_err(|e| errors::error(errors::API_UNAVAILABLE, format!("block {at:?}: {e}")))?;
-		if !has_api {
-			return Err(errors::error(
-				errors::API_UNAVAILABLE,
-				format!("the runtime at block {at:?} has no DeviceRegistryApi"),
-			));
-		}
-		Ok(at)
+		super::block_with_api::<_, dyn DeviceRegistryApi<Block, AccountId, Balance, BlockNumber>>(
+			&*self.client,
+			at,
+			"DeviceRegistryApi",
+			None,
+		)
 	}
 }
 

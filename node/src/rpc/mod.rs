@@ -21,6 +21,39 @@ use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
+/// The block a `city_*` call reads (`at`, or the best block), after checking that its runtime
+/// has the runtime API `Api` (named `name`): in the version this node was built with, or, with
+/// `min_version`, in that version or a later one. A node whose runtime lacks it (an older
+/// runtime, a block before an upgrade) answers with a numbered error
+/// ([`errors::API_UNAVAILABLE`]) instead of failing inside the call.
+pub fn block_with_api<C, Api>(
+	client: &C,
+	at: Option<sp_core::H256>,
+	name: &str,
+	min_version: Option<u32>,
+) -> jsonrpsee::core::RpcResult<sp_core::H256>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
+	Api: sp_api::RuntimeApiInfo + ?Sized,
+{
+	use sp_api::ApiExt;
+	let at = at.unwrap_or_else(|| client.info().best_hash);
+	let has_api = client
+		.runtime_api()
+		.has_api_with::<Api, _>(at, |version| match min_version {
+			Some(min) => version >= min,
+			None => version == Api::VERSION,
+		})
+		.map_err(|e| errors::error(errors::API_UNAVAILABLE, format!("block {at:?}: {e}")))?;
+	if !has_api {
+		return Err(errors::error(
+			errors::API_UNAVAILABLE,
+			format!("the runtime at block {at:?} has no {name}"),
+		));
+	}
+	Ok(at)
+}
+
 /// Dependencies of the RPC extensions.
 pub struct FullDeps<C, P> {
 	/// The client instance.

@@ -9,7 +9,7 @@ use citychain_runtime::{
 };
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::{Deserialize, Serialize};
-use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 
@@ -149,18 +149,15 @@ where
 				"maxAgeSeconds must be at most {MAX_MAX_AGE_SECONDS}, got {max_age_seconds}"
 			)));
 		}
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let api = self.client.runtime_api();
-		let has_api = api
-			.has_api::<dyn CityServicesApi<Block>>(at)
-			.map_err(|e| errors::error(errors::API_UNAVAILABLE, format!("block {at:?}: {e}")))?;
-		if !has_api {
-			return Err(errors::error(
-				errors::API_UNAVAILABLE,
-				format!("the runtime at block {at:?} has no CityServicesApi"),
-			));
-		}
-		let availability = api
+		let at = super::block_with_api::<_, dyn CityServicesApi<Block>>(
+			&*self.client,
+			at,
+			"CityServicesApi",
+			None,
+		)?;
+		let availability = self
+			.client
+			.runtime_api()
 			.parking_availability(at, zone, max_age_seconds.saturating_mul(1000))
 			.map_err(errors::runtime_error)?;
 		Ok(parking_json(zone, at, max_age_seconds, availability))
