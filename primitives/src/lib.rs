@@ -227,3 +227,40 @@ impl OnDeviceRetired for () {
 		sp_runtime::Weight::zero()
 	}
 }
+
+/// Which cumulative energy counter of a meter: what it took from the grid or gave to it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum EnergyFlow {
+	/// Energy imported (consumed), the `energyImport` counter.
+	Import,
+	/// Energy exported (produced into the grid), the `energyExport` counter.
+	Export,
+}
+
+/// Read access to meters' attested cumulative energy counters, for settlement
+/// (`sensor-attestation` implements it from the readings the meters signed).
+pub trait MeterReadings {
+	/// The `flow` counter of `device`, in Wh, at Unix time `at_ms`: the attested reading taken
+	/// at `at_ms` if there is one, else interpolated linearly between the kept readings just
+	/// before and just after it (rounded down); `None` if the kept readings do not surround
+	/// `at_ms` (none yet after it, or the ones before it are gone).
+	fn counter_at(device: DeviceId, flow: EnergyFlow, at_ms: u64) -> Option<u64>;
+}
+
+/// No meter readings.
+impl MeterReadings for () {
+	fn counter_at(_: DeviceId, _: EnergyFlow, _: u64) -> Option<u64> {
+		None
+	}
+}

@@ -1,0 +1,1258 @@
+//! # Energy market
+//!
+//! Solar prosumers sell surplus to neighbours in their zone in periodic auctions, one market
+//! per (zone, slot); the money stays in the city.
+//!
+//! - **Slots.** A slot is [`MarketParams::slot_blocks`] blocks (150 = 15 minutes on the real
+//!   network; the dev presets use a short slot). Slot `s` starts at block `s x slot_blocks`.
+//!   Orders for slot `s` are taken until its *gate closure*,
+//!   [`MarketParams::gate_closure_blocks`] blocks before it starts.
+//! - **Orders.** A bid buys up to `q` Wh at most price `p` per kWh; the buyer's maximum cost
+//!   `q x p` is held ([`HoldReason::BidEscrow`]). An ask sells up to `q` Wh at least `p`; it
+//!   posts a bond ([`MarketParams::ask_bond_per_kwh`] per kWh, [`HoldReason::AskBond`]). Both
+//!   name a meter: an active, certified smart meter or solar inverter in the zone that the
+//!   trader owns or operates (settlement reads its attested counters, so buyers' meters must
+//!   be as trustworthy as sellers'). Prices sit on the market's grid of ticks between the
+//!   floor (feed-in tariff) and the cap (retail tariff), fixed when the market opens.
+//!   Cancelling before gate closure releases the hold. Orders per account per slot and per
+//!   market are bounded.
+//! - **Clearing** at gate closure (in `on_initialize`, or by anyone with
+//!   [`Pallet::clear_market`]): a uniform-price double auction over the per-tick depth that
+//!   orders add to as they arrive ([`clearing`]: the rules, ties and rounding); its weight
+//!   grows with the number of ticks, not of orders. The result and the depth stay in storage,
+//!   so anyone can recompute it.
+//!
+//! - **Settlement** after the slot, from the meters' attested counters
+//!   ([`city_primitives::MeterReadings`]), never from what a trader says; see [`settlement`]
+//!   for the rules (delivery, payment, grid fee, penalties, the deadline rule, rounding) and
+//!   [`Pallet::settle`]: anyone advances it, at most `MaxSettlePerCall` orders per call.
+//!
+//! Devices are read through [`city_primitives::DeviceLookup`] and meter counters through
+//! [`city_primitives::MeterReadings`]; this pallet never reads another pallet's storage.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+pub mod clearing;
+#[cfg(test)]
+mod mock;
+pub mod settlement;
+#[cfg(test)]
+mod tests;
+
+pub use clearing::{Clearing, Marginal, Side, TickDepth};
+
+use city_primitives::{DeviceClass, DeviceId, EnergyFlow, ZoneId};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// The number of a slot: slot `s` starts at block `s x slot_blocks`.
+pub type SlotIndex = u32;
+/// The id of an order.
+pub type OrderId = u64;
+
+/// Whole-chain parameters of the market, set by governance. A market keeps the price grid it
+/// opened with; a change applies to markets opened after it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "camelCase"))]
+pub struct MarketParams<Balance, BlockNumber> {
+	/// Blocks per slot.
+	pub slot_blocks: BlockNumber,
+	/// Orders for a slot close this many blocks before it starts (then it clears).
+	pub gate_closure_blocks: BlockNumber,
+	/// Lowest price per kWh (the feed-in tariff).
+	pub price_floor: Balance,
+	/// Highest price per kWh (the retail tariff).
+	pub price_cap: Balance,
+	/// Price step between ticks; `price_cap - price_floor` is a whole number of ticks.
+	pub tick_size: Balance,
+	/// Bond an ask holds per kWh offered.
+	pub ask_bond_per_kwh: Balance,
+	/// What a seller pays per kWh it was allocated and did not deliver (at most the bond).
+	pub penalty_per_kwh: Balance,
+	/// Grid fee per kWh consumed, paid by buyers to the city treasury.
+	pub grid_fee_per_kwh: Balance,
+	/// Blocks after a slot ends during which its meter readings may arrive; then it settles
+	/// by the deadline rule.
+	pub settlement_deadline_blocks: BlockNumber,
+}
+
+/// The price grid a market opened with.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct PriceGrid<Balance> {
+	/// Price of tick 0, per kWh.
+	pub floor: Balance,
+	/// Price step per tick.
+	pub tick_size: Balance,
+	/// Number of ticks (the cap is tick `ticks - 1`).
+	pub ticks: u16,
+}
+
+/// What a market charges, fixed when it opens (a later change of the parameters applies to
+/// later markets only, so escrows and bonds always cover what settlement takes).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct MarketFees<Balance> {
+	/// Bond an ask holds per kWh.
+	pub ask_bond_per_kwh: Balance,
+	/// Penalty per kWh allocated and not delivered.
+	pub penalty_per_kwh: Balance,
+	/// Grid fee per kWh consumed from the market.
+	pub grid_fee_per_kwh: Balance,
+}
+
+/// Where a market is in its life.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum MarketStatus {
+	/// Taking orders (until gate closure).
+	Open,
+	/// Cleared: a price and volume were found.
+	Cleared(Clearing),
+	/// Gate closure passed and no bid met an ask: nothing trades.
+	NoTrade,
+}
+
+/// One market: a zone in a slot.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Market<Balance, BlockNumber> {
+	/// Its price grid.
+	pub grid: PriceGrid<Balance>,
+	/// Its fees, bond and penalty.
+	pub fees: MarketFees<Balance>,
+	/// The block its gate closes (and it clears) at.
+	pub gate_closure: BlockNumber,
+	/// The slot's first block.
+	pub slot_start: BlockNumber,
+	/// The first block after the slot.
+	pub slot_end: BlockNumber,
+	/// After this block, missing meter readings no longer hold settlement up (deadline rule).
+	pub deadline: BlockNumber,
+	/// Orders placed and not cancelled.
+	pub orders: u32,
+	/// Where it is.
+	pub status: MarketStatus,
+	/// The chain's time (Unix ms) at the slot's first block, once reached.
+	pub start_ms: Option<u64>,
+	/// The chain's time at the first block after the slot, once reached.
+	pub end_ms: Option<u64>,
+	/// Settlement progress and totals.
+	pub settlement: settlement::Progress<Balance>,
+}
+
+/// An order.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Order<AccountId, Balance> {
+	/// Who placed it (and pays or is paid).
+	pub owner: AccountId,
+	/// The market's zone.
+	pub zone: ZoneId,
+	/// The market's slot.
+	pub slot: SlotIndex,
+	/// Bid or ask.
+	pub side: Side,
+	/// Its price tick on the market's grid.
+	pub tick: u16,
+	/// Its quantity, in Wh.
+	pub quantity_wh: u64,
+	/// The meter whose attested counters settle it.
+	pub meter: DeviceId,
+	/// What it holds: the bid's maximum cost (grid fee included) or the ask's bond.
+	pub held: Balance,
+	/// What settlement made of it so far.
+	pub outcome: settlement::Outcome<Balance>,
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use city_primitives::{DeviceLookup, MeterReadings};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::Precision,
+			UnixTime,
+		},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::{
+		traits::{AccountIdConversion, Saturating, Zero},
+		SaturatedConversion,
+	};
+
+	/// The balance type of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// Market parameters with this runtime's types.
+	pub type ParamsOf<T> = MarketParams<BalanceOf<T>, BlockNumberFor<T>>;
+	/// A market with this runtime's types.
+	pub type MarketOf<T> = Market<BalanceOf<T>, BlockNumberFor<T>>;
+	/// An order with this runtime's types.
+	pub type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the energy market.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The currency orders are escrowed in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The device registry: who owns which meter, where, and whether it is certified.
+		type Devices: DeviceLookup<Self::AccountId>;
+
+		/// The meters' attested energy counters, which settle orders.
+		type Meters: MeterReadings;
+
+		/// The chain's time (the slot boundaries' timestamps).
+		type UnixTime: UnixTime;
+
+		/// Where grid fees and settlement's rounding dust go: the city treasury.
+		type Treasury: Get<Self::AccountId>;
+
+		/// The market's own account (holds what buyers paid and sellers forfeited between
+		/// collection and payout) is derived from this id.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
+		/// Sets the market parameters.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Most price ticks a grid may have (bounds clearing: one pass over the ticks).
+		#[pallet::constant]
+		type MaxTicks: Get<u16>;
+
+		/// Most orders in one market.
+		#[pallet::constant]
+		type MaxOrdersPerMarket: Get<u32>;
+
+		/// Most orders one account has in one slot (over all zones).
+		#[pallet::constant]
+		type MaxOrdersPerAccountPerSlot: Get<u32>;
+
+		/// Most markets (zones) that close at one block: bounds the clearing hook.
+		#[pallet::constant]
+		type MaxMarketsPerSlot: Get<u32>;
+
+		/// Largest order, in Wh.
+		#[pallet::constant]
+		type MaxOrderWh: Get<u64>;
+
+		/// How many slots ahead orders may be placed.
+		#[pallet::constant]
+		type MaxSlotsAhead: Get<u32>;
+
+		/// Most orders one [`Pallet::settle`] call processes.
+		#[pallet::constant]
+		type MaxSettlePerCall: Get<u32>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A bid's maximum cost, until settlement.
+		#[codec(index = 0)]
+		BidEscrow,
+		/// An ask's bond, until settlement.
+		#[codec(index = 1)]
+		AskBond,
+	}
+
+	/// The market parameters (set at genesis and by [`Pallet::set_params`]).
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, ParamsOf<T>, OptionQuery>;
+
+	/// Markets by zone and slot.
+	#[pallet::storage]
+	pub type Markets<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ZoneId,
+		Twox64Concat,
+		SlotIndex,
+		MarketOf<T>,
+		OptionQuery,
+	>;
+
+	/// Wh bid and offered per price tick of a market, by (zone, slot, tick): what clearing
+	/// reads, and what anyone recomputes it from.
+	#[pallet::storage]
+	pub type Depth<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, ZoneId>,
+			NMapKey<Twox64Concat, SlotIndex>,
+			NMapKey<Twox64Concat, u16>,
+		),
+		TickDepth,
+		ValueQuery,
+	>;
+
+	/// Orders by id.
+	#[pallet::storage]
+	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, OrderOf<T>, OptionQuery>;
+
+	/// The orders of a market, by (zone, slot, order id).
+	#[pallet::storage]
+	pub type MarketOrders<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, ZoneId>,
+			NMapKey<Twox64Concat, SlotIndex>,
+			NMapKey<Twox64Concat, OrderId>,
+		),
+		(),
+		OptionQuery,
+	>;
+
+	/// How many orders an account has in a slot.
+	#[pallet::storage]
+	pub type AccountSlotOrders<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		SlotIndex,
+		u32,
+		ValueQuery,
+	>;
+
+	/// The zones with a market in a slot (what the hooks clear at gate closure and stamp
+	/// with the slot's start and end times).
+	#[pallet::storage]
+	pub type SlotZones<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		SlotIndex,
+		BoundedVec<ZoneId, T::MaxMarketsPerSlot>,
+		ValueQuery,
+	>;
+
+	/// Markets opened and not yet settled: while there are any, the slot length and gate
+	/// closure stay as they are.
+	#[pallet::storage]
+	pub type LiveMarkets<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// The id the next order gets.
+	#[pallet::storage]
+	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
+
+	/// The market parameters at genesis.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The parameters; `None` leaves the market closed until governance sets them.
+		pub params: Option<ParamsOf<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(params) = &self.params {
+				assert!(
+					Pallet::<T>::grid_of(params).is_ok(),
+					"energy market genesis parameters are invalid"
+				);
+				Params::<T>::put(params);
+			}
+		}
+	}
+
+	/// Events of the energy market.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An order was placed; `held` is its escrow (bid) or bond (ask).
+		OrderPlaced {
+			order: OrderId,
+			owner: T::AccountId,
+			zone: ZoneId,
+			slot: SlotIndex,
+			side: Side,
+			price: BalanceOf<T>,
+			quantity_wh: u64,
+			held: BalanceOf<T>,
+		},
+		/// An order was cancelled before gate closure and its hold released.
+		OrderCancelled { order: OrderId, released: BalanceOf<T> },
+		/// A market cleared: `price` per kWh, `volume_wh` traded.
+		MarketCleared { zone: ZoneId, slot: SlotIndex, price: BalanceOf<T>, volume_wh: u64 },
+		/// A market's gate closed without any bid meeting an ask.
+		MarketNotCleared { zone: ZoneId, slot: SlotIndex },
+		/// Governance set the market parameters.
+		ParamsSet { params: ParamsOf<T> },
+		/// An order was settled: `energy_wh` traded through the market, `paid` for it (a bid)
+		/// or `received` (an ask), `fee` to the treasury, `penalty` forfeited (an ask),
+		/// `compensation` received for a shortfall (a bid); the rest of its hold was released.
+		OrderSettled {
+			order: OrderId,
+			owner: T::AccountId,
+			filled_wh: u64,
+			metered_wh: u64,
+			energy_wh: u64,
+			paid: BalanceOf<T>,
+			received: BalanceOf<T>,
+			fee: BalanceOf<T>,
+			penalty: BalanceOf<T>,
+			compensation: BalanceOf<T>,
+		},
+		/// A market is settled: every hold released; `dust` (rounding) went to the treasury.
+		MarketSettled {
+			zone: ZoneId,
+			slot: SlotIndex,
+			energy_wh: u64,
+			paid: BalanceOf<T>,
+			fees: BalanceOf<T>,
+			penalties: BalanceOf<T>,
+			dust: BalanceOf<T>,
+		},
+	}
+
+	/// Errors of the energy market.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No market parameters are set: the market is closed.
+		MarketClosed,
+		/// The slot's gate has closed (or the slot is past).
+		GateClosed,
+		/// The slot is further ahead than `MaxSlotsAhead`.
+		SlotTooFarAhead,
+		/// The price is below the floor or above the cap.
+		PriceOutOfRange,
+		/// The price is not on the grid of ticks.
+		PriceOffTick,
+		/// The quantity is zero or larger than `MaxOrderWh`.
+		BadQuantity,
+		/// No such device.
+		UnknownMeter,
+		/// The meter is neither owned nor operated by the sender.
+		NotYourMeter,
+		/// The meter is not active.
+		MeterNotActive,
+		/// The meter is not certified by the city registrar.
+		MeterNotCertified,
+		/// The device is neither a smart meter nor a solar inverter.
+		NotAMeter,
+		/// The meter is in another zone.
+		WrongZone,
+		/// The market has `MaxOrdersPerMarket` orders.
+		MarketFull,
+		/// The sender has `MaxOrdersPerAccountPerSlot` orders in this slot.
+		TooManyOrders,
+		/// `MaxMarketsPerSlot` zones already trade in this slot.
+		TooManyMarkets,
+		/// Not enough free balance for the escrow or the bond.
+		InsufficientBalance,
+		/// No such order.
+		UnknownOrder,
+		/// The order is someone else's.
+		NotYourOrder,
+		/// The market has not reached gate closure yet.
+		GateNotClosed,
+		/// The market is already cleared.
+		AlreadyCleared,
+		/// No such market.
+		UnknownMarket,
+		/// The parameters are inconsistent: zero slot or tick, floor above cap, a range that is
+		/// not a whole number of ticks, more than `MaxTicks` ticks, a gate closure not shorter
+		/// than a slot, or a penalty above the bond.
+		InvalidParams,
+		/// An amount overflowed.
+		Overflow,
+		/// Markets are open or settling: the slot length and gate closure cannot change now.
+		MarketsLive,
+		/// The slot has not ended yet: nothing to settle.
+		SlotNotOver,
+		/// The market is settled.
+		AlreadySettled,
+		/// A meter's readings around the slot's boundaries have not arrived yet, and the
+		/// settlement deadline has not passed.
+		ReadingsPending,
+		/// A transfer of settlement failed (an account that cannot receive it).
+		TransferFailed,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Clears the markets whose gate closes at `now`: at most `MaxMarketsPerSlot` markets,
+		/// one pass over at most `MaxTicks` ticks each.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let db = T::DbWeight::get();
+			let mut weight = db.reads(1);
+			let Some(params) = Params::<T>::get() else { return weight };
+			if (now % params.slot_blocks).is_zero() {
+				// What `on_finalize` does at this boundary.
+				let stamps = u64::from(T::MaxMarketsPerSlot::get()).saturating_mul(2);
+				weight = weight.saturating_add(db.reads_writes(stamps.saturating_add(2), stamps));
+			}
+			let closing_for = now.saturating_add(params.gate_closure_blocks);
+			if !(closing_for % params.slot_blocks).is_zero() {
+				return weight;
+			}
+			let slot = Self::slot_of(&params, closing_for);
+			weight = weight.saturating_add(db.reads(1));
+			for zone in SlotZones::<T>::get(slot) {
+				// A market cleared early by `clear_market` is skipped.
+				weight = weight.saturating_add(Self::clear_weight());
+				let _ = Self::do_clear(zone, slot);
+			}
+			weight
+		}
+
+		/// At a slot boundary, stamps the markets of the slot that starts with the chain's time
+		/// (its start) and those of the slot that ends (their end): at most
+		/// `2 x MaxMarketsPerSlot` markets.
+		fn on_finalize(now: BlockNumberFor<T>) {
+			let Some(params) = Params::<T>::get() else { return };
+			if !(now % params.slot_blocks).is_zero() {
+				return;
+			}
+			let slot = Self::slot_of(&params, now);
+			let now_ms: u64 = T::UnixTime::now().as_millis().saturated_into();
+			for zone in SlotZones::<T>::get(slot) {
+				Markets::<T>::mutate(zone, slot, |market| {
+					if let Some(market) = market {
+						market.start_ms = Some(now_ms);
+					}
+				});
+			}
+			if let Some(ended) = slot.checked_sub(1) {
+				for zone in SlotZones::<T>::get(ended) {
+					Markets::<T>::mutate(zone, ended, |market| {
+						if let Some(market) = market {
+							market.end_ms = Some(now_ms);
+						}
+					});
+				}
+			}
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxTicks::get() >= 2, "a price grid needs two ticks");
+			assert!(T::MaxOrdersPerMarket::get() > 0 && T::MaxOrdersPerAccountPerSlot::get() > 0);
+			assert!(T::MaxMarketsPerSlot::get() > 0 && T::MaxOrderWh::get() > 0);
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Places an order for `slot` in `zone`: a bid buys up to `quantity_wh` Wh at most at
+		/// `price` per kWh (the maximum cost is held); an ask sells up to `quantity_wh` Wh at
+		/// least at `price` (the bond is held). `meter` is the sender's active, certified smart
+		/// meter or solar inverter in `zone`, whose attested counters settle the order.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::DbWeight::get().reads_writes(8, 8).saturating_add(Weight::from_parts(50_000_000, 8_000)))]
+		pub fn place_order(
+			origin: OriginFor<T>,
+			zone: ZoneId,
+			slot: SlotIndex,
+			side: Side,
+			price: BalanceOf<T>,
+			quantity_wh: u64,
+			meter: DeviceId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_place_order(who, zone, slot, side, price, quantity_wh, meter).map(|_| ())
+		}
+
+		/// Cancels the sender's order before its market's gate closes and releases its hold.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::DbWeight::get().reads_writes(6, 6).saturating_add(Weight::from_parts(40_000_000, 8_000)))]
+		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_order(&who, order)
+		}
+
+		/// Clears a market whose gate has closed, if the hook has not yet (anyone may call).
+		#[pallet::call_index(2)]
+		#[pallet::weight(Pallet::<T>::clear_weight())]
+		pub fn clear_market(origin: OriginFor<T>, zone: ZoneId, slot: SlotIndex) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_clear(zone, slot)
+		}
+
+		/// Advances the settlement of a market whose slot has ended by up to
+		/// `MaxSettlePerCall` orders (anyone may call: sellers want their pay, buyers their
+		/// escrow back). Settlement reads each order's meter counters at the slot's start and
+		/// end; it stops at an order whose readings have not arrived, until the deadline.
+		#[pallet::call_index(4)]
+		#[pallet::weight(Pallet::<T>::settle_weight(T::MaxSettlePerCall::get()))]
+		pub fn settle(
+			origin: OriginFor<T>,
+			zone: ZoneId,
+			slot: SlotIndex,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let processed = Self::do_settle(zone, slot, T::MaxSettlePerCall::get())?;
+			Ok(Some(Self::settle_weight(processed)).into())
+		}
+
+		/// Sets the market parameters (governance). Markets already open keep their price
+		/// grid, fees, bond and penalty; the slot length and gate closure change only when no
+		/// market is open or settling (they number the slots).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::DbWeight::get().writes(1).saturating_add(Weight::from_parts(10_000_000, 0)))]
+		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::grid_of(&params)?;
+			if let Some(current) = Params::<T>::get() {
+				let renumbers = current.slot_blocks != params.slot_blocks
+					|| current.gate_closure_blocks != params.gate_closure_blocks;
+				ensure!(!renumbers || LiveMarkets::<T>::get() == 0, Error::<T>::MarketsLive);
+			}
+			Params::<T>::put(&params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The weight of settling `orders` orders: per order its record, its market's, its meter
+		/// (two counters), and up to three balance operations.
+		pub fn settle_weight(orders: u32) -> Weight {
+			let orders = u64::from(orders);
+			T::DbWeight::get()
+				.reads_writes(
+					orders.saturating_mul(8).saturating_add(3),
+					orders.saturating_mul(5).saturating_add(2),
+				)
+				.saturating_add(Weight::from_parts(
+					orders.saturating_mul(60_000_000),
+					orders.saturating_mul(4_000),
+				))
+				.saturating_add(Weight::from_parts(20_000_000, 8_000))
+		}
+
+		/// The market's own account: what buyers paid and sellers forfeited waits there
+		/// between collection and payout. It holds the existential deposit from genesis, and
+		/// settlement never takes it below that.
+		pub fn account() -> T::AccountId {
+			T::PalletId::get().into_account_truncating()
+		}
+
+		/// Advances the settlement of a market by up to `max` orders; returns how many it
+		/// processed.
+		pub fn do_settle(zone: ZoneId, slot: SlotIndex, max: u32) -> Result<u32, DispatchError> {
+			let mut market = Markets::<T>::get(zone, slot).ok_or(Error::<T>::UnknownMarket)?;
+			ensure!(market.settlement.phase != settlement::Phase::Done, Error::<T>::AlreadySettled);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now >= market.slot_end, Error::<T>::SlotNotOver);
+			let clearing = match market.status {
+				MarketStatus::Open => {
+					// The hook clears at gate closure; a market still open here was never
+					// reached by it (a chain halted through it): clear it now.
+					Self::do_clear(zone, slot)?;
+					market = Markets::<T>::get(zone, slot).ok_or(Error::<T>::UnknownMarket)?;
+					match market.status {
+						MarketStatus::Cleared(result) => Some(result),
+						_ => None,
+					}
+				}
+				MarketStatus::Cleared(result) => Some(result),
+				MarketStatus::NoTrade => None,
+			};
+			let past_deadline = now > market.deadline;
+			let mut processed = 0u32;
+			while processed < max && market.settlement.phase != settlement::Phase::Done {
+				let next = Self::next_order(zone, slot, market.settlement.cursor);
+				let Some(id) = next else {
+					Self::end_phase(zone, slot, &mut market)?;
+					continue;
+				};
+				let done = match market.settlement.phase {
+					settlement::Phase::Metering => {
+						Self::meter(id, &mut market, clearing.as_ref(), past_deadline)?
+					}
+					settlement::Phase::Collecting => Self::collect(id, &mut market)?,
+					settlement::Phase::Distributing => Self::distribute(id, &mut market)?,
+					settlement::Phase::Done => true,
+				};
+				if !done {
+					// Readings pending: stop here, keep what was done.
+					break;
+				}
+				market.settlement.cursor = Some(id);
+				market.settlement.processed = market.settlement.processed.saturating_add(1);
+				processed = processed.saturating_add(1);
+			}
+			Markets::<T>::insert(zone, slot, &market);
+			ensure!(
+				processed > 0 || market.settlement.phase == settlement::Phase::Done,
+				Error::<T>::ReadingsPending
+			);
+			Ok(processed)
+		}
+
+		/// The order after `cursor` in the market's storage order.
+		fn next_order(zone: ZoneId, slot: SlotIndex, cursor: Option<OrderId>) -> Option<OrderId> {
+			match cursor {
+				None => MarketOrders::<T>::iter_key_prefix((zone, slot)).next(),
+				Some(last) => {
+					let from = MarketOrders::<T>::hashed_key_for((zone, slot, last));
+					MarketOrders::<T>::iter_key_prefix_from((zone, slot), from).next()
+				}
+			}
+		}
+
+		/// Moves settlement to its next pass (or ends it).
+		fn end_phase(zone: ZoneId, slot: SlotIndex, market: &mut MarketOf<T>) -> DispatchResult {
+			use settlement::Phase;
+			let progress = &mut market.settlement;
+			progress.cursor = None;
+			progress.processed = 0;
+			progress.phase = match progress.phase {
+				Phase::Metering => {
+					progress.energy_wh = progress.delivered_wh.min(progress.consumed_wh);
+					Phase::Collecting
+				}
+				Phase::Collecting => Phase::Distributing,
+				Phase::Distributing | Phase::Done => {
+					// What rounding left (and penalties nobody was short for) to the treasury.
+					let dust = progress
+						.collected
+						.saturating_sub(progress.paid_out)
+						.saturating_add(progress.penalties.saturating_sub(progress.compensated));
+					Self::pay_out(&T::Treasury::get(), dust)?;
+					LiveMarkets::<T>::mutate(|live| *live = live.saturating_sub(1));
+					Self::deposit_event(Event::MarketSettled {
+						zone,
+						slot,
+						energy_wh: progress.energy_wh,
+						paid: progress.collected,
+						fees: progress.fees,
+						penalties: progress.penalties,
+						dust,
+					});
+					Phase::Done
+				}
+			};
+			Ok(())
+		}
+
+		/// Pass 1 for order `id`: its allocation and metered energy. `false` if its meter's
+		/// readings are not there yet (and the deadline has not passed).
+		fn meter(
+			id: OrderId,
+			market: &mut MarketOf<T>,
+			clearing: Option<&Clearing>,
+			past_deadline: bool,
+		) -> Result<bool, DispatchError> {
+			let mut order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+			let filled = clearing
+				.map(|c| clearing::fill(c, order.side, order.tick, order.quantity_wh))
+				.unwrap_or(0);
+			let metered = if filled == 0 {
+				0
+			} else {
+				let flow = match order.side {
+					Side::Ask => EnergyFlow::Export,
+					Side::Bid => EnergyFlow::Import,
+				};
+				let counter = |at: Option<u64>| {
+					at.and_then(|at| T::Meters::counter_at(order.meter, flow, at))
+				};
+				match (counter(market.start_ms), counter(market.end_ms)) {
+					(Some(start), Some(end)) => filled.min(end.saturating_sub(start)),
+					_ if !past_deadline => return Ok(false),
+					// Deadline rule: whoever did not report bears it.
+					_ => match order.side {
+						Side::Ask => 0,
+						Side::Bid => filled,
+					},
+				}
+			};
+			order.outcome.filled_wh = filled;
+			order.outcome.metered_wh = metered;
+			let progress = &mut market.settlement;
+			match order.side {
+				Side::Ask => progress.delivered_wh = progress.delivered_wh.saturating_add(metered),
+				Side::Bid => progress.consumed_wh = progress.consumed_wh.saturating_add(metered),
+			}
+			Orders::<T>::insert(id, order);
+			Ok(true)
+		}
+
+		/// Pass 2 for order `id`: charge a buyer, take a seller's penalty; release the rest.
+		fn collect(id: OrderId, market: &mut MarketOf<T>) -> Result<bool, DispatchError> {
+			let mut order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+			let pot = Self::account();
+			let progress = &mut market.settlement;
+			let to_balance = |x: u128| -> BalanceOf<T> { x.saturated_into() };
+			let held: u128 = order.held.saturated_into();
+			match order.side {
+				Side::Bid => {
+					let energy = settlement::share(
+						u128::from(order.outcome.metered_wh),
+						progress.energy_wh,
+						progress.consumed_wh,
+					);
+					let energy = u64::try_from(energy).unwrap_or(order.outcome.metered_wh);
+					let clearing_price = match market.status {
+						MarketStatus::Cleared(result) => Self::price_of(&market.grid, result.tick),
+						_ => Zero::zero(),
+					};
+					let cost =
+						settlement::per_kwh(clearing_price.saturated_into(), energy).min(held);
+					let fee =
+						settlement::per_kwh(market.fees.grid_fee_per_kwh.saturated_into(), energy)
+							.min(held.saturating_sub(cost));
+					Self::take_from_hold(
+						HoldReason::BidEscrow,
+						&order.owner,
+						&pot,
+						to_balance(cost),
+					)?;
+					Self::take_from_hold(
+						HoldReason::BidEscrow,
+						&order.owner,
+						&T::Treasury::get(),
+						to_balance(fee),
+					)?;
+					Self::release(
+						HoldReason::BidEscrow,
+						&order.owner,
+						to_balance(held.saturating_sub(cost).saturating_sub(fee)),
+					)?;
+					order.outcome.energy_wh = energy;
+					order.outcome.paid = to_balance(cost);
+					order.outcome.fee = to_balance(fee);
+					progress.shortfall_wh = progress
+						.shortfall_wh
+						.saturating_add(order.outcome.metered_wh.saturating_sub(energy));
+					progress.collected = progress.collected.saturating_add(to_balance(cost));
+					progress.fees = progress.fees.saturating_add(to_balance(fee));
+				}
+				Side::Ask => {
+					let missing = order.outcome.filled_wh.saturating_sub(order.outcome.metered_wh);
+					let penalty =
+						settlement::per_kwh(market.fees.penalty_per_kwh.saturated_into(), missing)
+							.min(held);
+					Self::take_from_hold(
+						HoldReason::AskBond,
+						&order.owner,
+						&pot,
+						to_balance(penalty),
+					)?;
+					Self::release(
+						HoldReason::AskBond,
+						&order.owner,
+						to_balance(held.saturating_sub(penalty)),
+					)?;
+					order.outcome.penalty = to_balance(penalty);
+					progress.penalties = progress.penalties.saturating_add(to_balance(penalty));
+				}
+			}
+			Orders::<T>::insert(id, order);
+			Ok(true)
+		}
+
+		/// Pass 3 for order `id`: pay a seller its share of what buyers paid, a buyer its share
+		/// of the penalties.
+		fn distribute(id: OrderId, market: &mut MarketOf<T>) -> Result<bool, DispatchError> {
+			let mut order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+			let progress = &mut market.settlement;
+			let to_balance = |x: u128| -> BalanceOf<T> { x.saturated_into() };
+			match order.side {
+				Side::Ask => {
+					let received = settlement::share(
+						progress.collected.saturated_into(),
+						order.outcome.metered_wh,
+						progress.delivered_wh,
+					);
+					let energy = settlement::share(
+						u128::from(progress.energy_wh),
+						order.outcome.metered_wh,
+						progress.delivered_wh,
+					);
+					Self::pay_out(&order.owner, to_balance(received))?;
+					order.outcome.received = to_balance(received);
+					order.outcome.energy_wh = u64::try_from(energy).unwrap_or(0);
+					progress.paid_out = progress.paid_out.saturating_add(to_balance(received));
+				}
+				Side::Bid => {
+					let short = order.outcome.metered_wh.saturating_sub(order.outcome.energy_wh);
+					let compensation = settlement::share(
+						progress.penalties.saturated_into(),
+						short,
+						progress.shortfall_wh,
+					);
+					Self::pay_out(&order.owner, to_balance(compensation))?;
+					order.outcome.compensation = to_balance(compensation);
+					progress.compensated =
+						progress.compensated.saturating_add(to_balance(compensation));
+				}
+			}
+			order.outcome.settled = true;
+			Self::deposit_event(Event::OrderSettled {
+				order: id,
+				owner: order.owner.clone(),
+				filled_wh: order.outcome.filled_wh,
+				metered_wh: order.outcome.metered_wh,
+				energy_wh: order.outcome.energy_wh,
+				paid: order.outcome.paid,
+				received: order.outcome.received,
+				fee: order.outcome.fee,
+				penalty: order.outcome.penalty,
+				compensation: order.outcome.compensation,
+			});
+			Orders::<T>::insert(id, order);
+			Ok(true)
+		}
+
+		/// Moves `amount` of `who`'s `reason` hold to `to`'s free balance.
+		fn take_from_hold(
+			reason: HoldReason,
+			who: &T::AccountId,
+			to: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::transfer_on_hold(
+				&reason.into(),
+				who,
+				to,
+				amount,
+				Precision::Exact,
+				frame_support::traits::tokens::Restriction::Free,
+				frame_support::traits::tokens::Fortitude::Polite,
+			)
+			.map(|_| ())
+			.map_err(|_| Error::<T>::TransferFailed.into())
+		}
+
+		/// Releases `amount` of `who`'s `reason` hold.
+		fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::release(&reason.into(), who, amount, Precision::Exact).map(|_| ())
+		}
+
+		/// Pays `amount` from the market's account to `to`, never taking the account below its
+		/// existential deposit.
+		fn pay_out(to: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::transfer(
+				&Self::account(),
+				to,
+				amount,
+				frame_support::traits::tokens::Preservation::Preserve,
+			)
+			.map(|_| ())
+			.map_err(|_| Error::<T>::TransferFailed.into())
+		}
+
+		/// The weight of clearing one market: its record, and every tick read once.
+		pub fn clear_weight() -> Weight {
+			let ticks = u64::from(T::MaxTicks::get());
+			T::DbWeight::get()
+				.reads_writes(ticks.saturating_add(1), 1)
+				.saturating_add(Weight::from_parts(ticks.saturating_mul(200_000), 0))
+				.saturating_add(Weight::from_parts(20_000_000, 8_000))
+		}
+
+		/// The price grid `params` describe, if they are consistent.
+		pub fn grid_of(params: &ParamsOf<T>) -> Result<PriceGrid<BalanceOf<T>>, Error<T>> {
+			ensure!(
+				!params.slot_blocks.is_zero()
+					&& params.gate_closure_blocks < params.slot_blocks
+					&& !params.tick_size.is_zero()
+					&& params.price_floor <= params.price_cap
+					&& params.penalty_per_kwh <= params.ask_bond_per_kwh,
+				Error::<T>::InvalidParams
+			);
+			let range = params.price_cap.saturating_sub(params.price_floor);
+			ensure!((range % params.tick_size).is_zero(), Error::<T>::InvalidParams);
+			let steps: u128 = (range / params.tick_size).saturated_into();
+			let ticks =
+				u16::try_from(steps.saturating_add(1)).map_err(|_| Error::<T>::InvalidParams)?;
+			ensure!(ticks >= 2 && ticks <= T::MaxTicks::get(), Error::<T>::InvalidParams);
+			Ok(PriceGrid { floor: params.price_floor, tick_size: params.tick_size, ticks })
+		}
+
+		/// The first block of `slot`.
+		pub fn slot_start(params: &ParamsOf<T>, slot: SlotIndex) -> BlockNumberFor<T> {
+			params.slot_blocks.saturating_mul(slot.into())
+		}
+
+		/// The slot block `now` is in.
+		pub fn slot_of(params: &ParamsOf<T>, now: BlockNumberFor<T>) -> SlotIndex {
+			(now / params.slot_blocks).saturated_into()
+		}
+
+		/// The price of `tick` on `grid`.
+		pub fn price_of(grid: &PriceGrid<BalanceOf<T>>, tick: u16) -> BalanceOf<T> {
+			grid.floor
+				.saturating_add(grid.tick_size.saturating_mul(u128::from(tick).saturated_into()))
+		}
+
+		/// `quantity_wh` Wh at `per_kwh`, rounded up (what is held never falls short).
+		pub fn cost_ceil(
+			per_kwh: BalanceOf<T>,
+			quantity_wh: u64,
+		) -> Result<BalanceOf<T>, Error<T>> {
+			let per_kwh: u128 = per_kwh.saturated_into();
+			let total = per_kwh.checked_mul(u128::from(quantity_wh)).ok_or(Error::<T>::Overflow)?;
+			Ok(total.div_ceil(1000).saturated_into())
+		}
+
+		/// Checks that `meter` may settle an order of `who` in `zone`.
+		fn check_meter(who: &T::AccountId, meter: DeviceId, zone: ZoneId) -> DispatchResult {
+			let device = T::Devices::device(meter).ok_or(Error::<T>::UnknownMeter)?;
+			ensure!(device.is_controller(who), Error::<T>::NotYourMeter);
+			ensure!(
+				matches!(device.class, DeviceClass::SmartMeter | DeviceClass::SolarInverter),
+				Error::<T>::NotAMeter
+			);
+			ensure!(device.is_active(), Error::<T>::MeterNotActive);
+			ensure!(device.certified, Error::<T>::MeterNotCertified);
+			ensure!(device.zone == zone, Error::<T>::WrongZone);
+			Ok(())
+		}
+
+		/// Places an order (see [`Pallet::place_order`]); returns its id.
+		pub fn do_place_order(
+			who: T::AccountId,
+			zone: ZoneId,
+			slot: SlotIndex,
+			side: Side,
+			price: BalanceOf<T>,
+			quantity_wh: u64,
+			meter: DeviceId,
+		) -> Result<OrderId, DispatchError> {
+			let params = Params::<T>::get().ok_or(Error::<T>::MarketClosed)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let gate_closure =
+				Self::slot_start(&params, slot).saturating_sub(params.gate_closure_blocks);
+			ensure!(now < gate_closure, Error::<T>::GateClosed);
+			let current = Self::slot_of(&params, now);
+			ensure!(
+				slot <= current.saturating_add(T::MaxSlotsAhead::get()),
+				Error::<T>::SlotTooFarAhead
+			);
+			ensure!(
+				quantity_wh > 0 && quantity_wh <= T::MaxOrderWh::get(),
+				Error::<T>::BadQuantity
+			);
+			Self::check_meter(&who, meter, zone)?;
+			let existing = Markets::<T>::get(zone, slot);
+			let new_market = existing.is_none();
+			let mut market = match existing {
+				Some(market) => market,
+				None => {
+					let slot_start = Self::slot_start(&params, slot);
+					let slot_end = slot_start.saturating_add(params.slot_blocks);
+					MarketOf::<T> {
+						grid: Self::grid_of(&params)?,
+						fees: MarketFees {
+							ask_bond_per_kwh: params.ask_bond_per_kwh,
+							penalty_per_kwh: params.penalty_per_kwh,
+							grid_fee_per_kwh: params.grid_fee_per_kwh,
+						},
+						gate_closure,
+						slot_start,
+						slot_end,
+						deadline: slot_end.saturating_add(params.settlement_deadline_blocks),
+						orders: 0,
+						status: MarketStatus::Open,
+						start_ms: None,
+						end_ms: None,
+						settlement: Default::default(),
+					}
+				}
+			};
+			let grid = market.grid;
+			let cap = Self::price_of(&grid, grid.ticks.saturating_sub(1));
+			ensure!(price >= grid.floor && price <= cap, Error::<T>::PriceOutOfRange);
+			let offset = price.saturating_sub(grid.floor);
+			ensure!((offset % grid.tick_size).is_zero(), Error::<T>::PriceOffTick);
+			let tick: u16 = u16::try_from((offset / grid.tick_size).saturated_into::<u128>())
+				.map_err(|_| Error::<T>::PriceOutOfRange)?;
+			ensure!(market.orders < T::MaxOrdersPerMarket::get(), Error::<T>::MarketFull);
+			let placed = AccountSlotOrders::<T>::get(&who, slot);
+			ensure!(placed < T::MaxOrdersPerAccountPerSlot::get(), Error::<T>::TooManyOrders);
+			// A bid holds its maximum cost with the grid fee: settlement never takes more.
+			let (held, reason) = match side {
+				Side::Bid => (
+					Self::cost_ceil(
+						price.saturating_add(market.fees.grid_fee_per_kwh),
+						quantity_wh,
+					)?,
+					HoldReason::BidEscrow,
+				),
+				Side::Ask => (
+					Self::cost_ceil(market.fees.ask_bond_per_kwh, quantity_wh)?,
+					HoldReason::AskBond,
+				),
+			};
+			if new_market {
+				SlotZones::<T>::try_mutate(slot, |zones| zones.try_push(zone))
+					.map_err(|_| Error::<T>::TooManyMarkets)?;
+				LiveMarkets::<T>::mutate(|live| *live = live.saturating_add(1));
+			}
+			if !held.is_zero() {
+				T::Currency::hold(&reason.into(), &who, held)
+					.map_err(|_| Error::<T>::InsufficientBalance)?;
+			}
+			let mut depth = Depth::<T>::get((zone, slot, tick));
+			match side {
+				Side::Bid => {
+					depth.bid_wh =
+						depth.bid_wh.checked_add(quantity_wh).ok_or(Error::<T>::Overflow)?
+				}
+				Side::Ask => {
+					depth.ask_wh =
+						depth.ask_wh.checked_add(quantity_wh).ok_or(Error::<T>::Overflow)?
+				}
+			}
+			let order = NextOrderId::<T>::get();
+			NextOrderId::<T>::put(order.checked_add(1).ok_or(Error::<T>::Overflow)?);
+			Depth::<T>::insert((zone, slot, tick), depth);
+			market.orders = market.orders.saturating_add(1);
+			Markets::<T>::insert(zone, slot, market);
+			AccountSlotOrders::<T>::insert(&who, slot, placed.saturating_add(1));
+			MarketOrders::<T>::insert((zone, slot, order), ());
+			Orders::<T>::insert(
+				order,
+				OrderOf::<T> {
+					owner: who.clone(),
+					zone,
+					slot,
+					side,
+					tick,
+					quantity_wh,
+					meter,
+					held,
+					outcome: Default::default(),
+				},
+			);
+			Self::deposit_event(Event::OrderPlaced {
+				order,
+				owner: who,
+				zone,
+				slot,
+				side,
+				price,
+				quantity_wh,
+				held,
+			});
+			Ok(order)
+		}
+
+		/// Cancels an order (see [`Pallet::cancel_order`]).
+		pub fn do_cancel_order(who: &T::AccountId, id: OrderId) -> DispatchResult {
+			let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+			ensure!(&order.owner == who, Error::<T>::NotYourOrder);
+			let mut market =
+				Markets::<T>::get(order.zone, order.slot).ok_or(Error::<T>::UnknownMarket)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				now < market.gate_closure && market.status == MarketStatus::Open,
+				Error::<T>::GateClosed
+			);
+			let reason = match order.side {
+				Side::Bid => HoldReason::BidEscrow,
+				Side::Ask => HoldReason::AskBond,
+			};
+			let released = T::Currency::release(&reason.into(), who, order.held, Precision::Exact)?;
+			Depth::<T>::mutate((order.zone, order.slot, order.tick), |depth| match order.side {
+				Side::Bid => depth.bid_wh = depth.bid_wh.saturating_sub(order.quantity_wh),
+				Side::Ask => depth.ask_wh = depth.ask_wh.saturating_sub(order.quantity_wh),
+			});
+			market.orders = market.orders.saturating_sub(1);
+			Markets::<T>::insert(order.zone, order.slot, market);
+			AccountSlotOrders::<T>::mutate_exists(who, order.slot, |count| {
+				*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
+			});
+			MarketOrders::<T>::remove((order.zone, order.slot, id));
+			Orders::<T>::remove(id);
+			Self::deposit_event(Event::OrderCancelled { order: id, released });
+			Ok(())
+		}
+
+		/// The per-tick depth of a market, tick 0 first.
+		pub fn depth(zone: ZoneId, slot: SlotIndex, ticks: u16) -> alloc::vec::Vec<TickDepth> {
+			(0..ticks).map(|tick| Depth::<T>::get((zone, slot, tick))).collect()
+		}
+
+		/// Clears a market at or after its gate closure.
+		pub fn do_clear(zone: ZoneId, slot: SlotIndex) -> DispatchResult {
+			let mut market = Markets::<T>::get(zone, slot).ok_or(Error::<T>::UnknownMarket)?;
+			ensure!(market.status == MarketStatus::Open, Error::<T>::AlreadyCleared);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now >= market.gate_closure, Error::<T>::GateNotClosed);
+			let depth = Self::depth(zone, slot, market.grid.ticks);
+			market.status = match clearing::clear(&depth) {
+				Some(result) => {
+					let price = Self::price_of(&market.grid, result.tick);
+					Self::deposit_event(Event::MarketCleared {
+						zone,
+						slot,
+						price,
+						volume_wh: result.volume_wh,
+					});
+					MarketStatus::Cleared(result)
+				}
+				None => {
+					Self::deposit_event(Event::MarketNotCleared { zone, slot });
+					MarketStatus::NoTrade
+				}
+			};
+			Markets::<T>::insert(zone, slot, market);
+			Ok(())
+		}
+	}
+}
