@@ -13,6 +13,11 @@
 #[cfg(all(feature = "std", feature = "build-wasm"))]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
+// The rehearsal's versions are for its own wasm build (which has no `std`); a native build with
+// them would make the node's runtime, and its `WASM_BINARY`, the rehearsal.
+#[cfg(all(feature = "std", feature = "upgrade-rehearsal"))]
+compile_error!("`upgrade-rehearsal` is only for the rehearsal wasm that build.rs builds");
+
 /// The upgrade rehearsal: this runtime built with the feature `upgrade-rehearsal` (the same
 /// code, with [`VERSION`]'s `spec_version` and `transaction_version` far above the real ones),
 /// for tests that a client follows a runtime upgrade (a new `transaction_version` changes what

@@ -196,7 +196,7 @@ pub fn register_fleet(
 			lane: lane as u64,
 			extrinsic,
 			// sr25519 signatures are randomised: signing again gives other bytes.
-			resign: Some(resigner(&chain, owner, call, nonce)),
+			resign: Some(resigner(client, owner, call, nonce)),
 		});
 	}
 	let (report, _) = tracker::run(client, submissions, options).map_err(|e| e.to_string())?;
@@ -223,7 +223,7 @@ pub fn certify_fleet(
 	devices: &mut [SimDevice],
 	options: &Options,
 ) -> Result<Report, String> {
-	let (chain, at) = chain_at(client)?;
+	let (_, at) = chain_at(client)?;
 	let first_nonce = next_nonce(client, registrar).map_err(|e| e.to_string())?;
 	let mut submissions = Vec::new();
 	for (this_nonce, device) in (first_nonce..).zip(devices.iter().filter(|d| !d.certified)) {
@@ -234,7 +234,7 @@ pub fn certify_fleet(
 			label: format!("certify device {}", device.id),
 			lane: 0,
 			extrinsic: at.signed(&PairSigner(registrar.clone()), &call, this_nonce.into())?,
-			resign: Some(resigner(&chain, registrar.clone(), call, this_nonce)),
+			resign: Some(resigner(client, registrar.clone(), call, this_nonce)),
 		});
 	}
 	// One account's nonces are one lane: let the whole run be in flight.
@@ -258,14 +258,19 @@ pub fn certify_fleet(
 }
 
 /// Signs `call` again when the tracker asks, anchored to the finalized head of that moment (a
-/// mortal transaction re-signed with its first block could be past its era), with that
-/// block's metadata and versions (an upgrade in between is followed). If the chain cannot be
-/// asked, the variant is empty bytes, which the pool refuses and the tracker reports.
-fn resigner(chain: &chain::Chain, owner: sr25519::Pair, call: Call, nonce: u32) -> tracker::Resign {
-	let chain = chain.clone();
+/// mortal transaction re-signed with its first block could be past its era), with the
+/// metadata and versions the pool checks against then (an upgrade in between is followed),
+/// over the client's connection of that moment (a lost one is opened again). `None` if the
+/// chain cannot be asked now.
+fn resigner(client: &Client, owner: sr25519::Pair, call: Call, nonce: u32) -> tracker::Resign {
+	let client = client.clone();
 	let signer = PairSigner(owner);
 	Box::new(move |_| {
-		chain.current().and_then(|at| at.signed(&signer, &call, nonce.into())).unwrap_or_default()
+		client
+			.chain()
+			.and_then(|chain| chain.current())
+			.and_then(|at| at.signed(&signer, &call, nonce.into()))
+			.ok()
 	})
 }
 
@@ -280,7 +285,7 @@ pub fn reading_submissions(
 	unit: Unit,
 	value_at: impl Fn(DeviceId, u64) -> i64,
 ) -> Result<Vec<Submission>, String> {
-	let (chain, at) = chain_at(client)?;
+	let (_, at) = chain_at(client)?;
 	let mut submissions = Vec::new();
 	for _ in 0..per_device {
 		for device in devices.iter_mut() {
@@ -288,7 +293,7 @@ pub fn reading_submissions(
 			let reading = device.next_reading(kind, value_at(device.id, seq), unit, now_ms());
 			let extrinsic = device.reading_extrinsic(&at, &reading)?;
 			let signer = device.clone();
-			let chain = chain.clone();
+			let client = client.clone();
 			let mut fresh = reading.clone();
 			submissions.push(Submission {
 				label: format!("device {} reading {}", device.id, reading.seq),
@@ -296,10 +301,11 @@ pub fn reading_submissions(
 				extrinsic,
 				resign: Some(Box::new(move |_| {
 					fresh.timestamp_ms = now_ms().max(fresh.timestamp_ms.saturating_add(1));
-					chain
-						.current()
+					client
+						.chain()
+						.and_then(|chain| chain.current())
 						.and_then(|at| signer.reading_extrinsic(&at, &fresh))
-						.unwrap_or_default()
+						.ok()
 				})),
 			});
 		}
@@ -356,7 +362,7 @@ pub fn transfer_submissions(
 	senders: &[sr25519::Pair],
 	per_sender: u32,
 ) -> Result<Vec<Submission>, String> {
-	let (chain, at) = chain_at(client)?;
+	let (_, at) = chain_at(client)?;
 	let sink = sr25519::Pair::from_seed(&[0x5e; 32]).public().0;
 	// `MultiAddress::Id(sink)`: variant 0 and the account; 0.01 CITY (12 decimals), compact.
 	let dest = arg(&(0u8, sink));
@@ -374,7 +380,7 @@ pub fn transfer_submissions(
 				label: format!("transfer {lane}/{nonce}"),
 				lane: lane as u64,
 				extrinsic: at.signed(&PairSigner(sender.clone()), &call, nonce.into())?,
-				resign: Some(resigner(&chain, sender.clone(), call.clone(), nonce)),
+				resign: Some(resigner(client, sender.clone(), call.clone(), nonce)),
 			});
 		}
 	}

@@ -8,7 +8,9 @@
 //! ([`Client::connect_trusting`]: a city's own PKI).
 //!
 //! A blocking facade (the simulator and the tests are synchronous) over an async runtime of
-//! its own. A lost connection is opened again at the next call.
+//! its own. A connection that ends, stops answering WebSocket pings, or lets a call time out
+//! is dropped, and the next call opens a new one (re-signing closures and the tracker always
+//! go through [`Client`], never hold an old connection).
 
 use std::{
 	fmt,
@@ -26,7 +28,7 @@ use jsonrpsee::{
 		params::BatchRequestBuilder,
 		traits::ToRpcParams,
 	},
-	ws_client::{CustomCertStore, WsClient, WsClientBuilder},
+	ws_client::{CustomCertStore, PingConfig, WsClient, WsClientBuilder},
 };
 use serde_json::{json, value::RawValue, Value};
 use sp_core::H256;
@@ -71,6 +73,10 @@ const MAX_REQUEST_BYTES: u32 = 32 * 1024 * 1024;
 const MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
 /// How long one call may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often the connection is pinged, and how long it may stay silent before it counts as
+/// lost (a peer that vanished without closing, a NAT that forgot the connection).
+const PING_INTERVAL: Duration = Duration::from_secs(15);
+const INACTIVE_LIMIT: Duration = Duration::from_secs(45);
 
 /// The WebSocket URL of a node given as `ws(s)://`, `http(s)://` (Substrate serves both on one
 /// port) or `host:port` (plain `ws://`).
@@ -115,7 +121,7 @@ fn tls_trusting(path: &Path) -> Result<CustomCertStore, String> {
 		.map_err(|e| format!("cannot read certificates from {shown}: {e}"))?
 	{
 		let certificate = certificate.map_err(|e| format!("{shown}: {e}"))?;
-		roots.add(certificate).map_err(|e| format!("{shown}: not a CA certificate: {e}"))?;
+		roots.add(certificate).map_err(|e| format!("{shown}: not a usable certificate: {e}"))?;
 	}
 	if roots.is_empty() {
 		return Err(format!("{shown} holds no PEM certificate"));
@@ -222,9 +228,15 @@ impl Client {
 		Client::open(url, None)
 	}
 
-	/// Connects like [`Client::connect`], trusting for `wss://` only the certificate
-	/// authorities in the PEM file `ca_pem` (a city's own PKI), not the system's.
+	/// Connects to a `wss://` (or `https://`) `url` trusting only the certificate authorities
+	/// in the PEM file `ca_pem` (a city's own PKI), not the system's. A plain `ws://` URL is
+	/// refused: its traffic would not be protected by the authority the caller named.
 	pub fn connect_trusting(url: &str, ca_pem: &Path) -> Result<Self, String> {
+		if !websocket_url(url)?.starts_with("wss://") {
+			return Err(format!(
+				"{url:?} is not a TLS URL: a certificate authority only applies to wss:// (https://)"
+			));
+		}
 		Client::open(url, Some(tls_trusting(ca_pem)?))
 	}
 
@@ -286,8 +298,19 @@ impl Client {
 
 	/// Calls `method` with `params` (a JSON array, or `null` for none).
 	pub fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-		let ws = self.connection()?.ws.clone();
-		self.runtime.block_on(ws.request::<Value, _>(method, Params(params))).map_err(rpc_error)
+		let connection = self.connection()?;
+		let answer =
+			self.runtime.block_on(connection.ws.request::<Value, _>(method, Params(params)));
+		answer.map_err(|e| self.failed(&connection, e))
+	}
+
+	/// The error of a call on `connection`; a connection that let a call time out (or lost
+	/// its transport) is dropped, so the next call opens a new one.
+	fn failed(&self, connection: &Connection, error: WsError) -> RpcError {
+		if !matches!(error, WsError::Call(_)) {
+			connection.heads.live.store(false, Ordering::Release);
+		}
+		rpc_error(error)
 	}
 
 	/// Calls every `(method, params)` in one JSON-RPC batch; the answers come back in the
@@ -296,15 +319,17 @@ impl Client {
 		if calls.is_empty() {
 			return Ok(Vec::new());
 		}
-		let ws = self.connection()?.ws.clone();
+		let connection = self.connection()?;
 		let mut batch = BatchRequestBuilder::new();
 		for (method, params) in calls {
 			batch
 				.insert(method, Params(params.clone()))
 				.map_err(|e| RpcError::Transport(format!("cannot encode {method}: {e}")))?;
 		}
-		let answers: BatchResponse<'_, Value> =
-			self.runtime.block_on(ws.batch_request(batch)).map_err(rpc_error)?;
+		let answers: BatchResponse<'_, Value> = self
+			.runtime
+			.block_on(connection.ws.batch_request(batch))
+			.map_err(|e| self.failed(&connection, e))?;
 		Ok(answers
 			.into_iter()
 			.map(|answer| {
@@ -371,7 +396,13 @@ async fn open(url: &str, tls: Option<CustomCertStore>) -> Result<Connection, Rpc
 	let mut builder = WsClientBuilder::default()
 		.max_request_size(MAX_REQUEST_BYTES)
 		.max_response_size(MAX_RESPONSE_BYTES)
-		.request_timeout(REQUEST_TIMEOUT);
+		.request_timeout(REQUEST_TIMEOUT)
+		.enable_ws_ping(
+			PingConfig::new().ping_interval(PING_INTERVAL).inactive_limit(INACTIVE_LIMIT),
+		)
+		// A redirect could lead from wss:// to ws://: follow none (jsonrpsee counts connection
+		// rounds: 1 is the first connection only).
+		.max_redirections(1);
 	if let Some(tls) = tls {
 		builder = builder.with_custom_cert_store(tls);
 	}
@@ -495,6 +526,27 @@ mod tests {
 		assert!(websocket_url("ws://127.0.0.1:port").is_err());
 		assert!(websocket_url("ftp://node:21").is_err());
 		assert!(websocket_url("").is_err());
+	}
+
+	#[test]
+	fn a_city_authority_is_read_from_pem_and_only_for_tls() {
+		let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/tls/ca.pem");
+		assert!(tls_trusting(&ca).is_ok());
+		let missing = tls_trusting(Path::new("/no/such/ca.pem")).unwrap_err();
+		assert!(missing.contains("cannot read certificates"), "{missing}");
+		// A PEM file without a certificate (the test node's private key).
+		let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/tls/node.key");
+		assert!(tls_trusting(&key).unwrap_err().contains("holds no PEM certificate"));
+		// A certificate block that is not DER.
+		let path = std::env::temp_dir().join(format!("city-sim-bad-ca-{}", std::process::id()));
+		std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+			.unwrap();
+		assert!(tls_trusting(&path).is_err());
+		std::fs::remove_file(&path).unwrap();
+		// An authority for a plain ws:// URL would protect nothing: refused before connecting.
+		let plain = Client::connect_trusting("ws://127.0.0.1:9", &ca).unwrap_err();
+		assert!(plain.contains("not a TLS URL"), "{plain}");
+		assert!(Client::connect_trusting("http://127.0.0.1:9", &ca).is_err());
 	}
 
 	#[test]

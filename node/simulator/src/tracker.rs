@@ -12,11 +12,12 @@
 //!   sent instead; both hashes are tracked;
 //! - the pool says it is outdated: it is in a block that is not final yet; wait for that, and
 //!   give up (rejected) only if no finalized block shows it within `stale_grace`;
-//! - the pool says the signature is bad: a signed transaction built for runtime versions the
-//!   chain no longer has (an upgrade changed `transaction_version`) or a mortal era that
-//!   wrapped; it is signed again for the chain as it is now, at most [`MAX_RESIGNS`] times.
+//! - the pool says the signature of a signed transaction is bad: it was built for runtime
+//!   versions the chain no longer has (an upgrade changed `transaction_version`) or its mortal
+//!   era wrapped; it is signed again for the chain as it is now and sent after
+//!   `resubmit_after`, at most [`MAX_RESIGNS`] times, then rejected (a real forgery stays bad).
 //!
-//! A first submission the pool refuses as invalid is *rejected* (a replay, a bad signature);
+//! A first submission the pool refuses as invalid is *rejected* (a replay, a forged reading);
 //! one it refuses for now (full pool, rate limit, future) is retried.
 
 use std::{
@@ -31,8 +32,9 @@ use sp_core::H256;
 use crate::rpc::{hex_encode, Client, RpcError};
 
 /// Builds a fresh variant of a transaction (other bytes, same effect) for attempt `n`, when the
-/// pool has banned the bytes sent before.
-pub type Resign = Box<dyn FnMut(u32) -> Vec<u8>>;
+/// pool has banned the bytes sent before or calls their signature stale; `None` if it cannot be
+/// built now (the chain cannot be asked): the old bytes wait for the next try.
+pub type Resign = Box<dyn FnMut(u32) -> Option<Vec<u8>>>;
 
 /// One transaction to get into a finalized block.
 pub struct Submission {
@@ -235,6 +237,8 @@ enum Answer {
 	Accepted,
 	AlreadyInPool,
 	Banned,
+	/// A signed transaction whose signature the pool calls bad: signed for other versions.
+	StaleSignature,
 	Outdated,
 	NotNow,
 	Invalid(String),
@@ -252,6 +256,15 @@ fn temporary_custom_codes(at: &crate::chain::AtBlock) -> Vec<String> {
 		.filter_map(|name| at.error_index("SensorAttestation", name))
 		.map(|code| format!("Custom({code})"))
 		.collect()
+}
+
+/// Whether an encoded extrinsic is signed: the version byte after its length prefix has the
+/// "signed" bit (0x80) set.
+fn is_signed(extrinsic: &[u8]) -> bool {
+	use codec::Decode;
+	let mut input = extrinsic;
+	codec::Compact::<u32>::decode(&mut input).is_ok()
+		&& input.first().is_some_and(|version| version & 0x80 != 0)
 }
 
 fn classify(answer: &Result<serde_json::Value, RpcError>, temporary: &[String]) -> Answer {
@@ -454,21 +467,29 @@ impl Run<'_> {
 			Err(e) => return Err(e),
 		};
 		let now = Instant::now();
+		// The chain's current block is asked again at most once per batch.
+		let mut refreshed = false;
 		for (index, answer) in indices.iter().zip(answers) {
 			let mut answer = classify(&answer, &self.temporary);
 			let Some(item) = self.items.get_mut(*index) else { continue };
-			// A "bad signature" from an honest signer: a mortal era that wrapped (its birth
-			// block is no longer the one signed), or runtime versions that changed since it
-			// was signed (an upgrade). Sign it again for the chain as it is now, a few times.
+			// A "bad signature" on a signed transaction from an honest signer: a mortal era
+			// that wrapped (its birth block is no longer the one signed), or runtime versions
+			// that changed since it was signed (an upgrade). Sign it again for the chain as it
+			// is now, a few times, each after the usual wait (the node's announcement of the
+			// new versions may trail the pool by a moment).
 			if matches!(&answer, Answer::Invalid(why) if why.contains("bad signature"))
+				&& is_signed(&item.submission.extrinsic)
 				&& item.submission.resign.is_some()
 				&& item.resigns_for_bad_signature < MAX_RESIGNS
 			{
 				item.resigns_for_bad_signature += 1;
-				if let Ok(chain) = self.client.chain() {
-					chain.refresh();
+				if !refreshed {
+					refreshed = true;
+					if let Ok(chain) = self.client.chain() {
+						chain.refresh();
+					}
 				}
-				answer = Answer::Banned;
+				answer = Answer::StaleSignature;
 			}
 			let first = item.attempts == 0;
 			item.attempts = item.attempts.saturating_add(1);
@@ -494,18 +515,25 @@ impl Run<'_> {
 					pending(stale_since)
 				}
 				Answer::NotNow | Answer::Unreachable => pending(stale_since),
-				Answer::Banned => match item.submission.resign.as_mut() {
-					Some(resign) => {
-						let fresh = resign(item.attempts);
-						self.report.resigned += 1;
-						self.by_hash.insert(H256(blake2_256(&fresh)), *index);
-						item.submission.extrinsic = fresh;
-						// Send the variant at the next pass.
-						Status::Pending {
-							last_sent: now.checked_sub(self.options.resubmit_after).unwrap_or(now),
-							stale_since,
+				Answer::Banned | Answer::StaleSignature => match item.submission.resign.as_mut() {
+					Some(resign) => match resign(item.attempts) {
+						Some(fresh) => {
+							self.report.resigned += 1;
+							self.by_hash.insert(H256(blake2_256(&fresh)), *index);
+							item.submission.extrinsic = fresh;
+							// A banned transaction's variant goes at the next pass; a re-signed
+							// stale one after the usual wait.
+							let last_sent = match answer {
+								Answer::Banned => {
+									now.checked_sub(self.options.resubmit_after).unwrap_or(now)
+								}
+								_ => now,
+							};
+							Status::Pending { last_sent, stale_since }
 						}
-					}
+						// The chain cannot be asked now: try again later.
+						None => pending(stale_since),
+					},
 					None if first => Status::Done(Outcome::Rejected(
 						"temporarily banned: the pool saw these bytes recently (a replay?)".into(),
 					)),
@@ -648,6 +676,7 @@ mod tests {
 			Answer::Accepted => "accepted",
 			Answer::AlreadyInPool => "in pool",
 			Answer::Banned => "banned",
+			Answer::StaleSignature => "stale signature",
 			Answer::Outdated => "outdated",
 			Answer::NotNow => "not now",
 			Answer::Invalid(_) => "invalid",
@@ -666,6 +695,16 @@ mod tests {
 		assert_eq!(kind(rpc_error(1011, "Custom(6)")), "not now");
 		assert_eq!(kind(rpc_error(1002, "bad")), "invalid");
 		assert_eq!(kind(Err(RpcError::Transport("refused".into()))), "unreachable");
+	}
+
+	#[test]
+	fn signed_extrinsics_are_told_from_bare_ones() {
+		// Length prefix (compact), then the version byte: 0x84 signed v4, 0x04 bare v4.
+		assert!(is_signed(&[0x08, 0x84, 0x00]));
+		assert!(!is_signed(&[0x08, 0x04, 0x00]));
+		assert!(!is_signed(&[0x08, 0x45, 0x00]));
+		assert!(!is_signed(&[]));
+		assert!(!is_signed(&[0x08]));
 	}
 
 	#[test]

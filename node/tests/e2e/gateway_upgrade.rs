@@ -128,7 +128,9 @@ pub fn the_gateway_keeps_submitting_across_a_runtime_upgrade(
 	// behind `wss://` with a certificate from the city's own authority.
 	let proxy = TlsProxy::start(port);
 	let url = format!("wss://localhost:{}", proxy.port);
-	let untrusted = Client::connect(&url).expect_err("the test authority is not a system root");
+	// (By address: `localhost` may resolve to ::1 first, where the proxy does not listen.)
+	let untrusted = Client::connect(&format!("wss://127.0.0.1:{}", proxy.port))
+		.expect_err("the test authority is not a system root");
 	assert!(untrusted.to_lowercase().contains("certificate"), "{untrusted}");
 	let client = &Client::connect_trusting(&url, &test_ca()).unwrap();
 	let mut fresh = city_sim::transfer_submissions(client, &[sender], TRANSFERS).unwrap();
