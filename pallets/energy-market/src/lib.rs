@@ -283,6 +283,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMarketsPerSlot: Get<u32>;
 
+		/// Smallest order, in Wh (orders take the market's bounded places).
+		#[pallet::constant]
+		type MinOrderWh: Get<u64>;
+
 		/// Largest order, in Wh.
 		#[pallet::constant]
 		type MaxOrderWh: Get<u64>;
@@ -377,6 +381,26 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Where the slot numbering starts: `(block, slot)`: slot `s >= slot` starts at block
+	/// `block + (s - slot) x slot_blocks`. A change of the slot length starts a new numbering
+	/// at the block it is made, above every slot used before, so no slot number is reused.
+	#[pallet::storage]
+	pub type Schedule<T: Config> = StorageValue<_, (BlockNumberFor<T>, SlotIndex), ValueQuery>;
+
+	/// The order a meter has on one side of a slot's market: one at most, so that one meter's
+	/// energy is never counted for two orders.
+	#[pallet::storage]
+	pub type MeterOrders<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, SlotIndex>,
+			NMapKey<Twox64Concat, DeviceId>,
+			NMapKey<Twox64Concat, Side>,
+		),
+		OrderId,
+		OptionQuery,
+	>;
+
 	/// Markets opened and not yet settled: while there are any, the slot length and gate
 	/// closure stay as they are.
 	#[pallet::storage]
@@ -403,6 +427,13 @@ pub mod pallet {
 					"energy market genesis parameters are invalid"
 				);
 				Params::<T>::put(params);
+			}
+			// The market's account holds the existential deposit, so that settlement can pay
+			// out everything it collected (it never takes the account below that).
+			let pot = Pallet::<T>::account();
+			let missing = T::Currency::minimum_balance().saturating_sub(T::Currency::balance(&pot));
+			if !missing.is_zero() {
+				let _ = T::Currency::mint_into(&pot, missing);
 			}
 		}
 	}
@@ -470,7 +501,7 @@ pub mod pallet {
 		PriceOutOfRange,
 		/// The price is not on the grid of ticks.
 		PriceOffTick,
-		/// The quantity is zero or larger than `MaxOrderWh`.
+		/// The quantity is below `MinOrderWh` or above `MaxOrderWh`.
 		BadQuantity,
 		/// No such device.
 		UnknownMeter,
@@ -480,8 +511,11 @@ pub mod pallet {
 		MeterNotActive,
 		/// The meter is not certified by the city registrar.
 		MeterNotCertified,
-		/// The device is neither a smart meter nor a solar inverter.
+		/// The device cannot settle this order: asks need a smart meter or a solar inverter,
+		/// bids a smart meter.
 		NotAMeter,
+		/// The meter already has an order on this side of this slot (its energy counts once).
+		MeterAlreadyTrading,
 		/// The meter is in another zone.
 		WrongZone,
 		/// The market has `MaxOrdersPerMarket` orders.
@@ -502,9 +536,9 @@ pub mod pallet {
 		AlreadyCleared,
 		/// No such market.
 		UnknownMarket,
-		/// The parameters are inconsistent: zero slot or tick, floor above cap, a range that is
-		/// not a whole number of ticks, more than `MaxTicks` ticks, a gate closure not shorter
-		/// than a slot, or a penalty above the bond.
+		/// The parameters are inconsistent: zero slot, tick or settlement deadline, floor above
+		/// cap, a range that is not a whole number of ticks, more than `MaxTicks` ticks, a gate
+		/// closure not shorter than a slot, or a penalty above the bond.
 		InvalidParams,
 		/// An amount overflowed.
 		Overflow,
@@ -527,15 +561,15 @@ pub mod pallet {
 		/// one pass over at most `MaxTicks` ticks each.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let db = T::DbWeight::get();
-			let mut weight = db.reads(1);
+			let mut weight = db.reads(2);
 			let Some(params) = Params::<T>::get() else { return weight };
-			if (now % params.slot_blocks).is_zero() {
+			if Self::is_slot_start(&params, now) {
 				// What `on_finalize` does at this boundary.
 				let stamps = u64::from(T::MaxMarketsPerSlot::get()).saturating_mul(2);
 				weight = weight.saturating_add(db.reads_writes(stamps.saturating_add(2), stamps));
 			}
 			let closing_for = now.saturating_add(params.gate_closure_blocks);
-			if !(closing_for % params.slot_blocks).is_zero() {
+			if !Self::is_slot_start(&params, closing_for) {
 				return weight;
 			}
 			let slot = Self::slot_of(&params, closing_for);
@@ -553,7 +587,7 @@ pub mod pallet {
 		/// `2 x MaxMarketsPerSlot` markets.
 		fn on_finalize(now: BlockNumberFor<T>) {
 			let Some(params) = Params::<T>::get() else { return };
-			if !(now % params.slot_blocks).is_zero() {
+			if !Self::is_slot_start(&params, now) {
 				return;
 			}
 			let slot = Self::slot_of(&params, now);
@@ -580,6 +614,8 @@ pub mod pallet {
 			assert!(T::MaxTicks::get() >= 2, "a price grid needs two ticks");
 			assert!(T::MaxOrdersPerMarket::get() > 0 && T::MaxOrdersPerAccountPerSlot::get() > 0);
 			assert!(T::MaxMarketsPerSlot::get() > 0 && T::MaxOrderWh::get() > 0);
+			assert!(T::MinOrderWh::get() > 0 && T::MinOrderWh::get() <= T::MaxOrderWh::get());
+			assert!(T::MaxSettlePerCall::get() > 0 && T::MaxSlotsAhead::get() > 0);
 		}
 	}
 
@@ -647,7 +683,13 @@ pub mod pallet {
 			if let Some(current) = Params::<T>::get() {
 				let renumbers = current.slot_blocks != params.slot_blocks
 					|| current.gate_closure_blocks != params.gate_closure_blocks;
-				ensure!(!renumbers || LiveMarkets::<T>::get() == 0, Error::<T>::MarketsLive);
+				if renumbers {
+					ensure!(LiveMarkets::<T>::get() == 0, Error::<T>::MarketsLive);
+					// The new numbering starts now, above every slot of the old one.
+					let now = frame_system::Pallet::<T>::block_number();
+					let next = Self::slot_of(&current, now).saturating_add(1);
+					Schedule::<T>::put((now, next));
+				}
 			}
 			Params::<T>::put(&params);
 			Self::deposit_event(Event::ParamsSet { params });
@@ -803,11 +845,15 @@ pub mod pallet {
 				match (counter(market.start_ms), counter(market.end_ms)) {
 					(Some(start), Some(end)) => filled.min(end.saturating_sub(start)),
 					_ if !past_deadline => return Ok(false),
-					// Deadline rule: whoever did not report bears it.
-					_ => match order.side {
-						Side::Ask => 0,
-						Side::Bid => filled,
-					},
+					// Deadline rule: whoever did not report bears it. A silent buyer pays for its
+					// whole allocation and has no shortfall to be compensated for.
+					_ => {
+						order.outcome.deemed = true;
+						match order.side {
+							Side::Ask => 0,
+							Side::Bid => filled,
+						}
+					}
 				}
 			};
 			order.outcome.filled_wh = filled;
@@ -865,9 +911,11 @@ pub mod pallet {
 					order.outcome.energy_wh = energy;
 					order.outcome.paid = to_balance(cost);
 					order.outcome.fee = to_balance(fee);
-					progress.shortfall_wh = progress
-						.shortfall_wh
-						.saturating_add(order.outcome.metered_wh.saturating_sub(energy));
+					if !order.outcome.deemed {
+						progress.shortfall_wh = progress
+							.shortfall_wh
+							.saturating_add(order.outcome.metered_wh.saturating_sub(energy));
+					}
 					progress.collected = progress.collected.saturating_add(to_balance(cost));
 					progress.fees = progress.fees.saturating_add(to_balance(fee));
 				}
@@ -913,20 +961,23 @@ pub mod pallet {
 						order.outcome.metered_wh,
 						progress.delivered_wh,
 					);
-					Self::pay_out(&order.owner, to_balance(received))?;
-					order.outcome.received = to_balance(received);
+					order.outcome.received = Self::pay_out(&order.owner, to_balance(received))?;
 					order.outcome.energy_wh = u64::try_from(energy).unwrap_or(0);
 					progress.paid_out = progress.paid_out.saturating_add(to_balance(received));
 				}
 				Side::Bid => {
-					let short = order.outcome.metered_wh.saturating_sub(order.outcome.energy_wh);
+					let short = if order.outcome.deemed {
+						0
+					} else {
+						order.outcome.metered_wh.saturating_sub(order.outcome.energy_wh)
+					};
 					let compensation = settlement::share(
 						progress.penalties.saturated_into(),
 						short,
 						progress.shortfall_wh,
 					);
-					Self::pay_out(&order.owner, to_balance(compensation))?;
-					order.outcome.compensation = to_balance(compensation);
+					order.outcome.compensation =
+						Self::pay_out(&order.owner, to_balance(compensation))?;
 					progress.compensated =
 						progress.compensated.saturating_add(to_balance(compensation));
 				}
@@ -965,7 +1016,8 @@ pub mod pallet {
 				amount,
 				Precision::Exact,
 				frame_support::traits::tokens::Restriction::Free,
-				frame_support::traits::tokens::Fortitude::Polite,
+				// A freeze on the trader's account does not stop settlement of its escrow.
+				frame_support::traits::tokens::Fortitude::Force,
 			)
 			.map(|_| ())
 			.map_err(|_| Error::<T>::TransferFailed.into())
@@ -980,19 +1032,24 @@ pub mod pallet {
 		}
 
 		/// Pays `amount` from the market's account to `to`, never taking the account below its
-		/// existential deposit.
-		fn pay_out(to: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		/// existential deposit. A payment `to` cannot take (an account emptied and reaped since
+		/// it traded, and an amount below the existential deposit) goes to the treasury instead,
+		/// so that no trader can hold a market's settlement up; if the treasury cannot take it
+		/// either, it stays in the market's account. Returns what `to` got.
+		fn pay_out(to: &T::AccountId, amount: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+			use frame_support::traits::tokens::Preservation::Preserve;
 			if amount.is_zero() {
-				return Ok(());
+				return Ok(amount);
 			}
-			T::Currency::transfer(
-				&Self::account(),
-				to,
-				amount,
-				frame_support::traits::tokens::Preservation::Preserve,
-			)
-			.map(|_| ())
-			.map_err(|_| Error::<T>::TransferFailed.into())
+			let pot = Self::account();
+			if T::Currency::transfer(&pot, to, amount, Preserve).is_ok() {
+				return Ok(amount);
+			}
+			let treasury = T::Treasury::get();
+			if to != &treasury {
+				let _ = T::Currency::transfer(&pot, &treasury, amount, Preserve);
+			}
+			Ok(Zero::zero())
 		}
 
 		/// The weight of clearing one market: its record, and every tick read once.
@@ -1011,7 +1068,8 @@ pub mod pallet {
 					&& params.gate_closure_blocks < params.slot_blocks
 					&& !params.tick_size.is_zero()
 					&& params.price_floor <= params.price_cap
-					&& params.penalty_per_kwh <= params.ask_bond_per_kwh,
+					&& params.penalty_per_kwh <= params.ask_bond_per_kwh
+					&& !params.settlement_deadline_blocks.is_zero(),
 				Error::<T>::InvalidParams
 			);
 			let range = params.price_cap.saturating_sub(params.price_floor);
@@ -1023,14 +1081,25 @@ pub mod pallet {
 			Ok(PriceGrid { floor: params.price_floor, tick_size: params.tick_size, ticks })
 		}
 
-		/// The first block of `slot`.
-		pub fn slot_start(params: &ParamsOf<T>, slot: SlotIndex) -> BlockNumberFor<T> {
-			params.slot_blocks.saturating_mul(slot.into())
+		/// The first block of `slot`; `None` for a slot before the current schedule (past).
+		pub fn slot_start(params: &ParamsOf<T>, slot: SlotIndex) -> Option<BlockNumberFor<T>> {
+			let (origin_block, origin_slot) = Schedule::<T>::get();
+			let after = slot.checked_sub(origin_slot)?;
+			Some(origin_block.saturating_add(params.slot_blocks.saturating_mul(after.into())))
 		}
 
 		/// The slot block `now` is in.
 		pub fn slot_of(params: &ParamsOf<T>, now: BlockNumberFor<T>) -> SlotIndex {
-			(now / params.slot_blocks).saturated_into()
+			let (origin_block, origin_slot) = Schedule::<T>::get();
+			let after: SlotIndex =
+				(now.saturating_sub(origin_block) / params.slot_blocks).saturated_into();
+			origin_slot.saturating_add(after)
+		}
+
+		/// Whether a slot starts at block `n`.
+		pub fn is_slot_start(params: &ParamsOf<T>, n: BlockNumberFor<T>) -> bool {
+			let (origin_block, _) = Schedule::<T>::get();
+			n >= origin_block && (n.saturating_sub(origin_block) % params.slot_blocks).is_zero()
 		}
 
 		/// The price of `tick` on `grid`.
@@ -1049,14 +1118,23 @@ pub mod pallet {
 			Ok(total.div_ceil(1000).saturated_into())
 		}
 
-		/// Checks that `meter` may settle an order of `who` in `zone`.
-		fn check_meter(who: &T::AccountId, meter: DeviceId, zone: ZoneId) -> DispatchResult {
+		/// Checks that `meter` may settle an order of `who` on `side` in `zone`: a seller's is a
+		/// smart meter or a solar inverter (export), a buyer's a smart meter (import).
+		fn check_meter(
+			who: &T::AccountId,
+			meter: DeviceId,
+			zone: ZoneId,
+			side: Side,
+		) -> DispatchResult {
 			let device = T::Devices::device(meter).ok_or(Error::<T>::UnknownMeter)?;
 			ensure!(device.is_controller(who), Error::<T>::NotYourMeter);
-			ensure!(
-				matches!(device.class, DeviceClass::SmartMeter | DeviceClass::SolarInverter),
-				Error::<T>::NotAMeter
-			);
+			let fits = match side {
+				Side::Ask => {
+					matches!(device.class, DeviceClass::SmartMeter | DeviceClass::SolarInverter)
+				}
+				Side::Bid => device.class == DeviceClass::SmartMeter,
+			};
+			ensure!(fits, Error::<T>::NotAMeter);
 			ensure!(device.is_active(), Error::<T>::MeterNotActive);
 			ensure!(device.certified, Error::<T>::MeterNotCertified);
 			ensure!(device.zone == zone, Error::<T>::WrongZone);
@@ -1075,8 +1153,8 @@ pub mod pallet {
 		) -> Result<OrderId, DispatchError> {
 			let params = Params::<T>::get().ok_or(Error::<T>::MarketClosed)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let gate_closure =
-				Self::slot_start(&params, slot).saturating_sub(params.gate_closure_blocks);
+			let slot_start = Self::slot_start(&params, slot).ok_or(Error::<T>::GateClosed)?;
+			let gate_closure = slot_start.saturating_sub(params.gate_closure_blocks);
 			ensure!(now < gate_closure, Error::<T>::GateClosed);
 			let current = Self::slot_of(&params, now);
 			ensure!(
@@ -1084,16 +1162,25 @@ pub mod pallet {
 				Error::<T>::SlotTooFarAhead
 			);
 			ensure!(
-				quantity_wh > 0 && quantity_wh <= T::MaxOrderWh::get(),
+				quantity_wh >= T::MinOrderWh::get() && quantity_wh <= T::MaxOrderWh::get(),
 				Error::<T>::BadQuantity
 			);
-			Self::check_meter(&who, meter, zone)?;
+			Self::check_meter(&who, meter, zone, side)?;
+			ensure!(
+				!MeterOrders::<T>::contains_key((slot, meter, side)),
+				Error::<T>::MeterAlreadyTrading
+			);
 			let existing = Markets::<T>::get(zone, slot);
 			let new_market = existing.is_none();
 			let mut market = match existing {
-				Some(market) => market,
+				Some(market) => {
+					ensure!(
+						market.status == MarketStatus::Open && now < market.gate_closure,
+						Error::<T>::GateClosed
+					);
+					market
+				}
 				None => {
-					let slot_start = Self::slot_start(&params, slot);
 					let slot_end = slot_start.saturating_add(params.slot_blocks);
 					MarketOf::<T> {
 						grid: Self::grid_of(&params)?,
@@ -1165,6 +1252,7 @@ pub mod pallet {
 			Markets::<T>::insert(zone, slot, market);
 			AccountSlotOrders::<T>::insert(&who, slot, placed.saturating_add(1));
 			MarketOrders::<T>::insert((zone, slot, order), ());
+			MeterOrders::<T>::insert((slot, meter, side), order);
 			Orders::<T>::insert(
 				order,
 				OrderOf::<T> {
@@ -1218,6 +1306,7 @@ pub mod pallet {
 				*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
 			});
 			MarketOrders::<T>::remove((order.zone, order.slot, id));
+			MeterOrders::<T>::remove((order.slot, order.meter, order.side));
 			Orders::<T>::remove(id);
 			Self::deposit_event(Event::OrderCancelled { order: id, released });
 			Ok(())

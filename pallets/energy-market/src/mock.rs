@@ -41,7 +41,7 @@ impl frame_system::Config for Test {
 impl pallet_balances::Config for Test {
 	type Balance = Balance;
 	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
+	type ExistentialDeposit = ConstU128<ED>;
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
@@ -146,6 +146,7 @@ impl pallet_energy_market::Config for Test {
 	type MaxOrdersPerMarket = ConstU32<6>;
 	type MaxOrdersPerAccountPerSlot = ConstU32<3>;
 	type MaxMarketsPerSlot = ConstU32<2>;
+	type MinOrderWh = ConstU64<10>;
 	type MaxOrderWh = ConstU64<1_000_000>;
 	type MaxSlotsAhead = ConstU32<4>;
 }
@@ -176,8 +177,8 @@ pub fn params() -> crate::ParamsOf<Test> {
 	}
 }
 
-/// The existential deposit the market's account and the treasury start with.
-pub const ED: Balance = 1;
+/// The existential deposit (the market's account and the treasury start with it).
+pub const ED: Balance = 10;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
@@ -186,7 +187,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut balances: Vec<(AccountId, Balance)> =
 		[ALICE, BOB, CHARLIE, DAVE].iter().map(|n| (account(*n), INITIAL)).collect();
-	balances.push((crate::Pallet::<Test>::account(), ED));
+	// The market's account gets its existential deposit from the pallet's genesis.
 	balances.push((TreasuryAccount::get(), ED));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut storage)

@@ -12,7 +12,8 @@
 //!    *Deadline rule:* if a meter's readings have not arrived by the market's deadline
 //!    ([`crate::MarketParams::settlement_deadline_blocks`] after the slot), a missing seller
 //!    meter counts as nothing delivered, a missing buyer meter as the whole allocation
-//!    consumed: whoever does not report bears it, so no funds stay held.
+//!    consumed, with no shortfall (no compensation): whoever does not report bears it, and
+//!    no funds stay held. A meter has one order per side of a slot, so its energy counts once.
 //! 2. **Collecting.** The energy that moved through the market is `E = min(sum d, sum c)`.
 //!    A buyer is charged for its share `e = c x E / sum c`: `price x e` into the market's
 //!    account and `grid fee x e` to the treasury; the rest of its escrow is released. Its
@@ -21,7 +22,9 @@
 //!    is released.
 //! 3. **Distributing.** Sellers share what buyers paid in proportion to `d`; buyers share
 //!    the penalties in proportion to their shortfall (with no shortfall the penalties go to
-//!    the treasury). What rounding leaves in the market's account goes to the treasury.
+//!    the treasury). What rounding leaves in the market's account goes to the treasury, as
+//!    does a payment to an account that can no longer take it (emptied and reaped since it
+//!    traded), so no trader can hold settlement up.
 //!
 //! Nothing is minted or burnt: every unit that leaves a hold is paid to a seller, paid as a
 //! fee or dust to the treasury, paid as compensation, or released to its owner.
@@ -129,6 +132,8 @@ pub struct Outcome<Balance> {
 	pub penalty: Balance,
 	/// The compensation a buyer received.
 	pub compensation: Balance,
+	/// Whether its meter's readings were missing at the deadline (the deadline rule applied).
+	pub deemed: bool,
 	/// Whether settlement is done with it.
 	pub settled: bool,
 }

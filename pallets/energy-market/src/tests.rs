@@ -149,12 +149,17 @@ fn held(who: u8, reason: HoldReason) -> Balance {
 	<Balances as InspectHold<AccountId>>::balance_on_hold(&reason.into(), &account(who))
 }
 
-/// Meters 1..=4 owned by Alice, Bob, Charlie and Dave, in `ZONE`.
+/// Meters 1..=4 owned by Alice (a solar inverter), Bob, Charlie and Dave (smart meters), in
+/// `ZONE`; each also has smart meters `10 + n` and `20 + n`.
 fn meters() {
 	add_device(1, &account(ALICE), DeviceClass::SolarInverter, ZONE);
 	add_device(2, &account(BOB), DeviceClass::SmartMeter, ZONE);
 	add_device(3, &account(CHARLIE), DeviceClass::SmartMeter, ZONE);
 	add_device(4, &account(DAVE), DeviceClass::SmartMeter, ZONE);
+	for (n, who) in [(1, ALICE), (2, BOB), (3, CHARLIE), (4, DAVE)] {
+		add_device(10 + n, &account(who), DeviceClass::SmartMeter, ZONE);
+		add_device(20 + n, &account(who), DeviceClass::SmartMeter, ZONE);
+	}
 }
 
 fn place(who: u8, side: Side, price: Balance, quantity_wh: u64, meter: DeviceId) -> DispatchResult {
@@ -241,6 +246,7 @@ fn orders_are_refused_with_their_reasons() {
 		assert_noop!(place_in(SLOT, 210, 1_000, 1), Error::<Test>::PriceOutOfRange);
 		assert_noop!(place_in(SLOT, 155, 1_000, 1), Error::<Test>::PriceOffTick);
 		assert_noop!(place_in(SLOT, 150, 0, 1), Error::<Test>::BadQuantity);
+		assert_noop!(place_in(SLOT, 150, 9, 1), Error::<Test>::BadQuantity);
 		assert_noop!(place_in(SLOT, 150, 1_000_001, 1), Error::<Test>::BadQuantity);
 		assert_noop!(place_in(SLOT, 150, 1_000, 99), Error::<Test>::UnknownMeter);
 		assert_noop!(place_in(SLOT, 150, 1_000, 2), Error::<Test>::NotYourMeter);
@@ -290,12 +296,17 @@ fn a_closed_market_takes_no_orders() {
 fn orders_are_bounded_per_account_per_market_and_per_slot() {
 	new_test_ext().execute_with(|| {
 		meters();
-		for _ in 0..3 {
-			assert_ok!(place(ALICE, Side::Ask, 150, 1_000, 1));
-		}
-		assert_noop!(place(ALICE, Side::Ask, 150, 1_000, 1), Error::<Test>::TooManyOrders);
-		for _ in 0..3 {
-			assert_ok!(place(BOB, Side::Bid, 150, 1_000, 2));
+		// One order per meter and side: its energy counts once.
+		assert_ok!(place(ALICE, Side::Ask, 150, 1_000, 1));
+		assert_noop!(place(ALICE, Side::Ask, 160, 500, 1), Error::<Test>::MeterAlreadyTrading);
+		// A solar inverter only sells.
+		assert_noop!(place(ALICE, Side::Bid, 150, 1_000, 1), Error::<Test>::NotAMeter);
+		assert_ok!(place(ALICE, Side::Ask, 150, 1_000, 11));
+		assert_ok!(place(ALICE, Side::Ask, 150, 1_000, 21));
+		add_device(31, &account(ALICE), DeviceClass::SmartMeter, ZONE);
+		assert_noop!(place(ALICE, Side::Ask, 150, 1_000, 31), Error::<Test>::TooManyOrders);
+		for meter in [2, 12, 22] {
+			assert_ok!(place(BOB, Side::Bid, 150, 1_000, meter));
 		}
 		// Six orders: the market is full.
 		assert_noop!(place(CHARLIE, Side::Bid, 150, 1_000, 3), Error::<Test>::MarketFull);
@@ -323,7 +334,7 @@ fn cancelling_releases_the_hold_until_gate_closure() {
 	new_test_ext().execute_with(|| {
 		meters();
 		assert_ok!(place(BOB, Side::Bid, 150, 2_000, 2));
-		assert_ok!(place(BOB, Side::Bid, 160, 1_000, 2));
+		assert_ok!(place(BOB, Side::Bid, 160, 1_000, 12));
 		assert_ok!(place(ALICE, Side::Ask, 120, 1_000, 1));
 		assert_noop!(
 			EnergyMarket::cancel_order(RuntimeOrigin::signed(account(ALICE)), 0),
@@ -342,6 +353,7 @@ fn cancelling_releases_the_hold_until_gate_closure() {
 		assert!(MarketOrders::<Test>::get((ZONE, SLOT, 0)).is_none());
 		assert_eq!(AccountSlotOrders::<Test>::get(account(BOB), SLOT), 1);
 		assert_eq!(Markets::<Test>::get(ZONE, SLOT).unwrap().orders, 2);
+		assert!(MeterOrders::<Test>::get((SLOT, 2, Side::Bid)).is_none());
 		// At gate closure the order stands.
 		run_to(8);
 		assert_noop!(
@@ -559,13 +571,18 @@ fn settlement_waits_for_readings_until_the_deadline_then_the_silent_side_bears_i
 		settle_all();
 		// The seller delivered nothing (no readings): the whole 3 kWh penalty, 120, out of
 		// a bond of 150. The buyer is deemed to have consumed its 3,000 Wh, none of which came
-		// from the market: it pays nothing for energy and gets the penalty.
+		// from the market: it pays nothing for energy, and, silent itself, has no shortfall to
+		// be compensated for: the penalty goes to the treasury.
 		let ask = Orders::<Test>::get(0).unwrap().outcome;
 		let bid = Orders::<Test>::get(1).unwrap().outcome;
-		assert_eq!((ask.metered_wh, ask.penalty), (0, 120));
-		assert_eq!((bid.metered_wh, bid.energy_wh, bid.paid, bid.compensation), (3_000, 0, 0, 120));
+		assert_eq!((ask.metered_wh, ask.penalty, ask.deemed), (0, 120, true));
+		assert_eq!(
+			(bid.metered_wh, bid.energy_wh, bid.paid, bid.compensation, bid.deemed),
+			(3_000, 0, 0, 0, true)
+		);
 		assert_eq!(Balances::balance(&account(ALICE)), INITIAL - 120);
-		assert_eq!(Balances::balance(&account(BOB)), INITIAL + 120);
+		assert_eq!(Balances::balance(&account(BOB)), INITIAL);
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), ED + 120);
 		assert_eq!(held(ALICE, HoldReason::AskBond) + held(BOB, HoldReason::BidEscrow), 0);
 	});
 }
@@ -589,19 +606,13 @@ fn settlement_goes_in_bounded_steps() {
 	new_test_ext().execute_with(|| {
 		meters();
 		// Six orders, four per call: metering takes two calls.
-		for (who, meter) in [(ALICE, 1), (DAVE, 4), (ALICE, 1)] {
+		for (who, meter) in [(ALICE, 1), (DAVE, 4), (ALICE, 11)] {
 			assert_ok!(place(who, Side::Ask, 120, 1_000, meter));
+			meter_delta(meter, EnergyFlow::Export, 5_000);
 		}
-		for (who, meter) in [(BOB, 2), (CHARLIE, 3), (BOB, 2)] {
+		for (who, meter) in [(BOB, 2), (CHARLIE, 3), (BOB, 12)] {
 			assert_ok!(place(who, Side::Bid, 150, 1_000, meter));
-		}
-		for (device, flow) in [
-			(1, EnergyFlow::Export),
-			(4, EnergyFlow::Export),
-			(2, EnergyFlow::Import),
-			(3, EnergyFlow::Import),
-		] {
-			meter_delta(device, flow, 5_000);
+			meter_delta(meter, EnergyFlow::Import, 5_000);
 		}
 		run_to(21);
 		assert_ok!(EnergyMarket::settle(RuntimeOrigin::signed(account(DAVE)), ZONE, SLOT));
@@ -643,23 +654,26 @@ proptest! {
 	#[test]
 	fn settlement_conserves_money(
 		orders in proptest::collection::vec(
-			(0usize..4, 0u16..11, 1u64..5_000),
+			(0usize..4, 0usize..3, 0u16..11, 10u64..5_000),
 			1..6,
 		),
-		metered in proptest::collection::vec(proptest::option::of(0u64..6_000), 4),
+		metered in proptest::collection::vec(proptest::option::of(0u64..6_000), 12),
 	) {
 		new_test_ext().execute_with(|| {
 			meters();
 			let before = total_of_everyone();
 			let issuance = Balances::total_issuance();
 			// Alice and Dave sell, Bob and Charlie buy.
+			// Trader n trades with meters n, 10 + n and 20 + n.
 			let traders = [(ALICE, 1, Side::Ask), (BOB, 2, Side::Bid), (CHARLIE, 3, Side::Bid), (DAVE, 4, Side::Ask)];
-			for (trader, tick, quantity) in &orders {
-				let (who, meter, side) = traders[*trader];
+			for (trader, meter, tick, quantity) in &orders {
+				let (who, base, side) = traders[*trader];
+				let meter = base + 10 * *meter as DeviceId;
 				let _ = place(who, side, 100 + 10 * Balance::from(*tick), *quantity, meter);
 			}
 			for (index, delta) in metered.iter().enumerate() {
-				let (_, meter, side) = traders[index];
+				let (_, base, side) = traders[index % 4];
+				let meter = base + 10 * (index / 4) as DeviceId;
 				let flow = if side == Side::Ask { EnergyFlow::Export } else { EnergyFlow::Import };
 				if let Some(wh) = delta {
 					meter_delta(meter, flow, *wh);
@@ -678,4 +692,65 @@ proptest! {
 			Ok(())
 		})?;
 	}
+}
+
+#[test]
+fn a_payment_an_emptied_account_cannot_take_goes_to_the_treasury() {
+	new_test_ext().execute_with(|| {
+		meters();
+		// 50 Wh at 120 per kWh: 6, below the existential deposit (10).
+		assert_ok!(place(ALICE, Side::Ask, 120, 50, 1));
+		assert_ok!(place(BOB, Side::Bid, 120, 50, 2));
+		meter_delta(1, EnergyFlow::Export, 50);
+		meter_delta(2, EnergyFlow::Import, 50);
+		run_to(21);
+		// Metering and collecting (2 + 2 orders) in the first call: the bond is released.
+		assert_ok!(EnergyMarket::settle(RuntimeOrigin::signed(account(DAVE)), ZONE, SLOT));
+		assert_eq!(held(ALICE, HoldReason::AskBond), 0);
+		// Alice empties her account; it is reaped.
+		assert_ok!(Balances::transfer_all(
+			RuntimeOrigin::signed(account(ALICE)),
+			account(DAVE),
+			false
+		));
+		assert!(!System::account_exists(&account(ALICE)));
+		// Her 6 cannot be paid to a reaped account: the treasury gets it, settlement ends.
+		settle_all();
+		assert_eq!(Orders::<Test>::get(0).unwrap().outcome.received, 0);
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), ED + 6);
+		assert_eq!(Balances::balance(&EnergyMarket::account()), ED);
+	});
+}
+
+#[test]
+fn a_new_slot_length_numbers_slots_above_every_slot_used_before() {
+	new_test_ext().execute_with(|| {
+		meters();
+		assert_ok!(place(ALICE, Side::Ask, 120, 1_000, 1));
+		assert_ok!(place(BOB, Side::Bid, 120, 1_000, 2));
+		meter_delta(1, EnergyFlow::Export, 1_000);
+		meter_delta(2, EnergyFlow::Import, 1_000);
+		run_to(21);
+		settle_all();
+		// Block 21 is in slot 2 of 10-block slots. Slots of 20 blocks now start at block 21 as
+		// slot 3: slot 1, settled, is in the past and takes no orders.
+		assert_ok!(EnergyMarket::set_params(
+			RuntimeOrigin::root(),
+			MarketParams { slot_blocks: 20, ..params() }
+		));
+		assert_eq!(Schedule::<Test>::get(), (21, 3));
+		assert_noop!(place(ALICE, Side::Ask, 120, 1_000, 1), Error::<Test>::GateClosed);
+		// Slot 4 starts at block 41; its gate closes at 39.
+		assert_ok!(EnergyMarket::place_order(
+			RuntimeOrigin::signed(account(ALICE)),
+			ZONE,
+			4,
+			Side::Ask,
+			120,
+			1_000,
+			1
+		));
+		let market = Markets::<Test>::get(ZONE, 4).unwrap();
+		assert_eq!((market.slot_start, market.slot_end, market.gate_closure), (41, 61, 39));
+	});
 }

@@ -68,18 +68,26 @@ mod benchmarks {
 
 	/// A bare reading of a new kind, as a block runs it: `pre_dispatch` (free share, every
 	/// check, the signature), then dispatch (the checks again, the writes). The paid path does
-	/// less (no free share, one round of checks).
+	/// less (no free share, one round of checks). The reading is an energy counter whose
+	/// history is full, so that its oldest entry leaves (the most a reading writes).
 	#[benchmark]
 	fn submit_reading() -> Result<(), BenchmarkError> {
 		let (device, key) = active_device::<T>()?;
-		let kind = MeasurementKind::Generic(u16::MAX);
+		let kind = MeasurementKind::EnergyExport;
+		let full: alloc::vec::Vec<(u64, u64)> =
+			(0..u64::from(T::MaxCounterHistory::get())).map(|at| (at, 0)).collect();
+		CounterHistory::<T>::insert(
+			device,
+			city_primitives::EnergyFlow::Export,
+			frame_support::BoundedVec::truncate_from(full),
+		);
 		let reading = Reading {
 			device,
 			seq: 42,
 			timestamp_ms: NOW,
 			kind,
-			value: i64::MIN,
-			unit: Unit::Other(u16::MAX),
+			value: i64::MAX,
+			unit: Unit::WattHour,
 		};
 		let signature =
 			sign(&key, &reading_payload(&Attestation::<T>::genesis_hash(), 0, &reading));
@@ -94,6 +102,9 @@ mod benchmarks {
 
 		assert_eq!(Counters::<T>::get(device).map(|c| c.last_seq), Some(42));
 		assert!(Latest::<T>::contains_key(device, kind));
+		let history = CounterHistory::<T>::get(device, city_primitives::EnergyFlow::Export);
+		assert_eq!(history.last(), Some(&(NOW, i64::MAX as u64)));
+		assert_eq!(history.len() as u32, T::MaxCounterHistory::get());
 		Ok(())
 	}
 

@@ -64,7 +64,7 @@ pub use city_device::{
 	batch_payload, merkle_proof, merkle_root, proof_len, reading_payload, verify_inclusion,
 	BatchAnchor, MeasurementKind, Reading, Unit, BATCH_TAG, READING_TAG,
 };
-use city_primitives::{DeviceId, KeyEpoch};
+use city_primitives::{DeviceId, EnergyFlow, KeyEpoch};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -267,6 +267,16 @@ pub mod pallet {
 		#[pallet::constant]
 		type DefaultFreeShare: Get<Perbill>;
 
+		/// Readings of each energy counter (`energyImport`, `energyExport`, in Wh) a meter keeps
+		/// for settlement ([`CounterHistory`]).
+		#[pallet::constant]
+		type MaxCounterHistory: Get<u32>;
+
+		/// Kept counter readings are at least this far apart (ms), whatever the meter's
+		/// reporting rate, so that the history spans `MaxCounterHistory x CounterSpacingMs`.
+		#[pallet::constant]
+		type CounterSpacingMs: Get<u64>;
+
 		/// Most storage items `on_idle` removes in one block when cleaning up after
 		/// decommissioned devices.
 		#[pallet::constant]
@@ -323,6 +333,23 @@ pub mod pallet {
 	/// What free submissions used of the current block (reset by the next block).
 	#[pallet::storage]
 	pub type FreeUsed<T: Config> = StorageValue<_, FreeUsage<BlockNumberFor<T>>, ValueQuery>;
+
+	/// Recent readings of a meter's cumulative energy counters, by (device, flow): `(timestamp
+	/// ms, Wh)`, oldest first, at least `CounterSpacingMs` apart (the newest may be closer: it
+	/// moves forward as readings arrive), at most `MaxCounterHistory`. Settlement of energy
+	/// trades reads the counters at slot boundaries from it
+	/// ([`city_primitives::MeterReadings`]). Only `energyImport` / `energyExport` readings in
+	/// Wh with a non-negative value, newer than the newest kept, enter it.
+	#[pallet::storage]
+	pub type CounterHistory<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		DeviceId,
+		Twox64Concat,
+		EnergyFlow,
+		BoundedVec<(u64, u64), T::MaxCounterHistory>,
+		ValueQuery,
+	>;
 
 	/// Decommissioned devices whose attestation state `on_idle` is still removing.
 	#[pallet::storage]
@@ -723,8 +750,39 @@ pub mod pallet {
 				None => {}
 			}
 			Counters::<T>::insert(reading.device, counters);
+			Self::record_counter(&reading);
 			Self::deposit_event(Event::ReadingAttested { reading, key_epoch, payer });
 			Ok(())
+		}
+
+		/// Keeps an energy counter reading in [`CounterHistory`] (see there for which).
+		fn record_counter(reading: &Reading) {
+			let flow = match reading.kind {
+				MeasurementKind::EnergyImport => EnergyFlow::Import,
+				MeasurementKind::EnergyExport => EnergyFlow::Export,
+				_ => return,
+			};
+			if reading.unit != Unit::WattHour {
+				return;
+			}
+			let Ok(wh) = u64::try_from(reading.value) else { return };
+			CounterHistory::<T>::mutate(reading.device, flow, |history| {
+				if history.last().is_some_and(|(newest, _)| reading.timestamp_ms <= *newest) {
+					return;
+				}
+				// The newest entry moves forward while readings come closer than the spacing
+				// to the one before it.
+				let before_newest = history.len().checked_sub(2).and_then(|i| history.get(i));
+				if before_newest.is_some_and(|(at, _)| {
+					reading.timestamp_ms.saturating_sub(*at) < T::CounterSpacingMs::get()
+				}) {
+					history.pop();
+				}
+				if history.is_full() && !history.is_empty() {
+					history.remove(0);
+				}
+				let _ = history.try_push((reading.timestamp_ms, wh));
+			});
 		}
 
 		/// Anchors a batch, pruning the device's anchors beyond the retention bound.
@@ -849,8 +907,14 @@ pub mod pallet {
 				return used;
 			}
 			let latest = Latest::<T>::clear_prefix(device, budget, None);
+			budget = budget.saturating_sub(latest.unique);
 			used = used.saturating_add(per_item.saturating_mul(u64::from(latest.unique)));
-			if latest.maybe_cursor.is_some() {
+			if latest.maybe_cursor.is_some() || budget == 0 {
+				return used;
+			}
+			let history = CounterHistory::<T>::clear_prefix(device, budget, None);
+			used = used.saturating_add(per_item.saturating_mul(u64::from(history.unique)));
+			if history.maybe_cursor.is_some() {
 				return used;
 			}
 			Counters::<T>::remove(device);
@@ -891,6 +955,13 @@ pub mod pallet {
 			}
 			for (device, _) in Anchors::<T>::iter_keys() {
 				ensure!(Counters::<T>::contains_key(device), "anchor without counters");
+			}
+			for (device, _, history) in CounterHistory::<T>::iter() {
+				ensure!(Counters::<T>::contains_key(device), "counter history without counters");
+				ensure!(
+					history.iter().zip(history.iter().skip(1)).all(|(a, b)| a.0 < b.0),
+					"counter history out of time order"
+				);
 			}
 			for device in Retiring::<T>::iter_keys() {
 				let status = T::Devices::device(device).map(|d| d.status);
@@ -1006,7 +1077,11 @@ pub mod pallet {
 				+ LatestReading::<BlockNumberFor<T>>::max_encoded_len();
 			let anchor = device_key + 8 + 8 + StoredAnchor::<BlockNumberFor<T>>::max_encoded_len();
 			let retiring = device_key;
+			let history = device_key
+				+ 8 + EnergyFlow::max_encoded_len()
+				+ BoundedVec::<(u64, u64), T::MaxCounterHistory>::max_encoded_len();
 			(counters as u64)
+				.saturating_add(2u64.saturating_mul(history as u64))
 				.saturating_add(
 					u64::from(T::MaxKindsPerDevice::get()).saturating_mul(latest as u64),
 				)
@@ -1014,6 +1089,28 @@ pub mod pallet {
 					u64::from(T::MaxAnchorsPerDevice::get()).saturating_mul(anchor as u64),
 				)
 				.saturating_add(retiring as u64)
+		}
+	}
+
+	/// A meter's energy counter at a moment, from [`CounterHistory`]: the reading at that
+	/// moment, or linear interpolation between the kept readings around it (rounded down; a
+	/// counter that went backwards counts as unchanged); `None` when the kept readings do not
+	/// surround it.
+	impl<T: Config> city_primitives::MeterReadings for Pallet<T> {
+		fn counter_at(device: DeviceId, flow: EnergyFlow, at_ms: u64) -> Option<u64> {
+			let history = CounterHistory::<T>::get(device, flow);
+			let after = history.iter().position(|(at, _)| *at >= at_ms)?;
+			let (t1, v1) = *history.get(after)?;
+			if t1 == at_ms {
+				return Some(v1);
+			}
+			let (t0, v0) = *history.get(after.checked_sub(1)?)?;
+			if v1 <= v0 {
+				return Some(v0);
+			}
+			let gained = u128::from(v1.saturating_sub(v0)) * u128::from(at_ms.saturating_sub(t0))
+				/ u128::from(t1.saturating_sub(t0).max(1));
+			Some(v0.saturating_add(u64::try_from(gained).unwrap_or(0)))
 		}
 	}
 

@@ -143,6 +143,8 @@ impl pallet_sensor_attestation::Config for Test {
 	type UnsignedLongevity = frame_support::traits::ConstU64<64>;
 	type UnsignedPriority = frame_support::traits::ConstU64<0>;
 	type DefaultFreeShare = DefaultFreeShare;
+	type MaxCounterHistory = ConstU32<4>;
+	type CounterSpacingMs = frame_support::traits::ConstU64<1_000>;
 	type MaxPurgePerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

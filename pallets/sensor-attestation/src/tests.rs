@@ -446,6 +446,84 @@ fn the_latest_reading_never_moves_back_in_time() {
 	});
 }
 
+#[test]
+fn meters_keep_a_spaced_counter_history_that_settlement_interpolates() {
+	use city_primitives::{EnergyFlow, MeterReadings};
+	run(|| {
+		let device = pair(1);
+		add_device(7, 100, key(&device));
+		let base = NOW - 60_000;
+		let counter = |seq, at, kind, value| Reading {
+			device: 7,
+			seq,
+			timestamp_ms: at,
+			kind,
+			value,
+			unit: Unit::WattHour,
+		};
+		let history = |flow| CounterHistory::<Test>::get(7, flow).into_inner();
+		assert_ok!(submit(&device, counter(1, base, MeasurementKind::EnergyExport, 1_000)));
+		assert_ok!(submit(
+			&device,
+			counter(2, base + 10_000, MeasurementKind::EnergyExport, 2_000)
+		));
+		assert_ok!(submit(
+			&device,
+			counter(3, base + 10_500, MeasurementKind::EnergyExport, 2_050)
+		));
+		// 800 ms after the entry before the newest: closer than the spacing, so it replaces
+		// the newest instead of growing the history.
+		assert_ok!(submit(
+			&device,
+			counter(4, base + 10_800, MeasurementKind::EnergyExport, 2_080)
+		));
+		assert_eq!(
+			history(EnergyFlow::Export),
+			vec![(base, 1_000), (base + 10_000, 2_000), (base + 10_800, 2_080)]
+		);
+		// Exact, interpolated (rounded down), and not surrounded.
+		let at = |ms| Attest::counter_at(7, EnergyFlow::Export, ms);
+		assert_eq!(at(base + 10_000), Some(2_000));
+		assert_eq!(at(base + 5_000), Some(1_500));
+		assert_eq!(at(base + 10_001), Some(2_000));
+		assert_eq!(at(base + 10_400), Some(2_040));
+		assert_eq!(at(base - 1), None);
+		assert_eq!(at(base + 10_801), None);
+		assert_eq!(Attest::counter_at(7, EnergyFlow::Import, base), None);
+		assert_eq!(Attest::counter_at(8, EnergyFlow::Export, base), None);
+		// A reading older than the newest kept, another kind, or a negative counter: attested,
+		// not kept.
+		assert_ok!(submit(&device, counter(5, base + 5_000, MeasurementKind::EnergyExport, 9)));
+		assert_eq!(history(EnergyFlow::Export).len(), 3);
+		System::set_block_number(11);
+		let mut power = counter(6, base + 20_000, MeasurementKind::Power, 500);
+		power.unit = Unit::Watt;
+		assert_ok!(submit(&device, power));
+		assert_ok!(submit(&device, counter(7, base + 20_000, MeasurementKind::EnergyImport, -5)));
+		assert!(history(EnergyFlow::Import).is_empty());
+		assert_ok!(submit(&device, counter(8, base + 21_000, MeasurementKind::EnergyImport, 40)));
+		assert_eq!(history(EnergyFlow::Import), vec![(base + 21_000, 40)]);
+		// A counter that went backwards counts as unchanged between its readings.
+		assert_ok!(submit(&device, counter(9, base + 30_000, MeasurementKind::EnergyExport, 100)));
+		assert_eq!(at(base + 20_000), Some(2_080));
+		// At most `MaxCounterHistory` (4) entries: the oldest goes.
+		System::set_block_number(21);
+		assert_ok!(submit(
+			&device,
+			counter(10, base + 40_000, MeasurementKind::EnergyExport, 3_000)
+		));
+		assert_eq!(
+			history(EnergyFlow::Export),
+			vec![
+				(base + 10_000, 2_000),
+				(base + 10_800, 2_080),
+				(base + 30_000, 100),
+				(base + 40_000, 3_000)
+			]
+		);
+	});
+}
+
 /// The weight and length `pre_dispatch` counts for one bare reading.
 fn free_cost(call: &Call<Test>) -> (Weight, u32) {
 	let weights: frame_system::limits::BlockWeights =
@@ -780,12 +858,14 @@ fn a_decommissioned_devices_state_is_removed_in_bounded_steps() {
 		assert!(first.any_gt(Weight::zero()));
 		assert_eq!(Anchors::<Test>::iter_prefix(7).count(), 0);
 		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 2);
+		assert_eq!(CounterHistory::<Test>::iter_prefix(7).count(), 1, "the import counter is kept");
 		assert!(Counters::<Test>::contains_key(7));
 	});
 	ext.commit_all().unwrap();
 	ext.execute_with(|| {
 		idle(6, Weight::MAX);
 		assert_eq!(Latest::<Test>::iter_prefix(7).count(), 0);
+		assert_eq!(CounterHistory::<Test>::iter_prefix(7).count(), 0);
 		assert!(!Counters::<Test>::contains_key(7));
 		assert!(!Retiring::<Test>::contains_key(7));
 		System::assert_last_event(Event::DeviceStatePurged { device: 7 }.into());

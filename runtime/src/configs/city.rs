@@ -96,6 +96,10 @@ impl pallet_sensor_attestation::Config for Runtime {
 	type UnsignedLongevity = ConstU64<64>;
 	type UnsignedPriority = AttestationPriority;
 	type DefaultFreeShare = AttestationFreeShare;
+	/// Energy counter readings kept per meter and direction, for settling energy trades at
+	/// slot boundaries: 24, at least 5 minutes apart (two hours, whatever the reporting rate).
+	type MaxCounterHistory = ConstU32<24>;
+	type CounterSpacingMs = ConstU64<300_000>;
 	/// Cleanup after decommissioned devices: at most 512 items per block, in `on_idle`.
 	type MaxPurgePerBlock = ConstU32<512>;
 	type WeightInfo = pallet_sensor_attestation::weights::SubstrateWeight<Runtime>;
