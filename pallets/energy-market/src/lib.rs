@@ -36,6 +36,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 pub mod clearing;
 #[cfg(test)]
 mod mock;
@@ -48,6 +50,15 @@ pub use clearing::{Clearing, Marginal, Side, TickDepth};
 use city_primitives::{DeviceClass, DeviceId, EnergyFlow, ZoneId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
+
+/// What the benchmarks need from the runtime: meters, and their counters.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// An active, certified smart meter owned by `owner` in `zone`.
+	fn meter(owner: &AccountId, zone: ZoneId) -> DeviceId;
+	/// Sets `device`'s `flow` counter to `wh` at Unix time `at_ms`.
+	fn set_counter(device: DeviceId, flow: EnergyFlow, at_ms: u64, wh: u64);
+}
 
 /// The number of a slot: slot `s` starts at block `s x slot_blocks`.
 pub type SlotIndex = u32;
@@ -298,6 +309,10 @@ pub mod pallet {
 		/// Most orders one [`Pallet::settle`] call processes.
 		#[pallet::constant]
 		type MaxSettlePerCall: Get<u32>;
+
+		/// Creates meters and their counters for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -617,6 +632,11 @@ pub mod pallet {
 			assert!(T::MinOrderWh::get() > 0 && T::MinOrderWh::get() <= T::MaxOrderWh::get());
 			assert!(T::MaxSettlePerCall::get() > 0 && T::MaxSlotsAhead::get() > 0);
 		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
@@ -803,7 +823,7 @@ pub mod pallet {
 						.collected
 						.saturating_sub(progress.paid_out)
 						.saturating_add(progress.penalties.saturating_sub(progress.compensated));
-					Self::pay_out(&T::Treasury::get(), dust)?;
+					Self::pay_out(&T::Treasury::get(), dust);
 					LiveMarkets::<T>::mutate(|live| *live = live.saturating_sub(1));
 					Self::deposit_event(Event::MarketSettled {
 						zone,
@@ -961,9 +981,10 @@ pub mod pallet {
 						order.outcome.metered_wh,
 						progress.delivered_wh,
 					);
-					order.outcome.received = Self::pay_out(&order.owner, to_balance(received))?;
+					let (got, moved) = Self::pay_out(&order.owner, to_balance(received));
+					order.outcome.received = got;
 					order.outcome.energy_wh = u64::try_from(energy).unwrap_or(0);
-					progress.paid_out = progress.paid_out.saturating_add(to_balance(received));
+					progress.paid_out = progress.paid_out.saturating_add(moved);
 				}
 				Side::Bid => {
 					let short = if order.outcome.deemed {
@@ -976,10 +997,9 @@ pub mod pallet {
 						short,
 						progress.shortfall_wh,
 					);
-					order.outcome.compensation =
-						Self::pay_out(&order.owner, to_balance(compensation))?;
-					progress.compensated =
-						progress.compensated.saturating_add(to_balance(compensation));
+					let (got, moved) = Self::pay_out(&order.owner, to_balance(compensation));
+					order.outcome.compensation = got;
+					progress.compensated = progress.compensated.saturating_add(moved);
 				}
 			}
 			order.outcome.settled = true;
@@ -1035,21 +1055,79 @@ pub mod pallet {
 		/// existential deposit. A payment `to` cannot take (an account emptied and reaped since
 		/// it traded, and an amount below the existential deposit) goes to the treasury instead,
 		/// so that no trader can hold a market's settlement up; if the treasury cannot take it
-		/// either, it stays in the market's account. Returns what `to` got.
-		fn pay_out(to: &T::AccountId, amount: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		/// either, it stays in the market's account (and goes with the market's dust). Returns
+		/// what `to` got and what left the market's account.
+		fn pay_out(to: &T::AccountId, amount: BalanceOf<T>) -> (BalanceOf<T>, BalanceOf<T>) {
 			use frame_support::traits::tokens::Preservation::Preserve;
 			if amount.is_zero() {
-				return Ok(amount);
+				return (amount, amount);
 			}
 			let pot = Self::account();
 			if T::Currency::transfer(&pot, to, amount, Preserve).is_ok() {
-				return Ok(amount);
+				return (amount, amount);
 			}
 			let treasury = T::Treasury::get();
-			if to != &treasury {
-				let _ = T::Currency::transfer(&pot, &treasury, amount, Preserve);
+			if to != &treasury && T::Currency::transfer(&pot, &treasury, amount, Preserve).is_ok() {
+				return (Zero::zero(), amount);
 			}
-			Ok(Zero::zero())
+			(Zero::zero(), Zero::zero())
+		}
+
+		/// The state invariants: the market account holds its existential deposit plus what
+		/// every unsettled market collected and has not paid out; `LiveMarkets` counts the
+		/// unsettled markets; an open market's depth is the sum of its orders; every order is
+		/// in its market's index and its meter's slot.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let mut owed: BalanceOf<T> = Zero::zero();
+			let mut live = 0u32;
+			for (zone, slot, market) in Markets::<T>::iter() {
+				let progress = &market.settlement;
+				if progress.phase != settlement::Phase::Done {
+					live = live.saturating_add(1);
+					owed = owed
+						.saturating_add(progress.collected.saturating_sub(progress.paid_out))
+						.saturating_add(progress.penalties.saturating_sub(progress.compensated));
+				}
+				if market.status == MarketStatus::Open {
+					let mut depth =
+						alloc::vec![TickDepth::default(); usize::from(market.grid.ticks)];
+					let mut orders = 0u32;
+					for id in MarketOrders::<T>::iter_key_prefix((zone, slot)) {
+						let order =
+							Orders::<T>::get(id).ok_or("a market lists an unknown order")?;
+						let at =
+							depth.get_mut(usize::from(order.tick)).ok_or("order off the grid")?;
+						match order.side {
+							Side::Bid => at.bid_wh = at.bid_wh.saturating_add(order.quantity_wh),
+							Side::Ask => at.ask_wh = at.ask_wh.saturating_add(order.quantity_wh),
+						}
+						orders = orders.saturating_add(1);
+					}
+					ensure!(orders == market.orders, "market order count differs from its index");
+					ensure!(
+						depth == Self::depth(zone, slot, market.grid.ticks),
+						"market depth differs from its orders"
+					);
+				}
+			}
+			ensure!(live == LiveMarkets::<T>::get(), "LiveMarkets differs from unsettled markets");
+			for (id, order) in Orders::<T>::iter() {
+				ensure!(
+					MarketOrders::<T>::contains_key((order.zone, order.slot, id)),
+					"an order is missing from its market's index"
+				);
+				ensure!(
+					MeterOrders::<T>::get((order.slot, order.meter, order.side)) == Some(id),
+					"an order is missing from its meter's slot"
+				);
+			}
+			let pot = T::Currency::balance(&Self::account());
+			ensure!(
+				pot >= T::Currency::minimum_balance().saturating_add(owed),
+				"the market account holds less than it owes"
+			);
+			Ok(())
 		}
 
 		/// The weight of clearing one market: its record, and every tick read once.

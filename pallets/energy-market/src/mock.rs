@@ -141,6 +141,8 @@ impl pallet_energy_market::Config for Test {
 	type Treasury = TreasuryAccount;
 	type PalletId = MarketPalletId;
 	type MaxSettlePerCall = ConstU32<4>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestDevices;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type MaxTicks = MaxTicks;
 	type MaxOrdersPerMarket = ConstU32<6>;
@@ -209,5 +211,18 @@ pub fn run_to(n: u64) {
 		System::set_block_number(next);
 		NOW_MS.with(|now| *now.borrow_mut() = time_at(next));
 		EnergyMarket::on_initialize(next);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for TestDevices {
+	fn meter(owner: &AccountId, zone: ZoneId) -> DeviceId {
+		let id = DEVICES.with(|d| d.borrow().len() as DeviceId + 1_000);
+		add_device(id, owner, DeviceClass::SmartMeter, zone);
+		id
+	}
+
+	fn set_counter(device: DeviceId, flow: EnergyFlow, at_ms: u64, wh: u64) {
+		set_counter(device, flow, at_ms, wh);
 	}
 }

@@ -446,6 +446,7 @@ const END_MS: u64 = 120_000;
 
 fn settle_all() {
 	for _ in 0..20 {
+		EnergyMarket::do_try_state().expect("state invariants hold during settlement");
 		let market = Markets::<Test>::get(ZONE, SLOT).unwrap();
 		if market.settlement.phase == settlement::Phase::Done {
 			return;
@@ -683,6 +684,7 @@ proptest! {
 			if Markets::<Test>::contains_key(ZONE, SLOT) {
 				settle_all();
 			}
+			prop_assert!(EnergyMarket::do_try_state().is_ok());
 			prop_assert_eq!(Balances::total_issuance(), issuance);
 			prop_assert_eq!(total_of_everyone(), before);
 			prop_assert_eq!(Balances::balance(&EnergyMarket::account()), ED);
