@@ -356,13 +356,6 @@ impl Client {
 		self.block_hash(0)?.ok_or_else(|| RpcError::Transport("the node has no genesis".into()))
 	}
 
-	/// The finalized head: (hash, number), asked of the node.
-	pub fn finalized_head(&self) -> Result<(H256, u32), RpcError> {
-		let hash = self.call("chain_getFinalizedHead", json!([]))?;
-		let header = self.call("chain_getHeader", json!([hash.clone()]))?;
-		Ok((parse_h256(&hash)?, header_number(&header)?))
-	}
-
 	/// The extrinsics of block `hash`, SCALE-encoded as the node stores them.
 	pub fn block_extrinsics(&self, hash: H256) -> Result<Vec<Vec<u8>>, RpcError> {
 		let block = self.call("chain_getBlock", json!([format!("{hash:?}")]))?;
