@@ -29,6 +29,11 @@ patch["session"]["keys"] = [[validator, validator, {
     "grandpa": "REPLACE_WITH_VALIDATOR_1_GRANDPA_ED25519_SS58",
 }]]
 patch["sudo"]["key"] = "REPLACE_WITH_CITY_ROOT_ACCOUNT_SS58"
+# Energy auctions of 15 minutes (150 blocks), orders closing 1.5 minutes (15 blocks) before a
+# slot, meter readings accepted up to an hour (600 blocks) after it; prices and fees as in the
+# test presets (runtime: genesis_config_presets::test_market_params).
+patch["energyMarket"]["params"].update(
+    {"slotBlocks": 150, "gateClosureBlocks": 15, "settlementDeadlineBlocks": 600})
 # The treasury keeps its existential deposit; the root account and each validator need funds
 # (validators hold the session key deposit).
 treasury = patch["balances"]["balances"][-1]

@@ -12,8 +12,9 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{consensus::TEST_SESSION_PERIOD, CityTreasuryAccount},
-	AccountId, BalancesConfig, BlockNumber, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	AccountId, Balance, BalancesConfig, BlockNumber, EnergyMarketConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT,
+	UNIT,
 };
 
 /// Balance given to each endowed dev account: one million CITY.
@@ -27,6 +28,26 @@ pub struct GenesisValidator {
 	pub aura: AuraId,
 	/// GRANDPA key.
 	pub grandpa: GrandpaId,
+}
+
+/// The energy market's parameters in the test presets: slots of 10 blocks (1 minute), so tests
+/// run fast; gate closure 2 blocks before a slot; prices from the feed-in tariff, 0.07 CITY per
+/// kWh, to the retail tariff, 0.30, in steps of 0.002 (116 ticks); sellers bond 0.10 per kWh
+/// offered and forfeit all of it per kWh not delivered; buyers pay a grid fee of 0.02 per kWh
+/// to the city treasury; meter readings may arrive up to 20 blocks after a slot. A city network
+/// uses slots of 150 blocks (15 minutes): see `scripts/gen-chain-specs.sh`.
+pub fn test_market_params() -> pallet_energy_market::MarketParams<Balance, BlockNumber> {
+	pallet_energy_market::MarketParams {
+		slot_blocks: 10,
+		gate_closure_blocks: 2,
+		price_floor: 70 * MILLI_UNIT,
+		price_cap: 300 * MILLI_UNIT,
+		tick_size: 2 * MILLI_UNIT,
+		ask_bond_per_kwh: 100 * MILLI_UNIT,
+		penalty_per_kwh: 100 * MILLI_UNIT,
+		grid_fee_per_kwh: 20 * MILLI_UNIT,
+		settlement_deadline_blocks: 20,
+	}
 }
 
 /// Builds the genesis JSON patch for a network with the given validators (and minimum set
@@ -61,6 +82,7 @@ pub fn city_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		energy_market: EnergyMarketConfig { params: Some(test_market_params()) },
 	})
 }
 

@@ -80,7 +80,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -350,6 +350,10 @@ mod runtime {
 	/// Device-signed readings (fee-less for devices) and Merkle batch anchors.
 	#[runtime::pallet_index(21)]
 	pub type SensorAttestation = pallet_sensor_attestation;
+
+	/// Local energy auctions per zone and slot, escrowed and settled on attested meter readings.
+	#[runtime::pallet_index(22)]
+	pub type EnergyMarket = pallet_energy_market;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -365,6 +369,7 @@ mod benches {
 		[pallet_device_registry, DeviceRegistry]
 		[pallet_validator_set, ValidatorSet]
 		[pallet_sensor_attestation, SensorAttestation]
+		[pallet_energy_market, EnergyMarket]
 	);
 }
 

@@ -673,3 +673,176 @@ fn parking_availability_counts_only_fresh_free_readings_of_active_sensors_in_the
 		assert_eq!(parking::availability(5, 15 * minute).sensors.len(), 5);
 	});
 }
+
+/// Registers a certified smart meter of `owner` in zone 1 with the ed25519 key of `seed`;
+/// returns its id and key.
+fn registered_meter(owner: &Sr25519Keyring, seed: u8, genesis_hash: Hash) -> (u64, ed25519::Pair) {
+	let device = ed25519::Pair::from_seed(&[seed; 32]);
+	let key = DeviceKey::Ed25519(device.public());
+	let account = owner.to_account_id();
+	let proof =
+		device.sign(&pallet_device_registry::register_payload(&genesis_hash, &account, &key));
+	let id = pallet_device_registry::NextDeviceId::<Runtime>::get();
+	DeviceRegistry::register(
+		RuntimeOrigin::signed(account),
+		DeviceClass::SmartMeter,
+		1,
+		key,
+		proof.into(),
+		None,
+		Default::default(),
+	)
+	.unwrap();
+	DeviceRegistry::certify(RuntimeOrigin::root(), id).unwrap();
+	(id, device)
+}
+
+/// A meter's energy counter reading, as the bare (fee-less) extrinsic its gateway sends.
+fn counter_reading(
+	device: &ed25519::Pair,
+	id: u64,
+	genesis_hash: Hash,
+	seq: u64,
+	kind: MeasurementKind,
+	timestamp_ms: u64,
+	wh: i64,
+) -> UncheckedExtrinsic {
+	let reading = Reading { device: id, seq, timestamp_ms, kind, value: wh, unit: Unit::WattHour };
+	let signature =
+		device.sign(&pallet_sensor_attestation::reading_payload(&genesis_hash, 0, &reading));
+	UncheckedExtrinsic::new_bare(RuntimeCall::SensorAttestation(
+		pallet_sensor_attestation::Call::submit_reading {
+			reading,
+			key_epoch: 0,
+			signature: signature.into(),
+		},
+	))
+}
+
+/// Moves the energy market's hooks on to block `n` (6 seconds a block).
+fn run_market_to(n: BlockNumber) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		EnergyMarket::on_finalize(System::block_number());
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		pallet_timestamp::Now::<Runtime>::put(u64::from(next) * 6_000);
+		EnergyMarket::on_initialize(next);
+	}
+}
+
+#[test]
+fn an_energy_trade_settles_on_the_meters_attested_counters() {
+	use pallet_energy_market::{MarketStatus, Side};
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(6_000);
+		let (seller, buyer) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		let (seller_meter, seller_key) = registered_meter(&seller, 7, genesis_hash);
+		let (buyer_meter, buyer_key) = registered_meter(&buyer, 8, genesis_hash);
+		let treasury = configs::CityTreasuryAccount::get();
+		let issuance = Balances::total_issuance();
+		let before = |who: &Sr25519Keyring| Balances::balance(&who.to_account_id());
+		let (seller_before, buyer_before, treasury_before) =
+			(before(&seller), before(&buyer), Balances::balance(&treasury));
+
+		// Slot 1 (blocks 10..20) of zone 1: an ask of 2 kWh at 0.10 CITY, a bid of 1.5 kWh at
+		// 0.25 CITY. The volume is 1.5 kWh at every tick from 0.10 to 0.25 with the same
+		// imbalance: the lowest, 0.10, clears.
+		EnergyMarket::place_order(
+			RuntimeOrigin::signed(seller.to_account_id()),
+			1,
+			1,
+			Side::Ask,
+			100 * MILLI_UNIT,
+			2_000,
+			seller_meter,
+		)
+		.unwrap();
+		EnergyMarket::place_order(
+			RuntimeOrigin::signed(buyer.to_account_id()),
+			1,
+			1,
+			Side::Bid,
+			250 * MILLI_UNIT,
+			1_500,
+			buyer_meter,
+		)
+		.unwrap();
+		// Bond 0.10 per kWh offered; escrow (0.25 + 0.02 grid fee) per kWh bid.
+		assert_eq!(Balances::balance(&seller.to_account_id()), seller_before - 200 * MILLI_UNIT);
+		assert_eq!(Balances::balance(&buyer.to_account_id()), buyer_before - 405 * MILLI_UNIT);
+
+		run_market_to(8);
+		let market = pallet_energy_market::Markets::<Runtime>::get(1, 1).unwrap();
+		let MarketStatus::Cleared(cleared) = market.status else { panic!("not cleared") };
+		assert_eq!((cleared.tick, cleared.volume_wh), (15, 1_500));
+
+		// The meters report their counters at the slot's start and end: the seller exported
+		// 1 kWh of its 1.5 allocated, the buyer imported all 1.5.
+		run_market_to(21);
+		let market = pallet_energy_market::Markets::<Runtime>::get(1, 1).unwrap();
+		let (start, end) = (market.start_ms.unwrap(), market.end_ms.unwrap());
+		assert_eq!((start, end), (60_000, 120_000));
+		for xt in [
+			counter_reading(
+				&seller_key,
+				seller_meter,
+				genesis_hash,
+				1,
+				MeasurementKind::EnergyExport,
+				start,
+				5_000,
+			),
+			counter_reading(
+				&seller_key,
+				seller_meter,
+				genesis_hash,
+				2,
+				MeasurementKind::EnergyExport,
+				end,
+				6_000,
+			),
+			counter_reading(
+				&buyer_key,
+				buyer_meter,
+				genesis_hash,
+				1,
+				MeasurementKind::EnergyImport,
+				start,
+				100,
+			),
+			counter_reading(
+				&buyer_key,
+				buyer_meter,
+				genesis_hash,
+				2,
+				MeasurementKind::EnergyImport,
+				end,
+				1_600,
+			),
+		] {
+			assert!(matches!(Executive::apply_extrinsic(xt), Ok(Ok(()))));
+		}
+
+		EnergyMarket::settle(RuntimeOrigin::signed(Sr25519Keyring::Charlie.to_account_id()), 1, 1)
+			.unwrap();
+		let market = pallet_energy_market::Markets::<Runtime>::get(1, 1).unwrap();
+		assert_eq!(market.settlement.phase, pallet_energy_market::settlement::Phase::Done);
+		// 1 kWh moved at 0.10: the seller is paid 0.10 and forfeits 0.10 x 0.5 kWh = 0.05 to the
+		// buyer it left short; the buyer pays 0.10 and the grid fee 0.02.
+		assert_eq!(Balances::balance(&seller.to_account_id()), seller_before + 50 * MILLI_UNIT);
+		assert_eq!(Balances::balance(&buyer.to_account_id()), buyer_before - 70 * MILLI_UNIT);
+		assert_eq!(Balances::balance(&treasury), treasury_before + 20 * MILLI_UNIT);
+		assert_eq!(Balances::total_issuance(), issuance);
+		use frame_support::traits::fungible::InspectHold;
+		for who in [&seller, &buyer] {
+			for reason in [
+				pallet_energy_market::HoldReason::BidEscrow,
+				pallet_energy_market::HoldReason::AskBond,
+			] {
+				assert_eq!(Balances::balance_on_hold(&reason.into(), &who.to_account_id()), 0);
+			}
+		}
+	});
+}

@@ -44,8 +44,10 @@ mod mock;
 pub mod settlement;
 #[cfg(test)]
 mod tests;
+pub mod weights;
 
 pub use clearing::{Clearing, Marginal, Side, TickDepth};
+pub use weights::WeightInfo;
 
 use city_primitives::{DeviceClass, DeviceId, EnergyFlow, ZoneId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -309,6 +311,9 @@ pub mod pallet {
 		/// Most orders one [`Pallet::settle`] call processes.
 		#[pallet::constant]
 		type MaxSettlePerCall: Get<u32>;
+
+		/// Weights of the calls and hooks (from the benchmarks).
+		type WeightInfo: WeightInfo;
 
 		/// Creates meters and their counters for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -646,7 +651,7 @@ pub mod pallet {
 		/// least at `price` (the bond is held). `meter` is the sender's active, certified smart
 		/// meter or solar inverter in `zone`, whose attested counters settle the order.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::DbWeight::get().reads_writes(8, 8).saturating_add(Weight::from_parts(50_000_000, 8_000)))]
+		#[pallet::weight(T::WeightInfo::place_order())]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			zone: ZoneId,
@@ -662,7 +667,7 @@ pub mod pallet {
 
 		/// Cancels the sender's order before its market's gate closes and releases its hold.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::DbWeight::get().reads_writes(6, 6).saturating_add(Weight::from_parts(40_000_000, 8_000)))]
+		#[pallet::weight(T::WeightInfo::cancel_order())]
 		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_cancel_order(&who, order)
@@ -696,7 +701,7 @@ pub mod pallet {
 		/// grid, fees, bond and penalty; the slot length and gate closure change only when no
 		/// market is open or settling (they number the slots).
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::DbWeight::get().writes(1).saturating_add(Weight::from_parts(10_000_000, 0)))]
+		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::grid_of(&params)?;
@@ -718,20 +723,14 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// The weight of settling `orders` orders: per order its record, its market's, its meter
-		/// (two counters), and up to three balance operations.
+		/// The weight of settling `orders` orders: the dearest of the three passes (a call may
+		/// cross from one pass to the next, and each order then counts in the pass it is in),
+		/// plus clearing the market first if the hook never reached it.
 		pub fn settle_weight(orders: u32) -> Weight {
-			let orders = u64::from(orders);
-			T::DbWeight::get()
-				.reads_writes(
-					orders.saturating_mul(8).saturating_add(3),
-					orders.saturating_mul(5).saturating_add(2),
-				)
-				.saturating_add(Weight::from_parts(
-					orders.saturating_mul(60_000_000),
-					orders.saturating_mul(4_000),
-				))
-				.saturating_add(Weight::from_parts(20_000_000, 8_000))
+			T::WeightInfo::settle_metering(orders)
+				.max(T::WeightInfo::settle_collecting(orders))
+				.max(T::WeightInfo::settle_distributing(orders))
+				.saturating_add(T::WeightInfo::clear_market())
 		}
 
 		/// The market's own account: what buyers paid and sellers forfeited waits there
@@ -1132,11 +1131,7 @@ pub mod pallet {
 
 		/// The weight of clearing one market: its record, and every tick read once.
 		pub fn clear_weight() -> Weight {
-			let ticks = u64::from(T::MaxTicks::get());
-			T::DbWeight::get()
-				.reads_writes(ticks.saturating_add(1), 1)
-				.saturating_add(Weight::from_parts(ticks.saturating_mul(200_000), 0))
-				.saturating_add(Weight::from_parts(20_000_000, 8_000))
+			T::WeightInfo::clear_market()
 		}
 
 		/// The price grid `params` describe, if they are consistent.
@@ -1374,9 +1369,14 @@ pub mod pallet {
 				Side::Ask => HoldReason::AskBond,
 			};
 			let released = T::Currency::release(&reason.into(), who, order.held, Precision::Exact)?;
-			Depth::<T>::mutate((order.zone, order.slot, order.tick), |depth| match order.side {
-				Side::Bid => depth.bid_wh = depth.bid_wh.saturating_sub(order.quantity_wh),
-				Side::Ask => depth.ask_wh = depth.ask_wh.saturating_sub(order.quantity_wh),
+			// A tick left with no depth leaves storage (a default `TickDepth` reads the same).
+			Depth::<T>::mutate_exists((order.zone, order.slot, order.tick), |entry| {
+				let mut depth = entry.take().unwrap_or_default();
+				match order.side {
+					Side::Bid => depth.bid_wh = depth.bid_wh.saturating_sub(order.quantity_wh),
+					Side::Ask => depth.ask_wh = depth.ask_wh.saturating_sub(order.quantity_wh),
+				}
+				*entry = (depth != TickDepth::default()).then_some(depth);
 			});
 			market.orders = market.orders.saturating_sub(1);
 			Markets::<T>::insert(order.zone, order.slot, market);

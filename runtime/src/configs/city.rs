@@ -1,4 +1,5 @@
-//! The city pallets: device registry and sensor attestation (energy and rides as they land).
+//! The city pallets: device registry, sensor attestation and the energy market (rides as they
+//! land).
 
 use frame_support::{
 	parameter_types,
@@ -8,8 +9,8 @@ use frame_system::EnsureRoot;
 use sp_runtime::{transaction_validity::TransactionPriority, Perbill};
 
 use crate::{
-	AccountId, Balance, Balances, BlockNumber, DeviceRegistry, Runtime, RuntimeHoldReason,
-	SensorAttestation, MICRO_UNIT,
+	configs::CityTreasuryAccount, AccountId, Balance, Balances, BlockNumber, DeviceRegistry,
+	Runtime, RuntimeHoldReason, SensorAttestation, Timestamp, MICRO_UNIT,
 };
 
 /// The price of one byte of state that a deposit pays for: 50 µCITY (a device with a week of
@@ -118,30 +119,117 @@ impl pallet_sensor_attestation::BenchmarkHelper<AccountId> for AttestationBenchm
 		owner: &AccountId,
 		key: city_primitives::DeviceKey,
 	) -> Result<city_primitives::DeviceId, sp_runtime::DispatchError> {
-		use frame_support::traits::fungible::Mutate;
-		let city_primitives::DeviceKey::Ecdsa(public) = &key else {
-			return Err("benchmark device keys are ecdsa".into());
-		};
-		let _ = Balances::set_balance(owner, 1_000 * crate::UNIT);
-		let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
-		let payload = pallet_device_registry::register_payload(&genesis, owner, &key);
-		let signature = sp_io::crypto::ecdsa_sign_prehashed(
+		register_benchmark_meter(owner, key, 1)
+	}
+}
+
+/// Registers a certified smart meter of `owner` with `key` (an ecdsa key in the host keystore)
+/// in `zone`, for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+fn register_benchmark_meter(
+	owner: &AccountId,
+	key: city_primitives::DeviceKey,
+	zone: city_primitives::ZoneId,
+) -> Result<city_primitives::DeviceId, sp_runtime::DispatchError> {
+	use frame_support::traits::fungible::Mutate;
+	let city_primitives::DeviceKey::Ecdsa(public) = &key else {
+		return Err("benchmark device keys are ecdsa".into());
+	};
+	let _ = Balances::set_balance(owner, 1_000 * crate::UNIT);
+	let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+	let payload = pallet_device_registry::register_payload(&genesis, owner, &key);
+	let signature = sp_io::crypto::ecdsa_sign_prehashed(
+		pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
+		public,
+		&sp_io::hashing::blake2_256(&payload),
+	)
+	.ok_or("the benchmark key is not in the keystore")?;
+	let id = DeviceRegistry::do_register(
+		owner.clone(),
+		city_primitives::DeviceClass::SmartMeter,
+		zone,
+		key,
+		sp_runtime::MultiSignature::Ecdsa(signature),
+		None,
+		Default::default(),
+	)?;
+	// Certified, so it may submit fee-less (the path the benchmarks measure).
+	DeviceRegistry::do_set_certified(id, Some(None))?;
+	Ok(id)
+}
+
+parameter_types! {
+	/// The energy market's account (what buyers paid and sellers forfeited, between collection
+	/// and payout) is derived from this id.
+	pub const EnergyMarketPalletId: frame_support::PalletId = frame_support::PalletId(*b"city/nrg");
+}
+
+/// The energy market: one auction per zone and slot, settled on the meters' attested counters.
+impl pallet_energy_market::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Devices = DeviceRegistry;
+	/// The counters meters attest through sensor attestation.
+	type Meters = SensorAttestation;
+	type UnixTime = Timestamp;
+	/// Grid fees and rounding dust go to the city treasury.
+	type Treasury = CityTreasuryAccount;
+	type PalletId = EnergyMarketPalletId;
+	/// Root (sudo) until the city's council takes over.
+	type AdminOrigin = EnsureRoot<AccountId>;
+	/// A grid of up to 200 ticks (e.g. 0.07 to 0.30 CITY per kWh in steps of 0.002: 116).
+	type MaxTicks = frame_support::traits::ConstU16<200>;
+	/// 10,000 orders per zone and slot: a district of several thousand households.
+	type MaxOrdersPerMarket = ConstU32<10_000>;
+	/// A household trades through a few meters.
+	type MaxOrdersPerAccountPerSlot = ConstU32<8>;
+	/// 16 zones trade per slot: the clearing hook clears at most 16 grids in one block.
+	type MaxMarketsPerSlot = ConstU32<16>;
+	/// 100 Wh (0.1 kWh) at least: an order takes one of the market's bounded places.
+	type MinOrderWh = ConstU64<100>;
+	/// 1 MWh at most in one order.
+	type MaxOrderWh = ConstU64<1_000_000>;
+	/// Orders up to 96 slots ahead (a day of 15-minute slots).
+	type MaxSlotsAhead = ConstU32<96>;
+	/// 100 orders per `settle` call.
+	type MaxSettlePerCall = ConstU32<100>;
+	type WeightInfo = pallet_energy_market::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = EnergyBenchmarkHelper;
+}
+
+/// Registers benchmark meters in the real device registry and writes their counters into
+/// sensor attestation's history (full, so reading it costs what it does at worst).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct EnergyBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_energy_market::BenchmarkHelper<AccountId> for EnergyBenchmarkHelper {
+	fn meter(owner: &AccountId, zone: city_primitives::ZoneId) -> city_primitives::DeviceId {
+		let key = city_primitives::DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(
 			pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
-			public,
-			&sp_io::hashing::blake2_256(&payload),
-		)
-		.ok_or("the benchmark key is not in the keystore")?;
-		let id = DeviceRegistry::do_register(
-			owner.clone(),
-			city_primitives::DeviceClass::SmartMeter,
-			1,
-			key,
-			sp_runtime::MultiSignature::Ecdsa(signature),
 			None,
-			Default::default(),
-		)?;
-		// Certified, so it may submit fee-less (the path the benchmarks measure).
-		DeviceRegistry::do_set_certified(id, Some(None))?;
-		Ok(id)
+		));
+		// A failed registration shows as the benchmark's `UnknownMeter`.
+		register_benchmark_meter(owner, key, zone).unwrap_or(city_primitives::DeviceId::MAX)
+	}
+
+	fn set_counter(
+		device: city_primitives::DeviceId,
+		flow: city_primitives::EnergyFlow,
+		at_ms: u64,
+		wh: u64,
+	) {
+		use frame_support::traits::Get;
+		pallet_sensor_attestation::CounterHistory::<Runtime>::mutate(device, flow, |history| {
+			// Older entries first, so that the history is full.
+			let capacity = <Runtime as pallet_sensor_attestation::Config>::MaxCounterHistory::get();
+			if history.is_empty() {
+				for at in 0..u64::from(capacity.saturating_sub(2)) {
+					let _ = history.try_push((at, wh));
+				}
+			}
+			let _ = history.try_push((at_ms, wh));
+		});
 	}
 }
