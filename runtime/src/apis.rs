@@ -19,14 +19,18 @@ use sp_version::RuntimeVersion;
 
 use city_primitives::{DeviceId, DeviceKey, ZoneId};
 use pallet_device_registry::runtime_api::DeviceInfo;
+use pallet_energy_market::{
+	runtime_api::{MarketView, OrderView, Quote, QuoteError},
+	Side, SlotIndex,
+};
 use pallet_sensor_attestation::{
 	runtime_api::VerifyError, DeviceCounters, LatestReading, MeasurementKind, Reading, StoredAnchor,
 };
 
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry,
-	Executive, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SensorAttestation, SessionKeys, System, TransactionPayment, VERSION,
+	EnergyMarket, Executive, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SensorAttestation, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -253,6 +257,24 @@ impl_runtime_apis! {
 
 		fn anchors(device: DeviceId, from: u64, limit: u32) -> Option<Vec<StoredAnchor<BlockNumber>>> {
 			SensorAttestation::anchors_from(device, from, limit)
+		}
+	}
+
+	impl pallet_energy_market::runtime_api::EnergyMarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn schedule() -> Option<(pallet_energy_market::MarketParams<Balance, BlockNumber>, SlotIndex, SlotIndex)> {
+			EnergyMarket::schedule_view()
+		}
+
+		fn market(zone: ZoneId, slot: SlotIndex) -> Option<MarketView<Balance, BlockNumber>> {
+			EnergyMarket::market_view(zone, slot)
+		}
+
+		fn orders(account: AccountId) -> Vec<OrderView<AccountId, Balance>> {
+			EnergyMarket::orders_view(&account)
+		}
+
+		fn quote(zone: ZoneId, slot: SlotIndex, side: Side, quantity_wh: u64) -> Result<Quote<Balance>, QuoteError> {
+			EnergyMarket::quote(zone, slot, side, quantity_wh)
 		}
 	}
 

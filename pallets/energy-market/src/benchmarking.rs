@@ -46,7 +46,7 @@ fn trader<T: Config>(index: u32) -> T::AccountId {
 
 /// A cleared market of `n` orders (alternately asks at the floor and bids at the cap, each on
 /// its own meter, every meter reporting), at the first block after its slot.
-fn settled_market_setup<T: Config>(n: u32) -> Result<(), BenchmarkError> {
+fn cleared_market_setup<T: Config>(n: u32) -> Result<(), BenchmarkError> {
 	market_params::<T>();
 	frame_system::Pallet::<T>::set_block_number(1u32.into());
 	let cap: BalanceOf<T> = u128::from(T::MaxTicks::get()).saturated_into();
@@ -147,7 +147,7 @@ mod benchmarks {
 	/// Settlement's first pass over `n` orders: two meter counters each.
 	#[benchmark]
 	fn settle_metering(n: Linear<1, { T::MaxSettlePerCall::get() }>) -> Result<(), BenchmarkError> {
-		settled_market_setup::<T>(n)?;
+		cleared_market_setup::<T>(n)?;
 
 		#[block]
 		{
@@ -163,7 +163,7 @@ mod benchmarks {
 	fn settle_collecting(
 		n: Linear<1, { T::MaxSettlePerCall::get() }>,
 	) -> Result<(), BenchmarkError> {
-		settled_market_setup::<T>(n)?;
+		cleared_market_setup::<T>(n)?;
 		Market::<T>::do_settle(ZONE, SLOT, n)?;
 
 		#[block]
@@ -180,7 +180,7 @@ mod benchmarks {
 	fn settle_distributing(
 		n: Linear<1, { T::MaxSettlePerCall::get() }>,
 	) -> Result<(), BenchmarkError> {
-		settled_market_setup::<T>(n)?;
+		cleared_market_setup::<T>(n)?;
 		Market::<T>::do_settle(ZONE, SLOT, n)?;
 		Market::<T>::do_settle(ZONE, SLOT, n)?;
 
@@ -190,6 +190,27 @@ mod benchmarks {
 		}
 
 		assert_eq!(phase::<T>(), settlement::Phase::Distributing);
+		Ok(())
+	}
+
+	/// Removing `n` settled orders and then their market, `RetainSlots` after their slot.
+	#[benchmark]
+	fn prune_orders(n: Linear<1, { T::MaxSettlePerCall::get() }>) -> Result<(), BenchmarkError> {
+		cleared_market_setup::<T>(n)?;
+		while phase::<T>() != settlement::Phase::Done {
+			Market::<T>::do_settle(ZONE, SLOT, n)?;
+		}
+		PruneFrom::<T>::put(SLOT);
+		let later = (SLOT + T::RetainSlots::get() + 1) * 10;
+		frame_system::Pallet::<T>::set_block_number(later.into());
+
+		#[block]
+		{
+			Market::<T>::do_maintain(later.into(), n + 1);
+		}
+
+		assert!(!Markets::<T>::contains_key(ZONE, SLOT));
+		assert_eq!(Orders::<T>::iter().count(), 0);
 		Ok(())
 	}
 

@@ -41,6 +41,7 @@ mod benchmarking;
 pub mod clearing;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 pub mod settlement;
 #[cfg(test)]
 mod tests;
@@ -312,6 +313,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSettlePerCall: Get<u32>;
 
+		/// A market stays in storage (with its orders, for `city_energyOrders` and explorers)
+		/// this many slots after its slot; then `on_idle` removes it (its events keep the
+		/// record). A market still unsettled by then is settled first, by the deadline rule.
+		#[pallet::constant]
+		type RetainSlots: Get<u32>;
+
 		/// Weights of the calls and hooks (from the benchmarks).
 		type WeightInfo: WeightInfo;
 
@@ -429,6 +436,16 @@ pub mod pallet {
 	/// The id the next order gets.
 	#[pallet::storage]
 	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
+
+	/// The orders of an account, by (account, order id): until their market leaves storage.
+	#[pallet::storage]
+	pub type AccountOrders<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, OrderId, (), OptionQuery>;
+
+	/// The oldest slot whose markets may still be in storage: `on_idle` removes markets from
+	/// here on, `RetainSlots` after their slot.
+	#[pallet::storage]
+	pub type PruneFrom<T> = StorageValue<_, SlotIndex, ValueQuery>;
 
 	/// The market parameters at genesis.
 	#[pallet::genesis_config]
@@ -630,12 +647,30 @@ pub mod pallet {
 			}
 		}
 
+		/// Removes markets `RetainSlots` after their slot (settling any that nobody settled,
+		/// by the deadline rule), in steps that fit the block's remaining weight.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let overhead = T::DbWeight::get().reads_writes(3, 1);
+			let step = Self::maintenance_step_weight();
+			let Some(spare) = remaining.checked_sub(&overhead) else { return Weight::zero() };
+			let fit = |spare: u64, per: u64| spare.checked_div(per).unwrap_or(u64::MAX);
+			let steps = fit(spare.ref_time(), step.ref_time())
+				.min(fit(spare.proof_size(), step.proof_size()));
+			let steps = u32::try_from(steps).unwrap_or(u32::MAX).min(T::MaxSettlePerCall::get());
+			if steps == 0 {
+				return Weight::zero();
+			}
+			let done = Self::do_maintain(now, steps);
+			overhead.saturating_add(step.saturating_mul(u64::from(done)))
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxTicks::get() >= 2, "a price grid needs two ticks");
 			assert!(T::MaxOrdersPerMarket::get() > 0 && T::MaxOrdersPerAccountPerSlot::get() > 0);
 			assert!(T::MaxMarketsPerSlot::get() > 0 && T::MaxOrderWh::get() > 0);
 			assert!(T::MinOrderWh::get() > 0 && T::MinOrderWh::get() <= T::MaxOrderWh::get());
 			assert!(T::MaxSettlePerCall::get() > 0 && T::MaxSlotsAhead::get() > 0);
+			assert!(T::RetainSlots::get() > 0, "markets stay at least one slot after theirs");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -1111,6 +1146,12 @@ pub mod pallet {
 				}
 			}
 			ensure!(live == LiveMarkets::<T>::get(), "LiveMarkets differs from unsettled markets");
+			for (owner, id) in AccountOrders::<T>::iter_keys() {
+				ensure!(
+					Orders::<T>::get(id).is_some_and(|order| order.owner == owner),
+					"an account's index lists an order that is not its own"
+				);
+			}
 			for (id, order) in Orders::<T>::iter() {
 				ensure!(
 					MarketOrders::<T>::contains_key((order.zone, order.slot, id)),
@@ -1120,6 +1161,14 @@ pub mod pallet {
 					MeterOrders::<T>::get((order.slot, order.meter, order.side)) == Some(id),
 					"an order is missing from its meter's slot"
 				);
+				ensure!(
+					AccountOrders::<T>::contains_key(&order.owner, id),
+					"an order is missing from its owner's index"
+				);
+				ensure!(
+					order.slot >= PruneFrom::<T>::get(),
+					"an order of a pruned slot is still in storage"
+				);
 			}
 			let pot = T::Currency::balance(&Self::account());
 			ensure!(
@@ -1127,6 +1176,79 @@ pub mod pallet {
 				"the market account holds less than it owes"
 			);
 			Ok(())
+		}
+
+		/// The weight of one step of [`Self::do_maintain`]: settling one order, or removing one
+		/// order or one market.
+		pub fn maintenance_step_weight() -> Weight {
+			T::WeightInfo::prune_orders(1).max(Self::settle_weight(1))
+		}
+
+		/// Up to `max_steps` steps of maintenance at block `now`: from [`PruneFrom`] on, the
+		/// markets of slots more than `RetainSlots` slots past are settled if nobody did (past
+		/// their deadline, by the deadline rule; before it, maintenance waits for them), then
+		/// removed with their orders, depth and indexes, one order per step. Returns the steps
+		/// taken.
+		pub fn do_maintain(now: BlockNumberFor<T>, max_steps: u32) -> u32 {
+			let Some(params) = Params::<T>::get() else { return 0 };
+			let current = Self::slot_of(&params, now);
+			let mut slot = PruneFrom::<T>::get();
+			let mut steps = 0u32;
+			while steps < max_steps && slot.saturating_add(T::RetainSlots::get()) < current {
+				steps = steps.saturating_add(1);
+				let mut zones = SlotZones::<T>::get(slot);
+				let Some(zone) = zones.last().copied() else {
+					SlotZones::<T>::remove(slot);
+					slot = slot.saturating_add(1);
+					PruneFrom::<T>::put(slot);
+					continue;
+				};
+				let Some(market) = Markets::<T>::get(zone, slot) else {
+					zones.pop();
+					SlotZones::<T>::insert(slot, zones);
+					continue;
+				};
+				if market.settlement.phase != settlement::Phase::Done {
+					let budget = max_steps.saturating_sub(steps).saturating_add(1);
+					// Its own storage layer: a settlement that fails leaves nothing behind.
+					let settled = frame_support::storage::with_storage_layer(|| {
+						Self::do_settle(zone, slot, budget)
+					});
+					match settled {
+						Ok(processed) => {
+							steps = steps.saturating_add(processed.saturating_sub(1));
+							continue;
+						}
+						// Readings still pending before the deadline, or a failed transfer:
+						// wait for the next block.
+						Err(_) => break,
+					}
+				}
+				match MarketOrders::<T>::iter_key_prefix((zone, slot)).next() {
+					Some(id) => Self::remove_order(zone, slot, id),
+					None => {
+						let _ = Depth::<T>::clear_prefix(
+							(zone, slot),
+							u32::from(market.grid.ticks),
+							None,
+						);
+						Markets::<T>::remove(zone, slot);
+						zones.pop();
+						SlotZones::<T>::insert(slot, zones);
+					}
+				}
+			}
+			steps
+		}
+
+		/// Removes a settled order and its indexes.
+		fn remove_order(zone: ZoneId, slot: SlotIndex, id: OrderId) {
+			MarketOrders::<T>::remove((zone, slot, id));
+			if let Some(order) = Orders::<T>::take(id) {
+				MeterOrders::<T>::remove((slot, order.meter, order.side));
+				AccountOrders::<T>::remove(&order.owner, id);
+				AccountSlotOrders::<T>::remove(&order.owner, slot);
+			}
 		}
 
 		/// The weight of clearing one market: its record, and every tick read once.
@@ -1324,6 +1446,7 @@ pub mod pallet {
 			market.orders = market.orders.saturating_add(1);
 			Markets::<T>::insert(zone, slot, market);
 			AccountSlotOrders::<T>::insert(&who, slot, placed.saturating_add(1));
+			AccountOrders::<T>::insert(&who, order, ());
 			MarketOrders::<T>::insert((zone, slot, order), ());
 			MeterOrders::<T>::insert((slot, meter, side), order);
 			Orders::<T>::insert(
@@ -1385,6 +1508,7 @@ pub mod pallet {
 			});
 			MarketOrders::<T>::remove((order.zone, order.slot, id));
 			MeterOrders::<T>::remove((order.slot, order.meter, order.side));
+			AccountOrders::<T>::remove(who, id);
 			Orders::<T>::remove(id);
 			Self::deposit_event(Event::OrderCancelled { order: id, released });
 			Ok(())
@@ -1393,6 +1517,141 @@ pub mod pallet {
 		/// The per-tick depth of a market, tick 0 first.
 		pub fn depth(zone: ZoneId, slot: SlotIndex, ticks: u16) -> alloc::vec::Vec<TickDepth> {
 			(0..ticks).map(|tick| Depth::<T>::get((zone, slot, tick))).collect()
+		}
+
+		/// The runtime API's `schedule`: parameters, current slot, next slot taking orders.
+		pub fn schedule_view() -> Option<(ParamsOf<T>, SlotIndex, SlotIndex)> {
+			let params = Params::<T>::get()?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let current = Self::slot_of(&params, now);
+			let mut next = current.saturating_add(1);
+			while Self::slot_start(&params, next)
+				.is_some_and(|start| start.saturating_sub(params.gate_closure_blocks) <= now)
+			{
+				next = next.saturating_add(1);
+			}
+			Some((params, current, next))
+		}
+
+		/// The runtime API's `market`.
+		pub fn market_view(
+			zone: ZoneId,
+			slot: SlotIndex,
+		) -> Option<runtime_api::MarketView<BalanceOf<T>, BlockNumberFor<T>>> {
+			let now = frame_system::Pallet::<T>::block_number();
+			let market = Markets::<T>::get(zone, slot);
+			let params = Params::<T>::get();
+			let (slot_start, gate_closure) = match (&market, &params) {
+				(Some(market), _) => (market.slot_start, market.gate_closure),
+				(None, Some(params)) => {
+					let start = Self::slot_start(params, slot)?;
+					(start, start.saturating_sub(params.gate_closure_blocks))
+				}
+				(None, None) => return None,
+			};
+			let ahead = params.as_ref().is_some_and(|params| {
+				slot <= Self::slot_of(params, now).saturating_add(T::MaxSlotsAhead::get())
+			});
+			let open = market.as_ref().is_none_or(|m| m.status == MarketStatus::Open);
+			let depth =
+				market.as_ref().map(|m| Self::depth(zone, slot, m.grid.ticks)).unwrap_or_default();
+			let clearing_price = market.as_ref().and_then(|m| match m.status {
+				MarketStatus::Cleared(result) => Some(Self::price_of(&m.grid, result.tick)),
+				_ => None,
+			});
+			Some(runtime_api::MarketView {
+				slot_start,
+				gate_closure,
+				taking_orders: params.is_some() && ahead && open && now < gate_closure,
+				market,
+				depth,
+				clearing_price,
+			})
+		}
+
+		/// The runtime API's `orders`.
+		pub fn orders_view(
+			account: &T::AccountId,
+		) -> alloc::vec::Vec<runtime_api::OrderView<T::AccountId, BalanceOf<T>>> {
+			let mut ids: alloc::vec::Vec<OrderId> =
+				AccountOrders::<T>::iter_key_prefix(account).collect();
+			ids.sort_unstable();
+			ids.into_iter()
+				.filter_map(|id| {
+					let order = Orders::<T>::get(id)?;
+					let market = Markets::<T>::get(order.zone, order.slot)?;
+					let clearing_price = match market.status {
+						MarketStatus::Cleared(result) => {
+							Some(Self::price_of(&market.grid, result.tick))
+						}
+						_ => None,
+					};
+					Some(runtime_api::OrderView {
+						id,
+						price: Self::price_of(&market.grid, order.tick),
+						clearing_price,
+						closed: market.status != MarketStatus::Open,
+						order,
+					})
+				})
+				.collect()
+		}
+
+		/// The runtime API's `quote`: the market's depth with the new order added at the most
+		/// accommodating price, cleared.
+		pub fn quote(
+			zone: ZoneId,
+			slot: SlotIndex,
+			side: Side,
+			quantity_wh: u64,
+		) -> Result<runtime_api::Quote<BalanceOf<T>>, runtime_api::QuoteError> {
+			use runtime_api::QuoteError;
+			let params = Params::<T>::get().ok_or(QuoteError::MarketClosed)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let start = Self::slot_start(&params, slot).ok_or(QuoteError::GateClosed)?;
+			let market = Markets::<T>::get(zone, slot);
+			let gate_closure = market
+				.as_ref()
+				.map(|m| m.gate_closure)
+				.unwrap_or_else(|| start.saturating_sub(params.gate_closure_blocks));
+			let open = market.as_ref().is_none_or(|m| m.status == MarketStatus::Open);
+			if !open || now >= gate_closure {
+				return Err(QuoteError::GateClosed);
+			}
+			if slot > Self::slot_of(&params, now).saturating_add(T::MaxSlotsAhead::get()) {
+				return Err(QuoteError::SlotTooFarAhead);
+			}
+			if quantity_wh < T::MinOrderWh::get() || quantity_wh > T::MaxOrderWh::get() {
+				return Err(QuoteError::BadQuantity);
+			}
+			let grid = match &market {
+				Some(m) => m.grid,
+				None => Self::grid_of(&params).map_err(|_| QuoteError::MarketClosed)?,
+			};
+			let mut depth = if market.is_some() {
+				Self::depth(zone, slot, grid.ticks)
+			} else {
+				alloc::vec![TickDepth::default(); usize::from(grid.ticks)]
+			};
+			let tick = match side {
+				Side::Bid => grid.ticks.saturating_sub(1),
+				Side::Ask => 0,
+			};
+			if let Some(at) = depth.get_mut(usize::from(tick)) {
+				match side {
+					Side::Bid => at.bid_wh = at.bid_wh.saturating_add(quantity_wh),
+					Side::Ask => at.ask_wh = at.ask_wh.saturating_add(quantity_wh),
+				}
+			}
+			let clearing = clearing::clear(&depth);
+			// At its tick it shares pro rata with the orders already there.
+			let filled_wh =
+				clearing.as_ref().map(|c| clearing::fill(c, side, tick, quantity_wh)).unwrap_or(0);
+			Ok(runtime_api::Quote {
+				price: clearing.as_ref().map(|c| Self::price_of(&grid, c.tick)),
+				clearing,
+				filled_wh,
+			})
 		}
 
 		/// Clears a market at or after its gate closure.

@@ -151,6 +151,7 @@ impl pallet_energy_market::Config for Test {
 	type MinOrderWh = ConstU64<10>;
 	type MaxOrderWh = ConstU64<1_000_000>;
 	type MaxSlotsAhead = ConstU32<4>;
+	type RetainSlots = ConstU32<3>;
 	type WeightInfo = ();
 }
 

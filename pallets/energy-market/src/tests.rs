@@ -756,3 +756,173 @@ fn a_new_slot_length_numbers_slots_above_every_slot_used_before() {
 		assert_eq!((market.slot_start, market.slot_end, market.gate_closure), (41, 61, 39));
 	});
 }
+
+// ------------------------------------------------------------------ retention and removal
+
+/// What `on_idle` at block `n` does with all the weight it may want.
+fn idle(n: u64) -> Weight {
+	let used = EnergyMarket::on_idle(n, Weight::MAX);
+	EnergyMarket::do_try_state().expect("state invariants hold through maintenance");
+	used
+}
+
+use frame_support::{
+	traits::{Get, Hooks},
+	weights::Weight,
+};
+
+#[test]
+fn settled_markets_leave_storage_retain_slots_after_their_slot() {
+	new_test_ext().execute_with(|| {
+		meters();
+		assert_ok!(place(ALICE, Side::Ask, 120, 1_000, 1));
+		assert_ok!(place(BOB, Side::Bid, 150, 1_000, 2));
+		meter_delta(1, EnergyFlow::Export, 1_000);
+		meter_delta(2, EnergyFlow::Import, 1_000);
+		run_to(21);
+		settle_all();
+		assert_eq!(AccountOrders::<Test>::iter_keys().count(), 2);
+		// Slot 1 is kept through slot 4 (RetainSlots 3): block 49 is the last of it.
+		run_to(49);
+		idle(49);
+		assert!(Markets::<Test>::contains_key(ZONE, SLOT));
+		assert!(Orders::<Test>::get(0).is_some_and(|order| order.outcome.settled));
+		run_to(50);
+		let used = idle(50);
+		assert!(used.all_gt(Weight::zero()));
+		assert!(!Markets::<Test>::contains_key(ZONE, SLOT));
+		assert_eq!(Orders::<Test>::iter().count(), 0);
+		assert_eq!(AccountOrders::<Test>::iter().count(), 0);
+		assert_eq!(MarketOrders::<Test>::iter().count(), 0);
+		assert_eq!(MeterOrders::<Test>::iter().count(), 0);
+		assert_eq!(AccountSlotOrders::<Test>::iter().count(), 0);
+		assert_eq!(Depth::<Test>::iter().count(), 0);
+		assert_eq!(SlotZones::<Test>::iter().count(), 0);
+		// Slots 0 and 1 are done with; slot 2 is still within its retention.
+		assert_eq!(PruneFrom::<Test>::get(), 2);
+		assert_eq!(Balances::balance(&account(ALICE)), INITIAL + 120);
+		// Nothing left to do: only the look-up.
+		assert_eq!(
+			idle(50),
+			<<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads_writes(3, 1)
+		);
+	});
+}
+
+#[test]
+fn a_market_nobody_settled_is_settled_by_the_deadline_rule_before_it_leaves() {
+	new_test_ext().execute_with(|| {
+		meters();
+		let issuance = Balances::total_issuance();
+		assert_ok!(place(ALICE, Side::Ask, 120, 3_000, 1));
+		assert_ok!(place(BOB, Side::Bid, 150, 3_000, 2));
+		run_to(50);
+		// Six settlement steps and three removals, at most MaxSettlePerCall (4) per block.
+		for n in 50..60 {
+			run_to(n);
+			idle(n);
+		}
+		assert!(!Markets::<Test>::contains_key(ZONE, SLOT));
+		assert_eq!(LiveMarkets::<Test>::get(), 0);
+		// As in the deadline rule: the silent seller forfeits 3 kWh x 40 to the treasury.
+		assert_eq!(Balances::balance(&account(ALICE)), INITIAL - 120);
+		assert_eq!(Balances::balance(&account(BOB)), INITIAL);
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), ED + 120);
+		assert_eq!(held(ALICE, HoldReason::AskBond) + held(BOB, HoldReason::BidEscrow), 0);
+		assert_eq!(Balances::total_issuance(), issuance);
+		System::assert_has_event(
+			Event::MarketSettled {
+				zone: ZONE,
+				slot: SLOT,
+				energy_wh: 0,
+				paid: 0,
+				fees: 0,
+				penalties: 120,
+				dust: 120,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn maintenance_takes_only_the_weight_the_block_has_left() {
+	new_test_ext().execute_with(|| {
+		meters();
+		assert_ok!(place(ALICE, Side::Ask, 120, 1_000, 1));
+		assert_ok!(place(BOB, Side::Bid, 150, 1_000, 2));
+		meter_delta(1, EnergyFlow::Export, 1_000);
+		meter_delta(2, EnergyFlow::Import, 1_000);
+		run_to(21);
+		settle_all();
+		run_to(50);
+		let overhead = <<Test as frame_system::Config>::DbWeight as Get<
+			frame_support::weights::RuntimeDbWeight,
+		>>::get()
+		.reads_writes(3, 1);
+		let step = EnergyMarket::maintenance_step_weight();
+		// Not enough for one step: nothing happens, nothing is charged.
+		assert_eq!(EnergyMarket::on_idle(50, overhead), Weight::zero());
+		assert_eq!(PruneFrom::<Test>::get(), 0);
+		// Room for two steps: slot 0 (empty) is passed, one order of slot 1 removed.
+		assert_eq!(EnergyMarket::on_idle(50, overhead + step + step), overhead + step + step);
+		assert_eq!(PruneFrom::<Test>::get(), 1);
+		assert_eq!(Orders::<Test>::iter().count(), 1);
+		EnergyMarket::do_try_state().unwrap();
+		idle(50);
+		assert_eq!(Orders::<Test>::iter().count(), 0);
+	});
+}
+
+// ------------------------------------------------------------------ runtime API views
+
+#[test]
+fn the_views_show_markets_orders_and_quotes() {
+	use runtime_api::QuoteError;
+	new_test_ext().execute_with(|| {
+		meters();
+		// Slot 1 before any order: its blocks, taking orders, no market.
+		let view = EnergyMarket::market_view(ZONE, SLOT).unwrap();
+		assert_eq!((view.slot_start, view.gate_closure, view.taking_orders), (10, 8, true));
+		assert!(view.market.is_none() && view.depth.is_empty());
+		assert_eq!(EnergyMarket::schedule_view().map(|(_, now, next)| (now, next)), Some((0, 1)));
+		// A quote on an empty market: nothing to trade with.
+		let quote = EnergyMarket::quote(ZONE, SLOT, Side::Bid, 1_000).unwrap();
+		assert_eq!((quote.price, quote.filled_wh), (None, 0));
+		assert_ok!(place(ALICE, Side::Ask, 120, 3_000, 1));
+		assert_ok!(place(DAVE, Side::Ask, 140, 1_000, 4));
+		// A bid of 3,500 Wh would take Alice's 3,000 at 120 and 500 of Dave's at 140: the
+		// price is where the volume is largest, 140.
+		let quote = EnergyMarket::quote(ZONE, SLOT, Side::Bid, 3_500).unwrap();
+		assert_eq!((quote.price, quote.filled_wh), (Some(140), 3_500));
+		let quote = EnergyMarket::quote(ZONE, SLOT, Side::Bid, 1_000).unwrap();
+		assert_eq!((quote.price, quote.filled_wh), (Some(120), 1_000));
+		// An ask quote meets no bid.
+		assert_eq!(EnergyMarket::quote(ZONE, SLOT, Side::Ask, 1_000).unwrap().filled_wh, 0);
+		assert_eq!(EnergyMarket::quote(ZONE, SLOT, Side::Bid, 1), Err(QuoteError::BadQuantity));
+		assert_eq!(
+			EnergyMarket::quote(ZONE, SLOT + 5, Side::Bid, 1_000),
+			Err(QuoteError::SlotTooFarAhead)
+		);
+		assert_ok!(place(BOB, Side::Bid, 150, 2_000, 2));
+		let view = EnergyMarket::market_view(ZONE, SLOT).unwrap();
+		assert_eq!(view.depth.len(), 11);
+		assert_eq!(view.depth[2], TickDepth { bid_wh: 0, ask_wh: 3_000 });
+		assert_eq!(view.depth[5], TickDepth { bid_wh: 2_000, ask_wh: 0 });
+		assert_eq!(view.market.as_ref().map(|m| m.orders), Some(3));
+		let orders = EnergyMarket::orders_view(&account(ALICE));
+		assert_eq!(orders.len(), 1);
+		assert_eq!((orders[0].id, orders[0].price, orders[0].closed), (0, 120, false));
+		assert!(EnergyMarket::orders_view(&account(CHARLIE)).is_empty());
+		run_to(8);
+		assert_eq!(EnergyMarket::quote(ZONE, SLOT, Side::Bid, 1_000), Err(QuoteError::GateClosed));
+		let view = EnergyMarket::market_view(ZONE, SLOT).unwrap();
+		assert_eq!((view.clearing_price, view.taking_orders), (Some(120), false));
+		let orders = EnergyMarket::orders_view(&account(BOB));
+		assert_eq!((orders[0].clearing_price, orders[0].closed), (Some(120), true));
+		assert_eq!(EnergyMarket::schedule_view().map(|(_, now, next)| (now, next)), Some((0, 2)));
+	});
+}

@@ -19,6 +19,7 @@ pub trait WeightInfo {
 	fn settle_collecting(n: u32, ) -> Weight;
 	fn settle_distributing(n: u32, ) -> Weight;
 	fn set_params() -> Weight;
+	fn prune_orders(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_energy_market` with the runtime's database weights.
@@ -46,6 +47,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_params() -> Weight {
 		Weight::from_parts(20_000_000, 0).saturating_add(T::DbWeight::get().reads_writes(2, 2))
 	}
+	fn prune_orders(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 8000).saturating_add(Weight::from_parts(100_000_000, 8000).saturating_mul(n.into()))
+	}
 }
 
 /// For tests: the same figures with ParityDB's database weights.
@@ -70,5 +74,8 @@ impl WeightInfo for () {
 	}
 	fn set_params() -> Weight {
 		Weight::from_parts(20_000_000, 0).saturating_add(ParityDbWeight::get().reads_writes(2, 2))
+	}
+	fn prune_orders(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 8000).saturating_add(Weight::from_parts(100_000_000, 8000).saturating_mul(n.into()))
 	}
 }

@@ -193,6 +193,9 @@ impl pallet_energy_market::Config for Runtime {
 	type MaxSlotsAhead = ConstU32<96>;
 	/// 100 orders per `settle` call.
 	type MaxSettlePerCall = ConstU32<100>;
+	/// Markets and their orders stay readable for 672 slots (a week of 15-minute slots; half
+	/// a day in the test presets), then `on_idle` removes them.
+	type RetainSlots = ConstU32<672>;
 	type WeightInfo = pallet_energy_market::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = EnergyBenchmarkHelper;
