@@ -3,7 +3,9 @@
 // 1. Creates, from JavaScript and the documents alone, the state the document's examples
 //    assume: device 0 (Alice's certified ed25519 smart meter in zone 1, the SDK worked
 //    example's key) with reading 1 and batch 1 (the worked example's five readings, as device
-//    0's), and device 1 (Alice's certified parking sensor in zone 5) reporting a free space.
+//    0's), device 1 (Alice's certified parking sensor in zone 5) reporting a free space, and
+//    Alice's ask (2 kWh at 0.080) and bid (1 kWh at 0.150) through meter 0 in zone 1's energy
+//    market of slot 60.
 // 2. Checks that the node's city_* methods (rpc_methods) are exactly the document's.
 // 3. Runs every example: its params must fit the param schemas, its documented result and the
 //    node's actual result must fit the result schema (Ajv, JSON Schema draft 7), and the
@@ -84,6 +86,10 @@ const anchor = api.createType(argType(api.tx.sensorAttestation.anchorBatch, 'anc
 const anchorPayload = u8aConcat(tag('CITYCHAIN/BATCH/v1'), genesis, epoch, anchor.toU8a());
 await inBlock(api.tx.sensorAttestation.anchorBatch(anchor, 0, { Ed25519: ed25519Sign(anchorPayload, meter) }))
   .catch((e) => fail(`anchor: ${e.message}`));
+// Two energy orders for slot 60 of zone 1 (far ahead: its gate closes at block 598).
+const milli = 1_000_000_000n;
+await inBlock(api.tx.energyMarket.placeOrder(1, 60, 'Ask', 80n * milli, 2000, 0), alice).catch((e) => fail(`ask: ${e.message}`));
+await inBlock(api.tx.energyMarket.placeOrder(1, 60, 'Bid', 150n * milli, 1000, 0), alice).catch((e) => fail(`bid: ${e.message}`));
 console.log(`examples' state created: devices 0 and 1, reading, batch root ${u8aToHex(root)}, proof of leaf 4 [${proof.map(u8aToHex)}]`);
 
 // ---------------------------------------------------------------- the node against the document
@@ -110,6 +116,10 @@ const stable = {
   city_devicesByOwner: (r) => r.map((d) => [d.id, d.class, d.zone]),
   city_latestReadings: (r) => r.map((l) => [l.kind, l.seq, l.value, l.unit]),
   city_anchors: (r) => r.map((a) => [a.batchSeq, a.count, a.root, a.periodStartMs]),
+  city_energySchedule: (r) => r.params,
+  city_energyMarket: (r) => ({ status: r.status, start: r.slotStartBlock, gate: r.gateClosureBlock, orders: r.orders, depth: r.depth, ticks: r.ticks }),
+  city_energyOrders: (r) => r.orders.map((o) => [o.id, o.side, o.price, o.quantityWh, o.meter, o.held, o.status]),
+  city_energyQuote: (r) => ({ price: r.price, clearing: r.clearing, filledWh: r.filledWh }),
 };
 const errorCodes = (method) => method.errors.map((e) => {
   const name = e.$ref.split('/').pop();
@@ -151,6 +161,10 @@ await expectCode('city_verifyReading', [0, 99, doc.methods.find((m) => m.name ==
 await expectCode('city_anchors', [0, 1, 1001], 4001);
 await expectCode('city_parkingAvailability', [5, 86401], 4001);
 await expectCode('city_devicesByOwner', ['not an address'], 4001);
+await expectCode('city_energyOrders', ['not an address'], 4001);
+await expectCode('city_energyQuote', [1, 0, 'bid', 1000], 4009);
+await expectCode('city_energyQuote', [1, 60, 'sell', 1000], 4001);
+await expectCode('city_energyQuote', [1, 60, 'bid', 10], 4001);
 
 console.log(`OpenRPC check passed: ${documented.length} city_* methods documented and served, ${examples} examples valid against their schemas`);
 clearTimeout(timeout);

@@ -173,6 +173,34 @@ impl Chain {
 	}
 }
 
+impl Chain {
+	/// The fee the extrinsic at `index` of block `hash` paid
+	/// (`TransactionPayment.TransactionFeePaid`'s `actual_fee`, which includes the tip), if it
+	/// paid one.
+	pub fn fee_paid(&self, hash: H256, index: u32) -> Result<Option<u128>, String> {
+		use codec::Decode;
+		let at = self.at(hash)?.at;
+		let events = self
+			.runtime
+			.block_on(at.events().fetch())
+			.map_err(|e| format!("events of {hash:?}: {e}"))?;
+		for event in events.iter() {
+			let event = event.map_err(|e| format!("an event of {hash:?} does not decode: {e}"))?;
+			if let (Phase::ApplyExtrinsic(position), "TransactionPayment", "TransactionFeePaid") =
+				(event.phase(), event.pallet_name(), event.event_name())
+			{
+				if position == index {
+					// `{ who: AccountId32, actual_fee: u128, tip: u128 }`.
+					let (_, fee, _tip) = <([u8; 32], u128, u128)>::decode(&mut event.field_bytes())
+						.map_err(|e| format!("TransactionFeePaid of {hash:?}: {e}"))?;
+					return Ok(Some(fee));
+				}
+			}
+		}
+		Ok(None)
+	}
+}
+
 impl AtBlock {
 	/// The block's number.
 	pub fn number(&self) -> u64 {

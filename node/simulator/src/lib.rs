@@ -8,7 +8,10 @@
 //! - signs readings and Merkle-rooted batches with the device keys and submits them as bare,
 //!   fee-less extrinsics ([`reading_submissions`], [`batch_submissions`]);
 //! - follows every submission until it is in a finalized block, resubmitting what the pool
-//!   dropped ([`tracker`]), and reports submitted / finalized / resubmitted / rejected.
+//!   dropped ([`tracker`]), and reports submitted / finalized / resubmitted / rejected;
+//! - runs prosumer and consumer agents through energy market slots: orders, meter counters
+//!   attested at the slot's boundaries (with a configurable shortfall), settlement
+//!   ([`energy`]).
 //!
 //! Nothing is compiled against the runtime: calls, extrinsics (bare and signed, with the
 //! chain's current `spec_version` and `transaction_version`) and events are built and decoded
@@ -26,6 +29,7 @@
 
 pub mod chain;
 pub mod device;
+pub mod energy;
 pub mod rpc;
 pub mod tracker;
 
@@ -262,7 +266,12 @@ pub fn certify_fleet(
 /// metadata and versions the pool checks against then (an upgrade in between is followed),
 /// over the client's connection of that moment (a lost one is opened again). `None` if the
 /// chain cannot be asked now.
-fn resigner(client: &Client, owner: sr25519::Pair, call: Call, nonce: u32) -> tracker::Resign {
+pub(crate) fn resigner(
+	client: &Client,
+	owner: sr25519::Pair,
+	call: Call,
+	nonce: u32,
+) -> tracker::Resign {
 	let client = client.clone();
 	let signer = PairSigner(owner);
 	Box::new(move |_| {

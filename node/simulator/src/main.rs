@@ -7,6 +7,8 @@
 //! city-sim batches --seed demo --devices 10 --batches 5 --size 1000 --prove 500
 //! city-sim transfers --sender //Alice --sender //Bob --per-sender 500
 //! city-sim flood --seed flood --devices 400 --per-device 50 --per-sender 500
+//! city-sim energy --prosumer //Bob --prosumer //Charlie --consumer //Dave --consumer //Eve \
+//!     --slots 3 --shortfall-percent 40
 //! ```
 //! Devices are certified by `--registrar` (the sudo key on dev and local networks) so they
 //! submit fee-less; `--uncertified` leaves them as they are.
@@ -109,6 +111,42 @@ enum Command {
 		/// Seconds the flood runs before the transfers start.
 		#[arg(long, default_value_t = 12)]
 		warmup: u64,
+	},
+	/// Prosumers and consumers trade energy market slots: each registers a smart meter, orders
+	/// for the next slot that takes orders, attests its meter's counters at the slot's start
+	/// and end (fee-less), and the settler settles the market; one JSON report per slot.
+	Energy {
+		/// Fleet name of the agents' meters (meter `i` for agent `i`, prosumers first).
+		#[arg(long, default_value = "energy")]
+		seed: String,
+		/// Prosumer (seller) accounts: `//Name`, `env:VAR` or `file:PATH`.
+		#[arg(long = "prosumer", default_values_t = ["//Bob".to_string(), "//Charlie".to_string()])]
+		prosumers: Vec<String>,
+		/// Consumer (buyer) accounts.
+		#[arg(long = "consumer", default_values_t = ["//Dave".to_string(), "//Eve".to_string()])]
+		consumers: Vec<String>,
+		/// The market's zone.
+		#[arg(long, default_value_t = 1)]
+		zone: u32,
+		/// Slots to trade, one after the other.
+		#[arg(long, default_value_t = 1)]
+		slots: u32,
+		/// Wh each prosumer offers.
+		#[arg(long, default_value_t = 2_000)]
+		offer_wh: u64,
+		/// Wh each consumer bids for.
+		#[arg(long, default_value_t = 1_500)]
+		bid_wh: u64,
+		/// The first prosumer delivers this many percent less than it was allocated (the others
+		/// deliver in full), and pays the penalty.
+		#[arg(long, default_value_t = 0)]
+		shortfall_percent: u64,
+		/// The registrar that certifies the meters (the sudo key on dev and local networks).
+		#[arg(long, default_value = "//Alice")]
+		registrar: String,
+		/// The account that sends the `settle` calls.
+		#[arg(long, default_value = "//Ferdie")]
+		settler: String,
 	},
 	/// Balance transfers, the baseline for throughput comparisons.
 	Transfers {
@@ -281,6 +319,73 @@ fn run(cli: Cli) -> Result<bool, String> {
 	};
 	match cli.command {
 		Command::Keys { .. } => Ok(true),
+		Command::Energy {
+			seed,
+			prosumers,
+			consumers,
+			zone,
+			slots,
+			offer_wh,
+			bid_wh,
+			shortfall_percent,
+			registrar,
+			settler,
+		} => {
+			use city_sim::energy::{AgentSpec, Side};
+			if shortfall_percent > 100 {
+				return Err("--shortfall-percent is at most 100".into());
+			}
+			let schedule =
+				client.call("city_energySchedule", json!([])).map_err(|e| e.to_string())?;
+			let params = city_sim::rpc::field(&schedule, "params");
+			let price = |name: &str| -> Result<u128, String> {
+				city_sim::rpc::field(params, name)
+					.as_str()
+					.and_then(|s| s.parse().ok())
+					.ok_or_else(|| format!("the market has no {name}: {schedule}"))
+			};
+			let (floor, cap, tick) = (price("priceFloor")?, price("priceCap")?, price("tickSize")?);
+			let mut specs = Vec::new();
+			for (i, source) in prosumers.iter().enumerate() {
+				// Asks from 5 ticks above the floor, 10 ticks apart.
+				let ticks = 5 + 10 * i as u128;
+				specs.push(AgentSpec {
+					account: city_sim::account(source)?,
+					side: Side::Ask,
+					price: floor.saturating_add(tick.saturating_mul(ticks)).min(cap),
+					quantity_wh: offer_wh,
+					metered_percent: if i == 0 { 100 - shortfall_percent } else { 100 },
+				});
+			}
+			for (i, source) in consumers.iter().enumerate() {
+				// Bids from 20 ticks below the cap, 10 ticks apart.
+				let ticks = 20 + 10 * i as u128;
+				specs.push(AgentSpec {
+					account: city_sim::account(source)?,
+					side: Side::Bid,
+					price: cap.saturating_sub(tick.saturating_mul(ticks)).max(floor),
+					quantity_wh: bid_wh,
+					metered_percent: 100,
+				});
+			}
+			let registrar = city_sim::account(&registrar)?;
+			let settler = city_sim::account(&settler)?;
+			let mut agents = city_sim::energy::register_agents(
+				&client, specs, &seed, zone, &registrar, &options,
+			)?;
+			let mut ok = true;
+			for _ in 0..slots {
+				let report =
+					city_sim::energy::trade_slot(&client, &mut agents, zone, &settler, &options)?;
+				let mut json = report.to_json();
+				if let Some(object) = json.as_object_mut() {
+					object.insert("mode".into(), json!("energy"));
+				}
+				println!("{json}");
+				ok &= report.submissions.finalized == report.submissions.submitted;
+			}
+			Ok(ok)
+		}
 		Command::Register { fleet: spec } => {
 			let (devices, report) = fleet(&spec)?;
 			let ids: Vec<u64> = devices.iter().map(|d| d.id).collect();

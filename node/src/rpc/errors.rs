@@ -8,6 +8,8 @@ pub const INVALID_PARAM: i32 = 4001;
 pub const NOT_FOUND: i32 = 4004;
 /// The runtime at the requested block does not offer the API (too old, or unknown block).
 pub const API_UNAVAILABLE: i32 = 4003;
+/// The energy market's slot takes no more orders (its gate has closed).
+pub const GATE_CLOSED: i32 = 4009;
 /// The runtime API call failed.
 pub const RUNTIME_ERROR: i32 = 4000;
 

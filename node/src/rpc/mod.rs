@@ -8,6 +8,7 @@
 
 pub mod attestation;
 pub mod device;
+pub mod energy;
 pub mod errors;
 pub mod params;
 pub mod parking;
@@ -81,10 +82,13 @@ where
 		BlockNumber,
 	>,
 	C::Api: citychain_runtime::parking::CityServicesApi<Block>,
+	C::Api:
+		pallet_energy_market::runtime_api::EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 {
 	use attestation::{CityAttestation, CityAttestationApiServer};
 	use device::{CityDevice, CityDeviceApiServer};
+	use energy::{CityEnergy, CityEnergyApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use parking::{CityServices, CityServicesRpcServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -96,6 +100,7 @@ where
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(CityDevice::new(client.clone()).into_rpc())?;
 	module.merge(CityAttestation::new(client.clone()).into_rpc())?;
+	module.merge(CityEnergy::new(client.clone()).into_rpc())?;
 	module.merge(CityServices::new(client).into_rpc())?;
 
 	Ok(module)

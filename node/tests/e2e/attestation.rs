@@ -5,7 +5,8 @@
 //! `city_latestReadings` shows them. A replay and a forged reading are refused before they
 //! reach a block. A batch of 1,000 readings is anchored and one of them proven by
 //! `city_verifyReading`, which rejects a tampered copy. Then every `city_*` method is fed
-//! garbage ([`crate::bad_input`]) and, last, the chain is upgraded under the gateway
+//! garbage ([`crate::bad_input`]), two prosumers and two consumers trade an energy market
+//! slot ([`crate::energy`]) and, last, the chain is upgraded under the gateway
 //! ([`crate::gateway_upgrade`]).
 
 use std::time::Duration;
@@ -283,6 +284,9 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 			proof,
 		},
 	);
+
+	// Two prosumers and two consumers trade a slot of the energy market on this node.
+	crate::energy::two_prosumers_and_two_consumers_trade_a_slot(&client, rpc_port);
 
 	// Last, as it changes the runtime: the gateway across a runtime upgrade.
 	crate::gateway_upgrade::the_gateway_keeps_submitting_across_a_runtime_upgrade(

@@ -13,12 +13,16 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 /// The `city_*` methods this scenario covers: `rpc_methods` must list exactly these.
-pub const CITY_METHODS: [&str; 8] = [
+pub const CITY_METHODS: [&str; 12] = [
 	"city_anchors",
 	"city_attestationCounters",
 	"city_device",
 	"city_deviceByKey",
 	"city_devicesByOwner",
+	"city_energyMarket",
+	"city_energyOrders",
+	"city_energyQuote",
+	"city_energySchedule",
 	"city_latestReadings",
 	"city_parkingAvailability",
 	"city_verifyReading",
@@ -106,8 +110,21 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 	city.sort_unstable();
 	assert_eq!(city, CITY_METHODS.to_vec(), "a city_* method this scenario does not cover");
 
+	// An energy market slot that takes orders for the whole run (50 slots ahead, of at most 96).
+	let schedule = rpc(port, "city_energySchedule", json!([])).expect("city_energySchedule");
+	let open_slot = schedule["currentSlot"].as_u64().expect("a slot") + 50;
 	let methods: Vec<Method> = vec![
 		("city_device", vec![json!(device), Value::Null], &[1], &[0]),
+		("city_energySchedule", vec![Value::Null], &[0], &[]),
+		// Any zone and slot is a market (or a slot without orders yet).
+		("city_energyMarket", vec![json!(1), json!(open_slot), Value::Null], &[2], &[0, 1]),
+		("city_energyOrders", vec![json!(owner.clone()), Value::Null], &[1], &[]),
+		(
+			"city_energyQuote",
+			vec![json!(1), json!(open_slot), json!("bid"), json!(1_000), Value::Null],
+			&[4],
+			&[0],
+		),
 		(
 			"city_devicesByOwner",
 			vec![json!(owner), Value::Null, json!(10), Value::Null],
@@ -188,6 +205,13 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 	assert_eq!(answered(port, "city_anchors", &json!([device, 1, 1001])), Some(4001));
 	assert_eq!(answered(port, "city_parkingAvailability", &json!([1, 86_401])), Some(4001));
 	assert_eq!(answered(port, "city_devicesByOwner", &json!(["z".repeat(262_144)])), Some(4001));
+	assert_eq!(answered(port, "city_energyQuote", &json!([1, 0, "bid", 1_000])), Some(4009));
+	assert_eq!(
+		answered(port, "city_energyQuote", &json!([1, open_slot, "sell", 1_000])),
+		Some(4001)
+	);
+	assert_eq!(answered(port, "city_energyQuote", &json!([1, open_slot, "bid", 10])), Some(4001));
+	assert_eq!(answered(port, "city_energyQuote", &json!([1, u32::MAX, "bid", 1_000])), Some(4001));
 	println!("FIGURE bad input: {calls} malformed city_* calls, every one answered within 1 s");
 
 	assert!(node.is_running(), "the node died on bad input");

@@ -12,6 +12,7 @@ mod bad_input;
 mod chain_spec;
 mod dev_node;
 mod device_registry;
+mod energy;
 mod gateway_upgrade;
 mod local_network;
 mod validator_set;

@@ -71,10 +71,19 @@ pub type OrderId = u64;
 /// Whole-chain parameters of the market, set by governance. A market keeps the price grid it
 /// opened with; a change applies to markets opened after it.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "std", serde(rename_all = "camelCase"))]
+#[serde(rename_all = "camelCase")]
 pub struct MarketParams<Balance, BlockNumber> {
 	/// Blocks per slot.
 	pub slot_blocks: BlockNumber,
@@ -1519,6 +1528,11 @@ pub mod pallet {
 			(0..ticks).map(|tick| Depth::<T>::get((zone, slot, tick))).collect()
 		}
 
+		/// The slot length in blocks, while the market has parameters.
+		pub fn slot_blocks() -> Option<BlockNumberFor<T>> {
+			Params::<T>::get().map(|params| params.slot_blocks)
+		}
+
 		/// The runtime API's `schedule`: parameters, current slot, next slot taking orders.
 		pub fn schedule_view() -> Option<(ParamsOf<T>, SlotIndex, SlotIndex)> {
 			let params = Params::<T>::get()?;
@@ -1586,11 +1600,19 @@ pub mod pallet {
 						}
 						_ => None,
 					};
+					let allocated_wh = match market.status {
+						MarketStatus::Open => None,
+						MarketStatus::NoTrade => Some(0),
+						MarketStatus::Cleared(result) => {
+							Some(clearing::fill(&result, order.side, order.tick, order.quantity_wh))
+						}
+					};
 					Some(runtime_api::OrderView {
 						id,
 						price: Self::price_of(&market.grid, order.tick),
 						clearing_price,
 						closed: market.status != MarketStatus::Open,
+						allocated_wh,
 						order,
 					})
 				})

@@ -38,6 +38,9 @@ pub struct OrderView<AccountId, Balance> {
 	pub clearing_price: Option<Balance>,
 	/// Whether the market has cleared (or closed without trade).
 	pub closed: bool,
+	/// Wh the clearing allocated it, once the market closed (settlement then delivers at most
+	/// this much).
+	pub allocated_wh: Option<u64>,
 }
 
 /// What an order of `quantity_wh` at the most accommodating price (a bid at the cap, an ask at

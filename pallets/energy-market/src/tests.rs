@@ -923,6 +923,10 @@ fn the_views_show_markets_orders_and_quotes() {
 		assert_eq!((view.clearing_price, view.taking_orders), (Some(120), false));
 		let orders = EnergyMarket::orders_view(&account(BOB));
 		assert_eq!((orders[0].clearing_price, orders[0].closed), (Some(120), true));
+		// Bob's 2,000 Wh at 150 meet Alice's 3,000 at 120: all of his, 2,000 of hers.
+		assert_eq!(orders[0].allocated_wh, Some(2_000));
+		assert_eq!(EnergyMarket::orders_view(&account(ALICE))[0].allocated_wh, Some(2_000));
+		assert_eq!(EnergyMarket::orders_view(&account(DAVE))[0].allocated_wh, Some(0));
 		assert_eq!(EnergyMarket::schedule_view().map(|(_, now, next)| (now, next)), Some((0, 2)));
 	});
 }

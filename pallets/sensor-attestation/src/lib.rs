@@ -274,7 +274,8 @@ pub mod pallet {
 
 		/// Kept counter readings are at least this far apart (ms), whatever the meter's
 		/// reporting rate, so that the history spans `MaxCounterHistory x CounterSpacingMs`.
-		#[pallet::constant]
+		/// Not a metadata constant: a runtime may derive it from state (the energy market's
+		/// slot length), so it follows governance.
 		type CounterSpacingMs: Get<u64>;
 
 		/// Most storage items `on_idle` removes in one block when cleaning up after

@@ -70,6 +70,24 @@ parameter_types! {
 	pub const AttestationFreeShare: Perbill = Perbill::from_percent(50);
 }
 
+/// How far apart a meter's kept energy counter readings are: a third of the energy market's
+/// slot, between 6 seconds and 5 minutes (5 minutes while the market has no parameters). A
+/// meter reporting at each slot boundary keeps both boundaries of a slot; one reporting far
+/// more often keeps `MaxCounterHistory` thirds of a slot of history (8 slots), longer than
+/// the settlement deadline of the presets.
+pub struct CounterSpacing;
+
+impl frame_support::traits::Get<u64> for CounterSpacing {
+	fn get() -> u64 {
+		const MAX_MS: u64 = 300_000;
+		match crate::EnergyMarket::slot_blocks() {
+			Some(blocks) => (u64::from(blocks).saturating_mul(crate::MILLI_SECS_PER_BLOCK) / 3)
+				.clamp(crate::MILLI_SECS_PER_BLOCK, MAX_MS),
+			None => MAX_MS,
+		}
+	}
+}
+
 /// Sensor attestation over the device registry.
 impl pallet_sensor_attestation::Config for Runtime {
 	type Devices = DeviceRegistry;
@@ -98,9 +116,10 @@ impl pallet_sensor_attestation::Config for Runtime {
 	type UnsignedPriority = AttestationPriority;
 	type DefaultFreeShare = AttestationFreeShare;
 	/// Energy counter readings kept per meter and direction, for settling energy trades at
-	/// slot boundaries: 24, at least 5 minutes apart (two hours, whatever the reporting rate).
+	/// slot boundaries: 24, a third of a market slot apart (with 15-minute slots: 5 minutes,
+	/// two hours of history whatever the reporting rate).
 	type MaxCounterHistory = ConstU32<24>;
-	type CounterSpacingMs = ConstU64<300_000>;
+	type CounterSpacingMs = CounterSpacing;
 	/// Cleanup after decommissioned devices: at most 512 items per block, in `on_idle`.
 	type MaxPurgePerBlock = ConstU32<512>;
 	type WeightInfo = pallet_sensor_attestation::weights::SubstrateWeight<Runtime>;
