@@ -7,6 +7,7 @@
 #
 #   scripts/benchmark.sh                  every city pallet
 #   scripts/benchmark.sh device-registry  one pallet
+#   STEPS=20 REPEAT=10 scripts/benchmark.sh energy-market   fewer samples (faster)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 citychain_setup
@@ -26,7 +27,7 @@ for pallet in ${PALLETS[@]}; do
 		--runtime "$CARGO_TARGET_DIR/release/wbuild/citychain-runtime/citychain_runtime.compact.compressed.wasm" \
 		--genesis-builder=runtime --genesis-builder-preset=development \
 		--pallet "$name" --extrinsic '*' \
-		--steps 50 --repeat 20 --heap-pages 4096 \
+		--steps "${STEPS:-50}" --repeat "${REPEAT:-20}" --heap-pages 4096 \
 		--output "pallets/$pallet/src/weights.rs" \
 		--template scripts/weight-template.hbs \
 		--header scripts/weights-header.txt

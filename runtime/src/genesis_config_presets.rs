@@ -149,3 +149,24 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
 	]
 }
+
+/// The genesis config of the named preset: its patch merged into the default config, as the
+/// node does (for tests and benchmarks that build a chain's state natively). `None` for an
+/// unknown preset or a patch that does not fit the config.
+#[cfg(feature = "std")]
+pub fn preset_genesis_config(name: &str) -> Option<RuntimeGenesisConfig> {
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) => {
+				for (key, value) in patch {
+					merge(base.entry(key).or_insert(Value::Null), value);
+				}
+			}
+			(base, patch) => *base = patch,
+		}
+	}
+	let patch = get_preset(&name.into())?;
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).ok()?;
+	merge(&mut config, serde_json::from_slice(&patch).ok()?);
+	serde_json::from_value(config).ok()
+}

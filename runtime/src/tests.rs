@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use frame_support::traits::fungible::Inspect;
-use serde_json::Value;
 use sp_core::{crypto::Pair as _, sr25519};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::Digest, traits::Header as _, BuildStorage};
@@ -16,23 +15,8 @@ use pallet_sensor_attestation::{MeasurementKind, Reading, Unit};
 use sp_core::ed25519;
 use sp_runtime::transaction_validity::TransactionSource;
 
-/// Merges a genesis preset patch into the default genesis config, as the node does.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
 fn genesis_from_preset(name: &str) -> RuntimeGenesisConfig {
-	let patch = genesis_config_presets::get_preset(&name.into()).expect("preset exists");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, serde_json::from_slice(&patch).unwrap());
-	serde_json::from_value(config).expect("preset deserializes into RuntimeGenesisConfig")
+	genesis_config_presets::preset_genesis_config(name).expect("the preset deserializes")
 }
 
 fn ext_from_preset(name: &str) -> sp_io::TestExternalities {

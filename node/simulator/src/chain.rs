@@ -199,6 +199,30 @@ impl Chain {
 		}
 		Ok(None)
 	}
+
+	/// What `who` paid in transaction fees in block `hash` (`TransactionFeePaid` events).
+	pub fn fees_paid_by(&self, hash: H256, who: [u8; 32]) -> Result<u128, String> {
+		use codec::Decode;
+		let at = self.at(hash)?.at;
+		let events = self
+			.runtime
+			.block_on(at.events().fetch())
+			.map_err(|e| format!("events of {hash:?}: {e}"))?;
+		let mut total = 0u128;
+		for event in events.iter() {
+			let event = event.map_err(|e| format!("an event of {hash:?} does not decode: {e}"))?;
+			if (event.pallet_name(), event.event_name())
+				== ("TransactionPayment", "TransactionFeePaid")
+			{
+				let (payer, fee, _tip) = <([u8; 32], u128, u128)>::decode(&mut event.field_bytes())
+					.map_err(|e| format!("TransactionFeePaid of {hash:?}: {e}"))?;
+				if payer == who {
+					total = total.saturating_add(fee);
+				}
+			}
+		}
+		Ok(total)
+	}
 }
 
 impl AtBlock {

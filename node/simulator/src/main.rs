@@ -148,6 +148,29 @@ enum Command {
 		#[arg(long, default_value = "//Ferdie")]
 		settler: String,
 	},
+	/// Order placement under load: each trader registers `--meters-per-trader` smart meters
+	/// and every meter offers energy in each of `--slots` coming slots (asks at the floor); the
+	/// report counts orders finalized per second, as `transfers` does transfers.
+	Orders {
+		/// Fleet name of the meters.
+		#[arg(long, default_value = "orders")]
+		seed: String,
+		/// Trading accounts: `//Name`, `env:VAR` or `file:PATH`.
+		#[arg(long = "trader", default_values_t = ["//Alice".to_string(), "//Bob".to_string(), "//Charlie".to_string(), "//Dave".to_string()])]
+		traders: Vec<String>,
+		/// Meters per trader (the runtime allows 8 orders per account and slot).
+		#[arg(long, default_value_t = 8)]
+		meters_per_trader: u32,
+		/// Slots to order in, from a few slots ahead.
+		#[arg(long, default_value_t = 40)]
+		slots: u32,
+		/// The market's zone.
+		#[arg(long, default_value_t = 1)]
+		zone: u32,
+		/// The registrar that certifies the meters (the sudo key on dev and local networks).
+		#[arg(long, default_value = "//Alice")]
+		registrar: String,
+	},
 	/// Balance transfers, the baseline for throughput comparisons.
 	Transfers {
 		/// Sending accounts: a development account (`//Alice`), or `env:VAR` / `file:PATH` naming
@@ -319,6 +342,58 @@ fn run(cli: Cli) -> Result<bool, String> {
 	};
 	match cli.command {
 		Command::Keys { .. } => Ok(true),
+		Command::Orders { seed, traders, meters_per_trader, slots, zone, registrar } => {
+			let traders =
+				traders.iter().map(|t| city_sim::account(t)).collect::<Result<Vec<_>, _>>()?;
+			let registrar = city_sim::account(&registrar)?;
+			let count = u32::try_from(traders.len())
+				.map_err(|e| e.to_string())?
+				.saturating_mul(meters_per_trader);
+			let (mut meters, _) = city_sim::register_fleet(
+				&client,
+				&traders,
+				&seed,
+				count,
+				DeviceClass::SmartMeter,
+				zone,
+				&options,
+			)?;
+			let certified = city_sim::certify_fleet(&client, &registrar, &mut meters, &options)?;
+			if certified.finalized != certified.submitted {
+				return Err(format!("certification failed: {:?}", certified.problems));
+			}
+			// Meter `i` belongs to trader `i % traders` (registration is round-robin).
+			let mut owned: Vec<(sp_core::sr25519::Pair, Vec<city_sim::SimDevice>)> =
+				traders.iter().map(|t| (t.clone(), Vec::new())).collect();
+			for (i, meter) in meters.into_iter().enumerate() {
+				if let Some((_, list)) = owned.get_mut(i % traders.len().max(1)) {
+					list.push(meter);
+				}
+			}
+			let schedule =
+				client.call("city_energySchedule", json!([])).map_err(|e| e.to_string())?;
+			let field = city_sim::rpc::field;
+			let floor: u128 = field(field(&schedule, "params"), "priceFloor")
+				.as_str()
+				.and_then(|s| s.parse().ok())
+				.ok_or_else(|| format!("no price floor: {schedule}"))?;
+			let next = field(&schedule, "nextOpenSlot").as_u64().ok_or("no open slot")?;
+			// A few slots ahead, so that no gate closes while the orders go in.
+			let first = u32::try_from(next + 5).map_err(|e| e.to_string())?;
+			let submissions = city_sim::energy::order_submissions(
+				&client, &owned, zone, first, slots, floor, 100,
+			)?;
+			let lanes = Options { lane_limit: options.max_in_flight, ..options.clone() };
+			let (report, _) =
+				city_sim::tracker::run(&client, submissions, &lanes).map_err(|e| e.to_string())?;
+			Ok(print_report(
+				"orders",
+				&report,
+				1.0,
+				slot_ms,
+				json!({"traders": traders.len(), "meters": count, "slots": slots, "firstSlot": first}),
+			))
+		}
 		Command::Energy {
 			seed,
 			prosumers,

@@ -154,10 +154,13 @@ pub struct SettlementJson {
 	pub paid_out: String,
 	/// Grid fees to the treasury.
 	pub fees: String,
-	/// Penalties sellers forfeited.
+	/// Penalties sellers forfeited (energy allocated and not delivered).
 	pub penalties: String,
 	/// Penalties paid to buyers.
 	pub compensated: String,
+	/// Penalties buyers forfeited for allocations they did not take (paid to sellers with
+	/// unsold energy).
+	pub unconsumed_penalties: String,
 }
 
 fn phase_name(phase: Phase) -> &'static str {
@@ -284,6 +287,7 @@ fn market_json(
 				fees: s.fees.to_string(),
 				penalties: s.penalties.to_string(),
 				compensated: s.compensated.to_string(),
+				unconsumed_penalties: s.unconsumed_penalties.to_string(),
 			}
 		}),
 	}
@@ -330,7 +334,7 @@ pub struct OrderJson {
 	pub received: String,
 	/// Grid fee paid (a bid).
 	pub fee: String,
-	/// Penalty forfeited (an ask).
+	/// Penalty forfeited: an ask's for energy not delivered, a bid's for energy not taken.
 	pub penalty: String,
 	/// Compensation received for a shortfall (a bid).
 	pub compensation: String,

@@ -63,6 +63,11 @@ pub trait BenchmarkHelper<AccountId> {
 	fn set_counter(device: DeviceId, flow: EnergyFlow, at_ms: u64, wh: u64);
 }
 
+/// A settlement deadline is at most this many slots: meters keep their counters' history for
+/// 8 slots (24 readings a third of a slot apart), and a market past its deadline is settled
+/// within the next slot, while the readings around its boundaries are still kept.
+pub const MAX_DEADLINE_SLOTS: u32 = 6;
+
 /// The number of a slot: slot `s` starts at block `s x slot_blocks`.
 pub type SlotIndex = u32;
 /// The id of an order.
@@ -102,7 +107,7 @@ pub struct MarketParams<Balance, BlockNumber> {
 	/// Grid fee per kWh consumed, paid by buyers to the city treasury.
 	pub grid_fee_per_kwh: Balance,
 	/// Blocks after a slot ends during which its meter readings may arrive; then it settles
-	/// by the deadline rule.
+	/// by the deadline rule. At most [`MAX_DEADLINE_SLOTS`] slots.
 	pub settlement_deadline_blocks: BlockNumber,
 }
 
@@ -456,6 +461,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneFrom<T> = StorageValue<_, SlotIndex, ValueQuery>;
 
+	/// The oldest slot that may have a market nobody settled: `on_idle` settles markets from
+	/// here on once their settlement deadline has passed.
+	#[pallet::storage]
+	pub type SettleFrom<T> = StorageValue<_, SlotIndex, ValueQuery>;
+
 	/// The market parameters at genesis.
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -508,7 +518,7 @@ pub mod pallet {
 		/// Governance set the market parameters.
 		ParamsSet { params: ParamsOf<T> },
 		/// An order was settled: `energy_wh` traded through the market, `paid` for it (a bid)
-		/// or `received` (an ask), `fee` to the treasury, `penalty` forfeited (an ask),
+		/// or `received` (an ask), `fee` to the treasury, `penalty` forfeited (an ask: undelivered; a bid: allocated and not taken),
 		/// `compensation` received for a shortfall (a bid); the rest of its hold was released.
 		OrderSettled {
 			order: OrderId,
@@ -522,7 +532,9 @@ pub mod pallet {
 			penalty: BalanceOf<T>,
 			compensation: BalanceOf<T>,
 		},
-		/// A market is settled: every hold released; `dust` (rounding) went to the treasury.
+		/// A market is settled: every hold released; `penalties` are sellers' (undelivered) and
+		/// buyers' (unconsumed); `dust` (rounding, penalties nobody was owed) went to the
+		/// treasury.
 		MarketSettled {
 			zone: ZoneId,
 			slot: SlotIndex,
@@ -574,7 +586,7 @@ pub mod pallet {
 		InsufficientBalance,
 		/// No such order.
 		UnknownOrder,
-		/// The order is someone else's.
+		/// The order is neither the sender's nor on the sender's meter.
 		NotYourOrder,
 		/// The market has not reached gate closure yet.
 		GateNotClosed,
@@ -584,7 +596,8 @@ pub mod pallet {
 		UnknownMarket,
 		/// The parameters are inconsistent: zero slot, tick or settlement deadline, floor above
 		/// cap, a range that is not a whole number of ticks, more than `MaxTicks` ticks, a gate
-		/// closure not shorter than a slot, or a penalty above the bond.
+		/// closure not shorter than a slot, a penalty above the bond, or a settlement deadline
+		/// longer than 6 slots.
 		InvalidParams,
 		/// An amount overflowed.
 		Overflow,
@@ -656,21 +669,18 @@ pub mod pallet {
 			}
 		}
 
-		/// Removes markets `RetainSlots` after their slot (settling any that nobody settled,
-		/// by the deadline rule), in steps that fit the block's remaining weight.
+		/// Settles markets whose settlement deadline has passed if nobody did (by the deadline
+		/// rule for meters still silent), then removes markets `RetainSlots` after their slot,
+		/// in steps that fit the block's remaining weight.
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let overhead = T::DbWeight::get().reads_writes(3, 1);
-			let step = Self::maintenance_step_weight();
-			let Some(spare) = remaining.checked_sub(&overhead) else { return Weight::zero() };
-			let fit = |spare: u64, per: u64| spare.checked_div(per).unwrap_or(u64::MAX);
-			let steps = fit(spare.ref_time(), step.ref_time())
-				.min(fit(spare.proof_size(), step.proof_size()));
-			let steps = u32::try_from(steps).unwrap_or(u32::MAX).min(T::MaxSettlePerCall::get());
-			if steps == 0 {
-				return Weight::zero();
+			let overhead = T::DbWeight::get().reads_writes(4, 2);
+			let Some(budget) = remaining.checked_sub(&overhead) else { return Weight::zero() };
+			let used = Self::do_maintain(now, budget);
+			if used.is_zero() {
+				// Nothing fitted: only the look-up was done (or not even that).
+				return overhead.min(remaining);
 			}
-			let done = Self::do_maintain(now, steps);
-			overhead.saturating_add(step.saturating_mul(u64::from(done)))
+			overhead.saturating_add(used)
 		}
 
 		fn integrity_test() {
@@ -709,7 +719,9 @@ pub mod pallet {
 			Self::do_place_order(who, zone, slot, side, price, quantity_wh, meter).map(|_| ())
 		}
 
-		/// Cancels the sender's order before its market's gate closes and releases its hold.
+		/// Cancels an order before its market's gate closes and releases its hold to the trader:
+		/// the sender's own order, or one placed on the sender's meter by its operator. The
+		/// market's last order takes the market with it.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::cancel_order())]
 		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
@@ -862,11 +874,13 @@ pub mod pallet {
 				Phase::Collecting => Phase::Distributing,
 				Phase::Distributing | Phase::Done => {
 					// What rounding left (and penalties nobody was short for) to the treasury.
-					let dust = progress
+					let owed = progress
 						.collected
+						.saturating_add(progress.unconsumed_penalties)
 						.saturating_sub(progress.paid_out)
 						.saturating_add(progress.penalties.saturating_sub(progress.compensated));
-					Self::pay_out(&T::Treasury::get(), dust);
+					let (_, dust) = Self::pay_out(&T::Treasury::get(), owed);
+					progress.paid_out = progress.paid_out.saturating_add(dust);
 					LiveMarkets::<T>::mutate(|live| *live = live.saturating_sub(1));
 					Self::deposit_event(Event::MarketSettled {
 						zone,
@@ -874,7 +888,7 @@ pub mod pallet {
 						energy_wh: progress.energy_wh,
 						paid: progress.collected,
 						fees: progress.fees,
-						penalties: progress.penalties,
+						penalties: progress.penalties.saturating_add(progress.unconsumed_penalties),
 						dust,
 					});
 					Phase::Done
@@ -966,14 +980,35 @@ pub mod pallet {
 						&T::Treasury::get(),
 						to_balance(fee),
 					)?;
+					// Allocated and not taken: the penalty, so that bidding for more than one
+					// takes (crowding out other buyers) is not free. A silent buyer counts as
+					// having taken its allocation (the deadline rule).
+					let unconsumed =
+						order.outcome.filled_wh.saturating_sub(order.outcome.metered_wh);
+					let penalty = settlement::per_kwh(
+						market.fees.penalty_per_kwh.saturated_into(),
+						unconsumed,
+					)
+					.min(held.saturating_sub(cost).saturating_sub(fee));
+					Self::take_from_hold(
+						HoldReason::BidEscrow,
+						&order.owner,
+						&pot,
+						to_balance(penalty),
+					)?;
 					Self::release(
 						HoldReason::BidEscrow,
 						&order.owner,
-						to_balance(held.saturating_sub(cost).saturating_sub(fee)),
+						to_balance(
+							held.saturating_sub(cost).saturating_sub(fee).saturating_sub(penalty),
+						),
 					)?;
 					order.outcome.energy_wh = energy;
 					order.outcome.paid = to_balance(cost);
 					order.outcome.fee = to_balance(fee);
+					order.outcome.penalty = to_balance(penalty);
+					progress.unconsumed_penalties =
+						progress.unconsumed_penalties.saturating_add(to_balance(penalty));
 					if !order.outcome.deemed {
 						progress.shortfall_wh = progress
 							.shortfall_wh
@@ -1014,8 +1049,16 @@ pub mod pallet {
 			let to_balance = |x: u128| -> BalanceOf<T> { x.saturated_into() };
 			match order.side {
 				Side::Ask => {
+					// Buyers' penalties for what they did not take go to the sellers whose
+					// delivered energy was not all bought.
+					let unsold = progress.delivered_wh > progress.energy_wh;
+					let pool = progress.collected.saturating_add(if unsold {
+						progress.unconsumed_penalties
+					} else {
+						Zero::zero()
+					});
 					let received = settlement::share(
-						progress.collected.saturated_into(),
+						pool.saturated_into(),
 						order.outcome.metered_wh,
 						progress.delivered_wh,
 					);
@@ -1129,7 +1172,12 @@ pub mod pallet {
 				if progress.phase != settlement::Phase::Done {
 					live = live.saturating_add(1);
 					owed = owed
-						.saturating_add(progress.collected.saturating_sub(progress.paid_out))
+						.saturating_add(
+							progress
+								.collected
+								.saturating_add(progress.unconsumed_penalties)
+								.saturating_sub(progress.paid_out),
+						)
 						.saturating_add(progress.penalties.saturating_sub(progress.compensated));
 				}
 				if market.status == MarketStatus::Open {
@@ -1187,67 +1235,109 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The weight of one step of [`Self::do_maintain`]: settling one order, or removing one
-		/// order or one market.
+		/// The most [`Self::do_maintain`] spends on one step: settling one order, removing one
+		/// order, or removing a market (its record, its place in the slot and up to `MaxTicks`
+		/// depth entries).
 		pub fn maintenance_step_weight() -> Weight {
-			T::WeightInfo::prune_orders(1).max(Self::settle_weight(1))
+			let market_removal =
+				T::DbWeight::get().reads_writes(2, u64::from(T::MaxTicks::get()).saturating_add(2));
+			T::WeightInfo::prune_orders(1).max(Self::settle_weight(1)).max(market_removal)
 		}
 
-		/// Up to `max_steps` steps of maintenance at block `now`: from [`PruneFrom`] on, the
-		/// markets of slots more than `RetainSlots` slots past are settled if nobody did (past
-		/// their deadline, by the deadline rule; before it, maintenance waits for them), then
-		/// removed with their orders, depth and indexes, one order per step. Returns the steps
-		/// taken.
-		pub fn do_maintain(now: BlockNumberFor<T>, max_steps: u32) -> u32 {
-			let Some(params) = Params::<T>::get() else { return 0 };
+		/// Maintenance at block `now` within `budget`, returning the weight used:
+		/// 1. from [`SettleFrom`] on, the markets of ended slots whose settlement deadline has
+		///    passed and that nobody settled are settled (meters still silent by the deadline
+		///    rule), so that settlement never waits on a keeper, nor for so long that meters'
+		///    counter histories have moved past the slot;
+		/// 2. from [`PruneFrom`] on, the markets of slots more than `RetainSlots` slots past are
+		///    removed with their orders, depth and indexes, one order per step.
+		pub fn do_maintain(now: BlockNumberFor<T>, budget: Weight) -> Weight {
+			let Some(params) = Params::<T>::get() else { return Weight::zero() };
 			let current = Self::slot_of(&params, now);
+			let step = Self::maintenance_step_weight();
+			let db = T::DbWeight::get();
+			let mut used = Weight::zero();
+			let fits = |used: Weight, more: Weight| used.saturating_add(more).all_lte(budget);
+			// 1. Overdue settlements.
+			let mut slot = SettleFrom::<T>::get();
+			'settling: while slot < current && fits(used, step) {
+				used = used.saturating_add(db.reads(1));
+				for zone in SlotZones::<T>::get(slot) {
+					let Some(market) = Markets::<T>::get(zone, slot) else { continue };
+					used = used.saturating_add(db.reads(1));
+					if market.settlement.phase == settlement::Phase::Done {
+						continue;
+					}
+					if now <= market.deadline {
+						// Later slots end later: nothing more is overdue yet.
+						break 'settling;
+					}
+					let per_order = Self::settle_weight(1);
+					let spare = budget.saturating_sub(used);
+					let fit = |spare: u64, per: u64| spare.checked_div(per).unwrap_or(u64::MAX);
+					let orders = fit(spare.ref_time(), per_order.ref_time())
+						.min(fit(spare.proof_size(), per_order.proof_size()));
+					let orders = u32::try_from(orders).unwrap_or(u32::MAX);
+					if orders == 0 {
+						break 'settling;
+					}
+					// Its own storage layer: a settlement that fails leaves nothing behind.
+					let settled = frame_support::storage::with_storage_layer(|| {
+						Self::do_settle(zone, slot, orders)
+					});
+					match settled {
+						Ok(processed) => {
+							used = used.saturating_add(Self::settle_weight(processed.max(1)))
+						}
+						// Only a failed transfer can fail a settlement past its deadline: leave
+						// the market to `settle` calls and go on with the others.
+						Err(_) => used = used.saturating_add(Self::settle_weight(1)),
+					}
+					continue 'settling;
+				}
+				slot = slot.saturating_add(1);
+				SettleFrom::<T>::put(slot);
+				used = used.saturating_add(db.writes(1));
+			}
+			// 2. Removal after the retention.
 			let mut slot = PruneFrom::<T>::get();
-			let mut steps = 0u32;
-			while steps < max_steps && slot.saturating_add(T::RetainSlots::get()) < current {
-				steps = steps.saturating_add(1);
+			while slot.saturating_add(T::RetainSlots::get()) < current && fits(used, step) {
 				let mut zones = SlotZones::<T>::get(slot);
+				used = used.saturating_add(db.reads(1));
 				let Some(zone) = zones.last().copied() else {
 					SlotZones::<T>::remove(slot);
 					slot = slot.saturating_add(1);
 					PruneFrom::<T>::put(slot);
+					used = used.saturating_add(db.writes(2));
 					continue;
 				};
 				let Some(market) = Markets::<T>::get(zone, slot) else {
 					zones.pop();
 					SlotZones::<T>::insert(slot, zones);
+					used = used.saturating_add(db.reads_writes(1, 1));
 					continue;
 				};
 				if market.settlement.phase != settlement::Phase::Done {
-					let budget = max_steps.saturating_sub(steps).saturating_add(1);
-					// Its own storage layer: a settlement that fails leaves nothing behind.
-					let settled = frame_support::storage::with_storage_layer(|| {
-						Self::do_settle(zone, slot, budget)
-					});
-					match settled {
-						Ok(processed) => {
-							steps = steps.saturating_add(processed.saturating_sub(1));
-							continue;
-						}
-						// Readings still pending before the deadline, or a failed transfer:
-						// wait for the next block.
-						Err(_) => break,
-					}
+					// Step 1 settles it (or it failed there: it waits for `settle` calls).
+					break;
 				}
 				match MarketOrders::<T>::iter_key_prefix((zone, slot)).next() {
-					Some(id) => Self::remove_order(zone, slot, id),
+					Some(id) => {
+						Self::remove_order(zone, slot, id);
+						used = used.saturating_add(T::WeightInfo::prune_orders(1));
+					}
 					None => {
-						let _ = Depth::<T>::clear_prefix(
-							(zone, slot),
-							u32::from(market.grid.ticks),
-							None,
-						);
+						let ticks = u32::from(market.grid.ticks);
+						let _ = Depth::<T>::clear_prefix((zone, slot), ticks, None);
 						Markets::<T>::remove(zone, slot);
 						zones.pop();
 						SlotZones::<T>::insert(slot, zones);
+						used = used
+							.saturating_add(db.reads_writes(2, u64::from(ticks).saturating_add(2)));
 					}
 				}
 			}
-			steps
+			used
 		}
 
 		/// Removes a settled order and its indexes.
@@ -1273,7 +1363,9 @@ pub mod pallet {
 					&& !params.tick_size.is_zero()
 					&& params.price_floor <= params.price_cap
 					&& params.penalty_per_kwh <= params.ask_bond_per_kwh
-					&& !params.settlement_deadline_blocks.is_zero(),
+					&& !params.settlement_deadline_blocks.is_zero()
+					&& params.settlement_deadline_blocks
+						<= params.slot_blocks.saturating_mul(MAX_DEADLINE_SLOTS.into()),
 				Error::<T>::InvalidParams
 			);
 			let range = params.price_cap.saturating_sub(params.price_floor);
@@ -1488,7 +1580,12 @@ pub mod pallet {
 		/// Cancels an order (see [`Pallet::cancel_order`]).
 		pub fn do_cancel_order(who: &T::AccountId, id: OrderId) -> DispatchResult {
 			let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
-			ensure!(&order.owner == who, Error::<T>::NotYourOrder);
+			// The meter's owner may cancel what its operator placed on it: the owner decides
+			// what its meter's energy is traded for.
+			let meter_owner =
+				T::Devices::device(order.meter).is_some_and(|device| &device.owner == who);
+			ensure!(&order.owner == who || meter_owner, Error::<T>::NotYourOrder);
+			let trader = order.owner.clone();
 			let mut market =
 				Markets::<T>::get(order.zone, order.slot).ok_or(Error::<T>::UnknownMarket)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -1500,7 +1597,8 @@ pub mod pallet {
 				Side::Bid => HoldReason::BidEscrow,
 				Side::Ask => HoldReason::AskBond,
 			};
-			let released = T::Currency::release(&reason.into(), who, order.held, Precision::Exact)?;
+			let released =
+				T::Currency::release(&reason.into(), &trader, order.held, Precision::Exact)?;
 			// A tick left with no depth leaves storage (a default `TickDepth` reads the same).
 			Depth::<T>::mutate_exists((order.zone, order.slot, order.tick), |entry| {
 				let mut depth = entry.take().unwrap_or_default();
@@ -1511,13 +1609,21 @@ pub mod pallet {
 				*entry = (depth != TickDepth::default()).then_some(depth);
 			});
 			market.orders = market.orders.saturating_sub(1);
-			Markets::<T>::insert(order.zone, order.slot, market);
-			AccountSlotOrders::<T>::mutate_exists(who, order.slot, |count| {
+			if market.orders == 0 {
+				// The market's last order: the market goes, and its place in the slot with it
+				// (a market opened and emptied holds no zone's place).
+				Markets::<T>::remove(order.zone, order.slot);
+				SlotZones::<T>::mutate(order.slot, |zones| zones.retain(|z| *z != order.zone));
+				LiveMarkets::<T>::mutate(|live| *live = live.saturating_sub(1));
+			} else {
+				Markets::<T>::insert(order.zone, order.slot, market);
+			}
+			AccountSlotOrders::<T>::mutate_exists(&trader, order.slot, |count| {
 				*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
 			});
 			MarketOrders::<T>::remove((order.zone, order.slot, id));
 			MeterOrders::<T>::remove((order.slot, order.meter, order.side));
-			AccountOrders::<T>::remove(who, id);
+			AccountOrders::<T>::remove(&trader, id);
 			Orders::<T>::remove(id);
 			Self::deposit_event(Event::OrderCancelled { order: id, released });
 			Ok(())
@@ -1553,6 +1659,10 @@ pub mod pallet {
 			slot: SlotIndex,
 		) -> Option<runtime_api::MarketView<BalanceOf<T>, BlockNumberFor<T>>> {
 			let now = frame_system::Pallet::<T>::block_number();
+			if slot < PruneFrom::<T>::get() {
+				// Its market, if it had one, has left storage.
+				return None;
+			}
 			let market = Markets::<T>::get(zone, slot);
 			let params = Params::<T>::get();
 			let (slot_start, gate_closure) = match (&market, &params) {
@@ -1590,10 +1700,16 @@ pub mod pallet {
 			let mut ids: alloc::vec::Vec<OrderId> =
 				AccountOrders::<T>::iter_key_prefix(account).collect();
 			ids.sort_unstable();
+			let skip = ids.len().saturating_sub(runtime_api::MAX_ORDERS_VIEW as usize);
+			let mut markets = alloc::collections::BTreeMap::new();
 			ids.into_iter()
+				.skip(skip)
 				.filter_map(|id| {
 					let order = Orders::<T>::get(id)?;
-					let market = Markets::<T>::get(order.zone, order.slot)?;
+					let market = markets
+						.entry((order.zone, order.slot))
+						.or_insert_with(|| Markets::<T>::get(order.zone, order.slot))
+						.clone()?;
 					let clearing_price = match market.status {
 						MarketStatus::Cleared(result) => {
 							Some(Self::price_of(&market.grid, result.tick))

@@ -8,6 +8,9 @@ use scale_info::TypeInfo;
 
 use crate::{Clearing, Market, MarketParams, Order, OrderId, Side, SlotIndex, TickDepth};
 
+/// Most orders `orders` returns: the account's newest.
+pub const MAX_ORDERS_VIEW: u32 = 256;
+
 /// A market (or the slot of a market that has no order yet) as `city_energyMarket` shows it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct MarketView<Balance, BlockNumber> {
@@ -85,9 +88,8 @@ sp_api::decl_runtime_apis! {
 		/// numbering).
 		fn market(zone: ZoneId, slot: SlotIndex) -> Option<MarketView<Balance, BlockNumber>>;
 
-		/// The orders of `account` still in storage (open, cleared, settled within the
-		/// retention), oldest first; bounded by the per-slot order limit over the slots ahead
-		/// and retained.
+		/// The newest [`MAX_ORDERS_VIEW`] orders of `account` still in storage (open, closed,
+		/// settled within the retention), oldest first.
 		fn orders(account: AccountId) -> Vec<OrderView<AccountId, Balance>>;
 
 		/// What a new order of `quantity_wh` on `side` in `zone`'s market of `slot` would

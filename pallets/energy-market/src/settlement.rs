@@ -17,12 +17,15 @@
 //! 2. **Collecting.** The energy that moved through the market is `E = min(sum d, sum c)`.
 //!    A buyer is charged for its share `e = c x E / sum c`: `price x e` into the market's
 //!    account and `grid fee x e` to the treasury; the rest of its escrow is released. Its
-//!    *shortfall* `c - e` is what it had to take from the grid instead. A seller forfeits
-//!    `penalty x (a - d)` (at most its bond) into the market's account; the rest of its bond
-//!    is released.
-//! 3. **Distributing.** Sellers share what buyers paid in proportion to `d`; buyers share
-//!    the penalties in proportion to their shortfall (with no shortfall the penalties go to
-//!    the treasury). What rounding leaves in the market's account goes to the treasury, as
+//!    *shortfall* `c - e` is what it had to take from the grid instead. A buyer that took
+//!    less than its allocation forfeits `penalty x (a - c)` (at most what is left of its
+//!    escrow): bidding for more than one takes would otherwise crowd out other buyers for
+//!    free. A seller forfeits `penalty x (a - d)` (at most its bond) into the market's
+//!    account; the rest of every hold is released.
+//! 3. **Distributing.** Sellers share what buyers paid in proportion to `d`, and, when they
+//!    delivered more than buyers took (`sum d > E`), the buyers' penalties the same way;
+//!    buyers share the sellers' penalties in proportion to their shortfall (with no
+//!    shortfall, or no unsold energy, penalties go to the treasury). What rounding leaves in the market's account goes to the treasury, as
 //!    does a payment to an account that can no longer take it (emptied and reaped since it
 //!    traded), so no trader can hold settlement up.
 //!
@@ -99,6 +102,9 @@ pub struct Progress<Balance> {
 	pub penalties: Balance,
 	/// Penalties paid to buyers.
 	pub compensated: Balance,
+	/// Penalties buyers forfeited for allocations they did not take, into the market's
+	/// account (paid to sellers with unsold energy).
+	pub unconsumed_penalties: Balance,
 }
 
 /// What settlement made of one order so far.
@@ -128,7 +134,8 @@ pub struct Outcome<Balance> {
 	pub received: Balance,
 	/// The grid fee a buyer paid.
 	pub fee: Balance,
-	/// The penalty a seller forfeited.
+	/// The penalty forfeited: a seller's for energy allocated and not delivered, a buyer's for
+	/// energy allocated and not taken.
 	pub penalty: Balance,
 	/// The compensation a buyer received.
 	pub compensation: Balance,

@@ -71,19 +71,18 @@ parameter_types! {
 }
 
 /// How far apart a meter's kept energy counter readings are: a third of the energy market's
-/// slot, between 6 seconds and 5 minutes (5 minutes while the market has no parameters). A
-/// meter reporting at each slot boundary keeps both boundaries of a slot; one reporting far
-/// more often keeps `MaxCounterHistory` thirds of a slot of history (8 slots), longer than
-/// the settlement deadline of the presets.
+/// slot, at least one block (5 minutes while the market has no parameters). With 24 kept
+/// readings a meter's history spans 8 slots however often it reports, longer than a slot plus
+/// its settlement deadline (at most 6 slots, `pallet_energy_market::MAX_DEADLINE_SLOTS`) plus
+/// the slot in which `on_idle` settles an overdue market.
 pub struct CounterSpacing;
 
 impl frame_support::traits::Get<u64> for CounterSpacing {
 	fn get() -> u64 {
-		const MAX_MS: u64 = 300_000;
 		match crate::EnergyMarket::slot_blocks() {
 			Some(blocks) => (u64::from(blocks).saturating_mul(crate::MILLI_SECS_PER_BLOCK) / 3)
-				.clamp(crate::MILLI_SECS_PER_BLOCK, MAX_MS),
-			None => MAX_MS,
+				.max(crate::MILLI_SECS_PER_BLOCK),
+			None => 300_000,
 		}
 	}
 }
@@ -117,7 +116,7 @@ impl pallet_sensor_attestation::Config for Runtime {
 	type DefaultFreeShare = AttestationFreeShare;
 	/// Energy counter readings kept per meter and direction, for settling energy trades at
 	/// slot boundaries: 24, a third of a market slot apart (with 15-minute slots: 5 minutes,
-	/// two hours of history whatever the reporting rate).
+	/// two hours of history whatever the reporting rate; see `CounterSpacing`).
 	type MaxCounterHistory = ConstU32<24>;
 	type CounterSpacingMs = CounterSpacing;
 	/// Cleanup after decommissioned devices: at most 512 items per block, in `on_idle`.
@@ -245,7 +244,8 @@ impl pallet_energy_market::BenchmarkHelper<AccountId> for EnergyBenchmarkHelper 
 		use frame_support::traits::Get;
 		pallet_sensor_attestation::CounterHistory::<Runtime>::mutate(device, flow, |history| {
 			// Older entries first, so that the history is full.
-			let capacity = <Runtime as pallet_sensor_attestation::Config>::MaxCounterHistory::get();
+			let capacity: u32 =
+				<Runtime as pallet_sensor_attestation::Config>::MaxCounterHistory::get();
 			if history.is_empty() {
 				for at in 0..u64::from(capacity.saturating_sub(2)) {
 					let _ = history.try_push((at, wh));
