@@ -184,14 +184,12 @@ fn run() {
 		let (start, end) = (market.start_ms.unwrap(), market.end_ms.unwrap());
 		for flow in [EnergyFlow::Export, EnergyFlow::Import] {
 			let used = rng.next(6_000);
-			pallet_sensor_attestation::CounterHistory::<Runtime>::insert(
-				meter,
-				flow,
-				frame_support::BoundedVec::truncate_from(vec![
+			pallet_sensor_attestation::CounterHistory::<Runtime>::mutate(meter, flow, |history| {
+				*history = frame_support::BoundedVec::truncate_from(vec![
 					(start, 1_000_000),
 					(end, 1_000_000 + used),
-				]),
-			);
+				]);
+			});
 		}
 	}
 
