@@ -34,6 +34,9 @@ patch["sudo"]["key"] = "REPLACE_WITH_CITY_ROOT_ACCOUNT_SS58"
 # test presets (runtime: genesis_config_presets::test_market_params).
 patch["energyMarket"]["params"].update(
     {"slotBlocks": 150, "gateClosureBlocks": 15, "settlementDeadlineBlocks": 600})
+# Rides: the dispute window of a day (14,400 blocks) and a week (100,800) for the arbiter; fares
+# and fees as in the test presets (runtime: genesis_config_presets::test_ride_tariff).
+patch["rideSettlement"]["tariff"].update({"disputeWindow": 14400, "arbitrationTimeout": 100800})
 # The treasury keeps its existential deposit; the root account and each validator need funds
 # (validators hold the session key deposit).
 treasury = patch["balances"]["balances"][-1]

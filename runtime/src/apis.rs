@@ -23,13 +23,17 @@ use pallet_energy_market::{
 	runtime_api::{MarketView, OrderView, Quote, QuoteError},
 	Side, SlotIndex,
 };
+use pallet_ride_settlement::{
+	runtime_api::{DriverView, RideView},
+	RideId,
+};
 use pallet_sensor_attestation::{
 	runtime_api::VerifyError, DeviceCounters, LatestReading, MeasurementKind, Reading, StoredAnchor,
 };
 
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry,
-	EnergyMarket, Executive, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	EnergyMarket, Executive, Grandpa, InherentDataExt, Nonce, RideSettlement, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SensorAttestation, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -275,6 +279,32 @@ impl_runtime_apis! {
 
 		fn quote(zone: ZoneId, slot: SlotIndex, side: Side, quantity_wh: u64) -> Result<Quote<Balance>, QuoteError> {
 			EnergyMarket::quote(zone, slot, side, quantity_wh)
+		}
+	}
+
+	impl pallet_ride_settlement::runtime_api::RideSettlementApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn tariff() -> Option<(pallet_ride_settlement::TariffVersion, pallet_ride_settlement::Tariff<Balance, BlockNumber>)> {
+			RideSettlement::current_tariff()
+		}
+
+		fn ride(id: RideId) -> Option<RideView<AccountId, Balance, BlockNumber>> {
+			RideSettlement::ride_view(id)
+		}
+
+		fn rides_of(account: AccountId, start_after: Option<RideId>, limit: u32) -> Vec<RideView<AccountId, Balance, BlockNumber>> {
+			RideSettlement::rides_of(&account, start_after, limit)
+		}
+
+		fn quote(distance_m: u32, duration_s: u32) -> Option<pallet_ride_settlement::runtime_api::Quote<Balance>> {
+			RideSettlement::quote(distance_m, duration_s)
+		}
+
+		fn driver(account: AccountId) -> Option<DriverView<Balance>> {
+			RideSettlement::driver_view(&account)
+		}
+
+		fn stats() -> pallet_ride_settlement::RideStats<Balance> {
+			pallet_ride_settlement::Stats::<Runtime>::get()
 		}
 	}
 

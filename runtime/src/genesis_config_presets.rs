@@ -12,9 +12,9 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{consensus::TEST_SESSION_PERIOD, CityTreasuryAccount},
-	AccountId, Balance, BalancesConfig, BlockNumber, EnergyMarketConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT,
-	UNIT,
+	AccountId, Balance, BalancesConfig, BlockNumber, EnergyMarketConfig, RideSettlementConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig,
+	EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 
 /// Balance given to each endowed dev account: one million CITY.
@@ -47,6 +47,38 @@ pub fn test_market_params() -> pallet_energy_market::MarketParams<Balance, Block
 		penalty_per_kwh: 100 * MILLI_UNIT,
 		grid_fee_per_kwh: 20 * MILLI_UNIT,
 		settlement_deadline_blocks: 20,
+	}
+}
+
+/// The ride tariff of the presets (and, with longer windows, of the city template: see
+/// `scripts/gen-chain-specs.sh`): 2 CITY a trip plus 1.50 per km and 0.30 per minute, at least
+/// 5; a city fee of 3 % to the treasury; 2 free minutes of waiting, then 0.30 a minute; a
+/// rider's cancellation costs 2 after the 2-minute grace, 4 after the driver arrived, a
+/// no-show 5; a driver's cancellation 5 from a bond of 50. Requests wait 5 minutes for a
+/// driver, drivers have 15 minutes to arrive, riders 5 to start, trips 2 hours; disputes may be
+/// opened for 3 minutes after a trip (short, so that tests run fast) and the arbiter has a day.
+pub fn test_ride_tariff() -> pallet_ride_settlement::Tariff<Balance, BlockNumber> {
+	use crate::{DAYS, HOURS, MINUTES};
+	pallet_ride_settlement::Tariff {
+		base_fare: 2 * UNIT,
+		per_km: 1_500 * MILLI_UNIT,
+		per_minute: 300 * MILLI_UNIT,
+		minimum_fare: 5 * UNIT,
+		city_fee_bps: 300,
+		waiting_allowance: 2 * MINUTES,
+		waiting_per_minute: 300 * MILLI_UNIT,
+		rider_cancel_fee: 2 * UNIT,
+		arrived_cancel_fee: 4 * UNIT,
+		no_show_fee: 5 * UNIT,
+		driver_cancel_penalty: 5 * UNIT,
+		driver_bond: 50 * UNIT,
+		cancel_grace: 2 * MINUTES,
+		request_timeout: 5 * MINUTES,
+		arrival_timeout: 15 * MINUTES,
+		start_timeout: 5 * MINUTES,
+		trip_timeout: 2 * HOURS,
+		dispute_window: 3 * MINUTES,
+		arbitration_timeout: DAYS,
 	}
 }
 
@@ -83,6 +115,7 @@ pub fn city_genesis(
 		},
 		sudo: SudoConfig { key: Some(root) },
 		energy_market: EnergyMarketConfig { params: Some(test_market_params()) },
+		ride_settlement: RideSettlementConfig { tariff: Some(test_ride_tariff()) },
 	})
 }
 

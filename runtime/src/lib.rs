@@ -80,7 +80,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -354,6 +354,9 @@ mod runtime {
 	/// Local energy auctions per zone and slot, escrowed and settled on attested meter readings.
 	#[runtime::pallet_index(22)]
 	pub type EnergyMarket = pallet_energy_market;
+
+	#[runtime::pallet_index(23)]
+	pub type RideSettlement = pallet_ride_settlement;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -370,6 +373,7 @@ mod benches {
 		[pallet_validator_set, ValidatorSet]
 		[pallet_sensor_attestation, SensorAttestation]
 		[pallet_energy_market, EnergyMarket]
+		[pallet_ride_settlement, RideSettlement]
 	);
 }
 

@@ -830,3 +830,115 @@ fn an_energy_trade_settles_on_the_meters_attested_counters() {
 		}
 	});
 }
+
+/// A vehicle of `owner`'s in the real registry, certified, with the ed25519 key of `seed`.
+fn registered_vehicle(
+	owner: &Sr25519Keyring,
+	seed: u8,
+	genesis_hash: Hash,
+) -> (u64, ed25519::Pair) {
+	let device = ed25519::Pair::from_seed(&[seed; 32]);
+	let key = DeviceKey::Ed25519(device.public());
+	let account = owner.to_account_id();
+	let proof =
+		device.sign(&pallet_device_registry::register_payload(&genesis_hash, &account, &key));
+	let id = pallet_device_registry::NextDeviceId::<Runtime>::get();
+	DeviceRegistry::register(
+		RuntimeOrigin::signed(account),
+		DeviceClass::Vehicle,
+		1,
+		key,
+		proof.into(),
+		None,
+		Default::default(),
+	)
+	.unwrap();
+	DeviceRegistry::certify(RuntimeOrigin::root(), id).unwrap();
+	(id, device)
+}
+
+#[test]
+fn a_ride_settles_under_the_presets_tariff_with_the_city_fee_in_the_treasury() {
+	use codec::Encode;
+	use pallet_ride_settlement::{Place, RideStatus, SettledBy, TripSummary};
+	use sp_runtime::traits::Dispatchable;
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(1_790_000_000_000);
+		let (bob, dave) = (Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Dave.to_account_id());
+		let (vehicle, key) = registered_vehicle(&Sr25519Keyring::Bob, 21, genesis_hash);
+		assert_ok(RideSettlement::register_driver(RuntimeOrigin::signed(bob.clone()), vehicle));
+		assert_ok(RideSettlement::set_on_duty(RuntimeOrigin::signed(bob.clone()), true));
+		let place = |zone| Place { zone, geohash: b"u173zq".to_vec().try_into().unwrap() };
+		let request = RuntimeCall::RideSettlement(pallet_ride_settlement::Call::request_ride {
+			pickup: place(1),
+			dropoff: place(2),
+			max_fare: 30 * UNIT,
+			start_code: None,
+		});
+		let (dave_before, bob_before) = (Balances::balance(&dave), Balances::balance(&bob));
+		let treasury_before = Balances::balance(&configs::CityTreasuryAccount::get());
+		assert_ok(request.clone().dispatch(RuntimeOrigin::signed(dave.clone())).map(|_| ()).map_err(|e| e.error));
+		let ride = 0;
+		assert_ok(RideSettlement::accept_ride(RuntimeOrigin::signed(bob.clone()), ride));
+		assert_ok(RideSettlement::start_ride(RuntimeOrigin::signed(dave.clone()), ride));
+		// 15 minutes, 5.4 km.
+		let trip = TripSummary {
+			ride,
+			vehicle,
+			distance_m: 5_400,
+			duration_s: 900,
+			route_hash: Default::default(),
+			start_ms: 1_790_000_000_000,
+			end_ms: 1_790_000_900_000,
+		};
+		pallet_timestamp::Now::<Runtime>::put(1_790_000_900_000);
+		let signature = key.sign(&pallet_ride_settlement::trip_payload(&genesis_hash, 0, &trip));
+		let complete = RuntimeCall::RideSettlement(pallet_ride_settlement::Call::complete_ride {
+			ride,
+			trip: trip.clone(),
+			signature: signature.into(),
+		});
+		assert_ok(complete.clone().dispatch(RuntimeOrigin::signed(bob.clone())).map(|_| ()).map_err(|e| e.error));
+		assert_ok(RideSettlement::confirm_ride(RuntimeOrigin::signed(dave.clone()), ride));
+		let record = pallet_ride_settlement::Rides::<Runtime>::get(ride).unwrap();
+		assert_eq!(record.status, RideStatus::Settled(SettledBy::Rider));
+		// 2 + 1.5 x 5.4 + 0.3 x 15 = 14.6 CITY; 3 % of it, 0.438, to the treasury.
+		let fare = 14_600 * MILLI_UNIT;
+		let city_fee = 438 * MILLI_UNIT;
+		assert_eq!(record.outcome.fare, fare);
+		assert_eq!(record.outcome.city_fee, city_fee);
+		let deposit = configs::city::RideDeposit::get();
+		assert_eq!(Balances::balance(&dave), dave_before - fare - deposit);
+		assert_eq!(Balances::balance(&bob), bob_before + fare - city_fee);
+		assert_eq!(
+			Balances::balance(&configs::CityTreasuryAccount::get()),
+			treasury_before + city_fee
+		);
+		// What a ride's transactions cost (weights from the benchmarks, plus length).
+		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
+		let fee_of = |call: RuntimeCall| {
+			let xt = sign_extrinsic(&alice, call, 0, genesis_hash, checkpoint(genesis_hash));
+			let len = xt.encoded_size() as u32;
+			TransactionPayment::query_info(xt, len).partial_fee
+		};
+		let (request_fee, complete_fee) = (fee_of(request), fee_of(complete));
+		println!(
+			"FIGURE ride fees (CITY): request {:.6}, complete {:.6}; ride deposit {:.4} held until the ride leaves storage",
+			request_fee as f64 / UNIT as f64,
+			complete_fee as f64 / UNIT as f64,
+			deposit as f64 / UNIT as f64,
+		);
+		assert!(request_fee > 0 && complete_fee < UNIT / 100);
+		assert!(deposit > 0 && deposit < UNIT, "a ride deposit of {deposit}");
+		assert_eq!(
+			deposit,
+			configs::city::DEPOSIT_PER_BYTE
+				* Balance::from(RideSettlement::ride_storage_bytes())
+		);
+	});
+}
+
+fn assert_ok(result: sp_runtime::DispatchResult) {
+	result.unwrap();
+}

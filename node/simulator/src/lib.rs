@@ -30,6 +30,7 @@
 pub mod chain;
 pub mod device;
 pub mod energy;
+pub mod rides;
 pub mod rpc;
 pub mod tracker;
 

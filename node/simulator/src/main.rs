@@ -9,6 +9,7 @@
 //! city-sim flood --seed flood --devices 400 --per-device 50 --per-sender 500
 //! city-sim energy --prosumer //Bob --prosumer //Charlie --consumer //Dave --consumer //Eve \
 //!     --slots 3 --shortfall-percent 40
+//! city-sim rides --drivers 50 --rounds 3 --cancel-percent 10 --dispute-percent 10
 //! ```
 //! Devices are certified by `--registrar` (the sudo key on dev and local networks) so they
 //! submit fee-less; `--uncertified` leaves them as they are.
@@ -168,6 +169,45 @@ enum Command {
 		#[arg(long, default_value_t = 1)]
 		zone: u32,
 		/// The registrar that certifies the meters (the sudo key on dev and local networks).
+		#[arg(long, default_value = "//Alice")]
+		registrar: String,
+	},
+	/// Riders and drivers: `--drivers` drivers (`//Driver0`, ...) register a certified vehicle
+	/// each and go on duty, as many riders (`//Rider0`, ...) request rides, round after round;
+	/// most rides are driven and settled (request, accept, start, complete with the vehicle's
+	/// signed trip summary, confirm: 5 transactions), some are cancelled by the driver or
+	/// disputed (the arbiter, `--registrar`, settles them at half the fare). New accounts are
+	/// funded by `--funder`. One JSON report per round, then the totals.
+	Rides {
+		/// Fleet name of the vehicles (vehicle `i` for driver `i`).
+		#[arg(long, default_value = "rides")]
+		seed: String,
+		/// Drivers (and riders): rides per round.
+		#[arg(long, default_value_t = 4)]
+		drivers: u32,
+		/// Rounds.
+		#[arg(long, default_value_t = 1)]
+		rounds: u32,
+		/// Metres of every driven trip.
+		#[arg(long, default_value_t = 5_400)]
+		distance_m: u32,
+		/// The most a rider pays, in CITY.
+		#[arg(long, default_value_t = 30)]
+		max_fare: u32,
+		/// Percent of each round's rides that the driver cancels after accepting.
+		#[arg(long, default_value_t = 0)]
+		cancel_percent: u32,
+		/// Percent of each round's rides that the rider disputes.
+		#[arg(long, default_value_t = 0)]
+		dispute_percent: u32,
+		/// The vehicles' zone.
+		#[arg(long, default_value_t = 1)]
+		zone: u32,
+		/// Funds the new riders and drivers (100 CITY each).
+		#[arg(long, default_value = "//Alice")]
+		funder: String,
+		/// Certifies the vehicles and arbitrates disputes (the sudo key on dev and local
+		/// networks).
 		#[arg(long, default_value = "//Alice")]
 		registrar: String,
 	},
@@ -459,6 +499,109 @@ fn run(cli: Cli) -> Result<bool, String> {
 				println!("{json}");
 				ok &= report.submissions.finalized == report.submissions.submitted;
 			}
+			Ok(ok)
+		}
+		Command::Rides {
+			seed,
+			drivers,
+			rounds,
+			distance_m,
+			max_fare,
+			cancel_percent,
+			dispute_percent,
+			zone,
+			funder,
+			registrar,
+		} => {
+			use city_sim::rides::{self, Plan};
+			if cancel_percent.saturating_add(dispute_percent) > 100 {
+				return Err("--cancel-percent and --dispute-percent add up to at most 100".into());
+			}
+			const UNIT: u128 = 1_000_000_000_000;
+			let funder = city_sim::account(&funder)?;
+			let registrar = city_sim::account(&registrar)?;
+			let riders =
+				rides::funded_accounts(&client, "Rider", drivers, &funder, 100 * UNIT, &options)?;
+			let driver_accounts =
+				rides::funded_accounts(&client, "Driver", drivers, &funder, 100 * UNIT, &options)?;
+			let agents = rides::register_drivers(
+				&client,
+				&driver_accounts,
+				&seed,
+				zone,
+				&registrar,
+				&options,
+			)?;
+			let cancels = (drivers * cancel_percent / 100) as usize;
+			let disputes = (drivers * dispute_percent / 100) as usize;
+			let plans: Vec<Plan> = (0..drivers as usize)
+				.map(|i| {
+					if i < cancels {
+						Plan::DriverCancels
+					} else if i < cancels + disputes {
+						Plan::Dispute { distance_m }
+					} else {
+						Plan::Settle { distance_m }
+					}
+				})
+				.collect();
+			let started = std::time::Instant::now();
+			let mut ok = true;
+			let (mut settled, mut transactions, mut city_fees) = (0usize, 0usize, 0u128);
+			for round in 0..rounds {
+				// Drivers the last round's cancellations sent off duty go on duty again.
+				if round > 0 && cancels > 0 {
+					rides::register_drivers(
+						&client,
+						&driver_accounts,
+						&seed,
+						zone,
+						&registrar,
+						&options,
+					)?;
+				}
+				let report = rides::ride_round(
+					&client,
+					&riders,
+					&agents,
+					&plans,
+					u128::from(max_fare) * UNIT,
+					&registrar,
+					&options,
+				)?;
+				let mut json = report.to_json();
+				if let Some(object) = json.as_object_mut() {
+					object.insert("mode".into(), json!("rides-round"));
+					object.insert("round".into(), json!(round));
+				}
+				println!("{json}");
+				ok &= report.submissions.finalized == report.submissions.submitted;
+				settled += report.settled;
+				transactions += report.transactions;
+				city_fees += report.city_fees;
+			}
+			let seconds = started.elapsed().as_secs_f64();
+			let per = |n: usize| {
+				if seconds > 0.0 {
+					round1(n as f64 / seconds * 10.0) / 10.0
+				} else {
+					0.0
+				}
+			};
+			println!(
+				"{}",
+				json!({
+					"mode": "rides",
+					"drivers": drivers,
+					"rounds": rounds,
+					"settled": settled,
+					"transactions": transactions,
+					"cityFees": city_fees.to_string(),
+					"seconds": round1(seconds),
+					"ridesSettledPerSecond": per(settled),
+					"transactionsPerSecond": per(transactions),
+				})
+			);
 			Ok(ok)
 		}
 		Command::Register { fleet: spec } => {

@@ -470,16 +470,29 @@ impl<C> CityEnergy<C> {
 	}
 }
 
+impl<C> CityEnergy<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
+{
+	/// The block to query, checking that its runtime has the API.
+	fn at(&self, at: Option<H256>) -> RpcResult<H256> {
+		super::block_with_api::<_, dyn EnergyMarketApi<Block, AccountId, Balance, BlockNumber>>(
+			&*self.client,
+			at,
+			API,
+			None,
+		)
+	}
+}
+
 impl<C> CityEnergyApiServer for CityEnergy<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
 {
 	fn energy_schedule(&self, at: Option<H256>) -> RpcResult<ScheduleJson> {
-		let at = super::block_with_api::<
-			_,
-			dyn EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
-		>(&*self.client, at, API, None)?;
+		let at = self.at(at)?;
 		let (params, current_slot, next_open_slot) = self
 			.client
 			.runtime_api()
@@ -495,10 +508,7 @@ where
 	}
 
 	fn energy_market(&self, zone: u32, slot: SlotIndex, at: Option<H256>) -> RpcResult<MarketJson> {
-		let at = super::block_with_api::<
-			_,
-			dyn EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
-		>(&*self.client, at, API, None)?;
+		let at = self.at(at)?;
 		let view = self
 			.client
 			.runtime_api()
@@ -515,10 +525,7 @@ where
 
 	fn energy_orders(&self, account: String, at: Option<H256>) -> RpcResult<OrdersJson> {
 		let account = params::account(&account).map_err(invalid_param)?;
-		let at = super::block_with_api::<
-			_,
-			dyn EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
-		>(&*self.client, at, API, None)?;
+		let at = self.at(at)?;
 		let orders =
 			self.client.runtime_api().orders(at, account.clone()).map_err(errors::runtime_error)?;
 		Ok(OrdersJson {
@@ -537,10 +544,7 @@ where
 		at: Option<H256>,
 	) -> RpcResult<QuoteJson> {
 		let parsed = parse_side(&side).map_err(invalid_param)?;
-		let at = super::block_with_api::<
-			_,
-			dyn EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
-		>(&*self.client, at, API, None)?;
+		let at = self.at(at)?;
 		let quote = self
 			.client
 			.runtime_api()

@@ -12,6 +12,7 @@ pub mod energy;
 pub mod errors;
 pub mod params;
 pub mod parking;
+pub mod rides;
 
 use std::sync::Arc;
 
@@ -84,6 +85,12 @@ where
 	C::Api: citychain_runtime::parking::CityServicesApi<Block>,
 	C::Api:
 		pallet_energy_market::runtime_api::EnergyMarketApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_ride_settlement::runtime_api::RideSettlementApi<
+		Block,
+		AccountId,
+		Balance,
+		BlockNumber,
+	>,
 	P: TransactionPool + 'static,
 {
 	use attestation::{CityAttestation, CityAttestationApiServer};
@@ -91,6 +98,7 @@ where
 	use energy::{CityEnergy, CityEnergyApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use parking::{CityServices, CityServicesRpcServer};
+	use rides::{CityRides, CityRidesApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
@@ -101,6 +109,7 @@ where
 	module.merge(CityDevice::new(client.clone()).into_rpc())?;
 	module.merge(CityAttestation::new(client.clone()).into_rpc())?;
 	module.merge(CityEnergy::new(client.clone()).into_rpc())?;
+	module.merge(CityRides::new(client.clone()).into_rpc())?;
 	module.merge(CityServices::new(client).into_rpc())?;
 
 	Ok(module)

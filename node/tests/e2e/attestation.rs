@@ -272,9 +272,14 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 		"publicKey": hex_encode(&devices[0].key.verifying_key().to_bytes()),
 	});
 	let proof: Vec<String> = batch.proof(500).unwrap().iter().map(|h| format!("{h:?}")).collect();
+	// One ride settles and one is cancelled on this node (before the bad input, which asks
+	// about that ride and its driver).
+	let (ride, driver) = crate::rides::one_ride_settles_and_one_is_cancelled(&client, rpc_port);
 	crate::bad_input::every_city_method_refuses_bad_input(
 		&mut node,
 		crate::bad_input::Fixture {
+			ride,
+			driver,
 			device: ids[0],
 			owner: alice_account.to_string(),
 			key,

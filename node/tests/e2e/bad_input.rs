@@ -19,12 +19,17 @@ pub const CITY_METHODS: [&str; 12] = [
 	"city_device",
 	"city_deviceByKey",
 	"city_devicesByOwner",
+	"city_driver",
 	"city_energyMarket",
 	"city_energyOrders",
 	"city_energyQuote",
 	"city_energySchedule",
 	"city_latestReadings",
 	"city_parkingAvailability",
+	"city_ride",
+	"city_rideQuote",
+	"city_rideStats",
+	"city_ridesOf",
 	"city_verifyReading",
 ];
 
@@ -88,6 +93,10 @@ pub struct Fixture {
 	pub batch_seq: u64,
 	/// A reading of that batch, as `city_verifyReading` takes it.
 	pub reading: Value,
+	/// A ride in storage.
+	pub ride: u64,
+	/// A registered driver's address.
+	pub driver: String,
 	/// The reading's leaf index.
 	pub leaf_index: u32,
 	/// Its Merkle proof.
@@ -97,7 +106,9 @@ pub struct Fixture {
 /// Sends every kind of garbage in every parameter position of every `city_*` method; checks
 /// the node still answers.
 pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
-	let Fixture { device, owner, key, batch_seq, reading, leaf_index, proof } = fixture;
+	let Fixture { device, owner, key, batch_seq, reading, leaf_index, proof, ride, driver } =
+		fixture;
+	let alice = owner.clone();
 	let port = node.rpc_port;
 	let listed = rpc(port, "rpc_methods", json!([])).expect("rpc_methods");
 	let mut city: Vec<&str> = listed["methods"]
@@ -156,6 +167,18 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 		// Any zone is a zone (one without sensors has none); a freshness bound above a day is
 		// 4001.
 		("city_parkingAvailability", vec![json!(1), json!(900), Value::Null], &[1, 2], &[0, 1]),
+		// Any ride id is a number (an unknown one is 4004); any distance and duration is a
+		// trip.
+		("city_ride", vec![json!(ride), Value::Null], &[1], &[0]),
+		(
+			"city_ridesOf",
+			vec![json!(driver.clone()), Value::Null, json!(10), Value::Null],
+			&[1, 2, 3],
+			&[1],
+		),
+		("city_rideQuote", vec![json!(5_400), json!(900), Value::Null], &[2], &[0, 1]),
+		("city_driver", vec![json!(driver), Value::Null], &[1], &[]),
+		("city_rideStats", vec![Value::Null], &[0], &[]),
 	];
 	let mut calls = 0;
 	for (method, params, optional, numbers) in &methods {
@@ -218,6 +241,11 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 	);
 	assert_eq!(answered(port, "city_energyQuote", &json!([1, open_slot, "bid", 10])), Some(4001));
 	assert_eq!(answered(port, "city_energyQuote", &json!([1, u32::MAX, "bid", 1_000])), Some(4001));
+	assert_eq!(answered(port, "city_ride", &json!([unknown])), Some(4004));
+	assert_eq!(answered(port, "city_ridesOf", &json!([alice, null, 101])), Some(4001));
+	assert_eq!(answered(port, "city_ridesOf", &json!([alice, null, 0])), Some(4001));
+	// Alice has never driven nor been rated.
+	assert_eq!(answered(port, "city_driver", &json!([alice])), Some(4004));
 	println!("FIGURE bad input: {calls} malformed city_* calls, every one answered within 1 s");
 
 	assert!(node.is_running(), "the node died on bad input");

@@ -15,4 +15,5 @@ mod device_registry;
 mod energy;
 mod gateway_upgrade;
 mod local_network;
+mod rides;
 mod validator_set;

@@ -948,6 +948,7 @@ pub mod pallet {
 		fn collect(id: OrderId, market: &mut MarketOf<T>) -> Result<bool, DispatchError> {
 			let mut order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 			let pot = Self::account();
+			let clearing_price = Self::clearing_price(market).unwrap_or_else(Zero::zero);
 			let progress = &mut market.settlement;
 			let to_balance = |x: u128| -> BalanceOf<T> { x.saturated_into() };
 			let held: u128 = order.held.saturated_into();
@@ -959,10 +960,6 @@ pub mod pallet {
 						progress.consumed_wh,
 					);
 					let energy = u64::try_from(energy).unwrap_or(order.outcome.metered_wh);
-					let clearing_price = match market.status {
-						MarketStatus::Cleared(result) => Self::price_of(&market.grid, result.tick),
-						_ => Zero::zero(),
-					};
 					let cost =
 						settlement::per_kwh(clearing_price.saturated_into(), energy).min(held);
 					let fee =
@@ -1398,6 +1395,14 @@ pub mod pallet {
 			n >= origin_block && (n.saturating_sub(origin_block) % params.slot_blocks).is_zero()
 		}
 
+		/// The clearing price of `market`, once cleared.
+		pub fn clearing_price(market: &MarketOf<T>) -> Option<BalanceOf<T>> {
+			match market.status {
+				MarketStatus::Cleared(result) => Some(Self::price_of(&market.grid, result.tick)),
+				_ => None,
+			}
+		}
+
 		/// The price of `tick` on `grid`.
 		pub fn price_of(grid: &PriceGrid<BalanceOf<T>>, tick: u16) -> BalanceOf<T> {
 			grid.floor
@@ -1679,10 +1684,7 @@ pub mod pallet {
 			let open = market.as_ref().is_none_or(|m| m.status == MarketStatus::Open);
 			let depth =
 				market.as_ref().map(|m| Self::depth(zone, slot, m.grid.ticks)).unwrap_or_default();
-			let clearing_price = market.as_ref().and_then(|m| match m.status {
-				MarketStatus::Cleared(result) => Some(Self::price_of(&m.grid, result.tick)),
-				_ => None,
-			});
+			let clearing_price = market.as_ref().and_then(Self::clearing_price);
 			Some(runtime_api::MarketView {
 				slot_start,
 				gate_closure,
@@ -1710,12 +1712,7 @@ pub mod pallet {
 						.entry((order.zone, order.slot))
 						.or_insert_with(|| Markets::<T>::get(order.zone, order.slot))
 						.clone()?;
-					let clearing_price = match market.status {
-						MarketStatus::Cleared(result) => {
-							Some(Self::price_of(&market.grid, result.tick))
-						}
-						_ => None,
-					};
+					let clearing_price = Self::clearing_price(&market);
 					let allocated_wh = match market.status {
 						MarketStatus::Open => None,
 						MarketStatus::NoTrade => Some(0),

@@ -67,6 +67,11 @@ pub const BATCH_TAG: &[u8; 24] = b"CITYCHAIN/BATCH/v1\0\0\0\0\0\0";
 pub const REGISTER_TAG: &[u8; 24] = b"CITYCHAIN/DEVICE/REG/v1\0";
 /// Domain tag of the new key's proof at key rotation.
 pub const ROTATE_TAG: &[u8; 24] = b"CITYCHAIN/DEVICE/ROT/v1\0";
+/// Domain tag of a vehicle's trip summary (ride settlement): `CITYCHAIN/RIDE/TRIP/v1` and two
+/// zero bytes.
+pub const TRIP_TAG: &[u8; 24] = b"CITYCHAIN/RIDE/TRIP/v1\0\0";
+/// Domain tag of a vehicle's arrival at a pick-up (ride settlement): `CITYCHAIN/RIDE/ARRIVE/v1`.
+pub const ARRIVAL_TAG: &[u8; 24] = b"CITYCHAIN/RIDE/ARRIVE/v1";
 
 /// What a reading measures.
 #[derive(
@@ -174,6 +179,49 @@ pub struct BatchAnchor {
 	pub count: u32,
 	/// Merkle root of the readings ([`merkle_root`]).
 	pub root: H256,
+}
+
+/// The identifier of a ride in the ride-settlement pallet.
+pub type RideId = u64;
+
+/// What a vehicle's on-board unit signs when a ride ends: the evidence the fare is computed
+/// from (ride settlement).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct TripSummary {
+	/// The ride this trip was.
+	pub ride: RideId,
+	/// The vehicle (its device id in the registry) that drove it.
+	pub vehicle: DeviceId,
+	/// Distance driven, in metres.
+	pub distance_m: u32,
+	/// Duration, in seconds.
+	pub duration_s: u32,
+	/// Hash of the route (e.g. `blake2_256` of the recorded GPS track, kept off chain).
+	pub route_hash: H256,
+	/// When the trip started, Unix milliseconds.
+	pub start_ms: u64,
+	/// When it ended, Unix milliseconds.
+	pub end_ms: u64,
+}
+
+/// The bytes a vehicle signs for a trip summary: `SCALE(TRIP_TAG, genesis_hash, key_epoch,
+/// summary)`, `key_epoch` being the vehicle key's current epoch.
+pub fn trip_payload(genesis_hash: &H256, key_epoch: KeyEpoch, summary: &TripSummary) -> Vec<u8> {
+	(TRIP_TAG, genesis_hash, key_epoch, summary).encode()
+}
+
+/// The bytes a vehicle's on-board unit signs when it is at a ride's pick-up (it checks its own
+/// position against the pick-up before it signs): `SCALE(ARRIVAL_TAG, genesis_hash, key_epoch,
+/// ride, vehicle)`.
+pub fn arrival_payload(
+	genesis_hash: &H256,
+	key_epoch: KeyEpoch,
+	ride: RideId,
+	vehicle: DeviceId,
+) -> Vec<u8> {
+	(ARRIVAL_TAG, genesis_hash, key_epoch, ride, vehicle).encode()
 }
 
 /// The bytes a device signs for a reading: `SCALE(READING_TAG, genesis_hash, key_epoch,

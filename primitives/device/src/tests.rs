@@ -84,6 +84,33 @@ fn encodings_have_the_documented_sizes() {
 	assert_eq!(Signature::max_encoded_len(), 66);
 }
 
+#[test]
+fn ride_payloads_have_the_documented_layout() {
+	let genesis = H256::repeat_byte(0x11);
+	let trip = TripSummary {
+		ride: 3,
+		vehicle: 7,
+		distance_m: 5_400,
+		duration_s: 900,
+		route_hash: H256::repeat_byte(0x42),
+		start_ms: 1_790_000_000_000,
+		end_ms: 1_790_000_900_000,
+	};
+	// ride 8 + vehicle 8 + distance 4 + duration 4 + route 32 + start 8 + end 8.
+	assert_eq!(TripSummary::max_encoded_len(), 72);
+	let payload = trip_payload(&genesis, 2, &trip);
+	assert_eq!(payload.len(), 24 + 32 + 4 + 72);
+	assert_eq!(payload.get(..24), Some(&TRIP_TAG[..]));
+	assert_eq!(payload.get(24..56), Some(genesis.as_bytes()));
+	assert_eq!(payload.get(56..60), Some(&2u32.to_le_bytes()[..]));
+	assert_eq!(payload.get(60..), Some(&trip.encode()[..]));
+	let arrival = arrival_payload(&genesis, 2, 3, 7);
+	assert_eq!(arrival.len(), 24 + 32 + 4 + 8 + 8);
+	assert_eq!(arrival.get(..24), Some(&ARRIVAL_TAG[..]));
+	assert_eq!(arrival.get(60..68), Some(&3u64.to_le_bytes()[..]));
+	assert_eq!(arrival.get(68..), Some(&7u64.to_le_bytes()[..]));
+}
+
 fn sdk_signers() -> Vec<(Box<dyn DeviceSigner>, MultiSigner)> {
 	let seed = [0x42; 32];
 	vec![

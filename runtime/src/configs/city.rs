@@ -1,5 +1,5 @@
-//! The city pallets: device registry, sensor attestation and the energy market (rides as they
-//! land).
+//! The city pallets: device registry, sensor attestation, the energy market and ride
+//! settlement.
 
 use frame_support::{
 	parameter_types,
@@ -10,7 +10,7 @@ use sp_runtime::{transaction_validity::TransactionPriority, Perbill};
 
 use crate::{
 	configs::CityTreasuryAccount, AccountId, Balance, Balances, BlockNumber, DeviceRegistry,
-	Runtime, RuntimeHoldReason, SensorAttestation, Timestamp, MICRO_UNIT,
+	Runtime, RuntimeHoldReason, SensorAttestation, Timestamp, DAYS, MICRO_UNIT, MINUTES,
 };
 
 /// The price of one byte of state that a deposit pays for: 50 µCITY (a device with a week of
@@ -149,6 +149,18 @@ fn register_benchmark_meter(
 	key: city_primitives::DeviceKey,
 	zone: city_primitives::ZoneId,
 ) -> Result<city_primitives::DeviceId, sp_runtime::DispatchError> {
+	register_benchmark_device(owner, key, zone, city_primitives::DeviceClass::SmartMeter)
+}
+
+/// Registers a certified device of `class` owned by `owner` with `key` (an ecdsa key in the host
+/// keystore) in `zone`, for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+fn register_benchmark_device(
+	owner: &AccountId,
+	key: city_primitives::DeviceKey,
+	zone: city_primitives::ZoneId,
+	class: city_primitives::DeviceClass,
+) -> Result<city_primitives::DeviceId, sp_runtime::DispatchError> {
 	use frame_support::traits::fungible::Mutate;
 	let city_primitives::DeviceKey::Ecdsa(public) = &key else {
 		return Err("benchmark device keys are ecdsa".into());
@@ -164,7 +176,7 @@ fn register_benchmark_meter(
 	.ok_or("the benchmark key is not in the keystore")?;
 	let id = DeviceRegistry::do_register(
 		owner.clone(),
-		city_primitives::DeviceClass::SmartMeter,
+		class,
 		zone,
 		key,
 		sp_runtime::MultiSignature::Ecdsa(signature),
@@ -253,5 +265,76 @@ impl pallet_energy_market::BenchmarkHelper<AccountId> for EnergyBenchmarkHelper 
 			}
 			let _ = history.try_push((at_ms, wh));
 		});
+	}
+}
+
+parameter_types! {
+	/// A ride's storage deposit: the ride record and its index entries (the rider's, the
+	/// driver's, its deadline), at [`DEPOSIT_PER_BYTE`] (about 0.04 CITY), held from the request
+	/// until the ride leaves storage.
+	pub RideDeposit: Balance = DEPOSIT_PER_BYTE
+		.saturating_mul(Balance::from(pallet_ride_settlement::Pallet::<Runtime>::ride_storage_bytes()));
+}
+
+/// Ride settlement: escrowed fares from the city's tariff, the city fee to the treasury.
+impl pallet_ride_settlement::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Devices = DeviceRegistry;
+	type UnixTime = Timestamp;
+	/// City fees go to the city treasury.
+	type Treasury = CityTreasuryAccount;
+	/// Root (sudo) until the city's council takes over.
+	type TariffOrigin = EnsureRoot<AccountId>;
+	/// Root (sudo) until the city's council takes over.
+	type ArbiterOrigin = EnsureRoot<AccountId>;
+	/// At most 5 % of a fare (global platforms take 20-30 %).
+	type MaxCityFeeBps = frame_support::traits::ConstU16<500>;
+	/// A rider may have a few rides open (booking for others too).
+	type MaxOpenRidesPerRider = ConstU32<4>;
+	type RideDeposit = RideDeposit;
+	/// Closed rides stay readable and ratable for a week.
+	type RetainBlocks = ConstU32<{ 7 * DAYS }>;
+	/// No timeout beyond 30 days.
+	type MaxTimeout = ConstU32<{ 30 * DAYS }>;
+	type BlocksPerMinute = ConstU32<MINUTES>;
+	/// A vehicle's clock may be a minute off the chain's.
+	type MaxClockDriftMs = ConstU64<60_000>;
+	type WeightInfo = pallet_ride_settlement::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = RideBenchmarkHelper;
+}
+
+/// Registers benchmark vehicles in the real device registry (ecdsa keys in the host keystore)
+/// and signs their trip summaries.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RideBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_ride_settlement::BenchmarkHelper<AccountId> for RideBenchmarkHelper {
+	fn vehicle(owner: &AccountId) -> city_primitives::DeviceId {
+		let key = city_primitives::DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(
+			pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
+			None,
+		));
+		// A failed registration shows as the benchmark's `UnknownVehicle`.
+		register_benchmark_device(owner, key, 1, city_primitives::DeviceClass::Vehicle)
+			.unwrap_or(city_primitives::DeviceId::MAX)
+	}
+
+	fn sign(vehicle: city_primitives::DeviceId, payload: &[u8]) -> sp_runtime::MultiSignature {
+		use city_primitives::DeviceLookup;
+		let Some(city_primitives::DeviceKey::Ecdsa(public)) =
+			DeviceRegistry::device(vehicle).map(|d| d.key)
+		else {
+			return sp_runtime::MultiSignature::Ecdsa(Default::default());
+		};
+		let signature = sp_io::crypto::ecdsa_sign_prehashed(
+			pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
+			&public,
+			&sp_io::hashing::blake2_256(payload),
+		)
+		.unwrap_or_default();
+		sp_runtime::MultiSignature::Ecdsa(signature)
 	}
 }
