@@ -5,7 +5,8 @@
 //    example's key) with reading 1 and batch 1 (the worked example's five readings, as device
 //    0's), device 1 (Alice's certified parking sensor in zone 5) reporting a free space, and
 //    Alice's ask (2 kWh at 0.080) and bid (1 kWh at 0.150) through meter 0 in zone 1's energy
-//    market of slot 60.
+//    market of slot 60, device 2 (Bob's certified vehicle), Bob a driver on duty, and ride 0
+//    (Alice's request, accepted by Bob).
 // 2. Checks that the node's city_* methods (rpc_methods) are exactly the document's.
 // 3. Runs every example: its params must fit the param schemas, its documented result and the
 //    node's actual result must fit the result schema (Ajv, JSON Schema draft 7), and the
@@ -39,10 +40,10 @@ const epoch = api.createType('u32', 0).toU8a();
 const meter = ed25519PairFromSeed(new Uint8Array(32).fill(0x07));
 const sensor = ed25519PairFromSeed(new Uint8Array(32).fill(0x08));
 const keyType = argType(api.tx.deviceRegistry.register, 'key');
-const register = async (pair, deviceClass, zone, metadata) => {
+const register = async (pair, deviceClass, zone, metadata, owner = alice) => {
   const key = api.createType(keyType, { Ed25519: pair.publicKey });
-  const payload = u8aConcat(tag('CITYCHAIN/DEVICE/REG/v1'), genesis, alice.publicKey, key.toU8a());
-  await inBlock(api.tx.deviceRegistry.register(deviceClass, zone, key, { Ed25519: ed25519Sign(payload, pair) }, null, metadata), alice);
+  const payload = u8aConcat(tag('CITYCHAIN/DEVICE/REG/v1'), genesis, owner.publicKey, key.toU8a());
+  await inBlock(api.tx.deviceRegistry.register(deviceClass, zone, key, { Ed25519: ed25519Sign(payload, pair) }, null, metadata), owner);
 };
 await register(meter, 'SmartMeter', 1, { geohash: 'u173zq' }).catch((e) => fail(`register device 0: ${e.message}`));
 await register(sensor, 'ParkingSensor', 5, {}).catch((e) => fail(`register device 1: ${e.message}`));
@@ -90,6 +91,17 @@ await inBlock(api.tx.sensorAttestation.anchorBatch(anchor, 0, { Ed25519: ed25519
 const milli = 1_000_000_000n;
 await inBlock(api.tx.energyMarket.placeOrder(1, 60, 'Ask', 80n * milli, 2000, 0), alice).catch((e) => fail(`ask: ${e.message}`));
 await inBlock(api.tx.energyMarket.placeOrder(1, 60, 'Bid', 150n * milli, 1000, 0), alice).catch((e) => fail(`bid: ${e.message}`));
+// Bob's vehicle (device 2), Bob on duty, and Alice's ride 0 that Bob accepts.
+const bob = keyring.addFromUri('//Bob');
+const vehicle = ed25519PairFromSeed(new Uint8Array(32).fill(0x09));
+await register(vehicle, 'Vehicle', 1, {}, bob).catch((e) => fail(`register device 2: ${e.message}`));
+await inBlock(api.tx.sudo.sudo(api.tx.deviceRegistry.certify(2)), alice).catch((e) => fail(`certify: ${e.message}`));
+await inBlock(api.tx.rideSettlement.registerDriver(2), bob).catch((e) => fail(`driver: ${e.message}`));
+await inBlock(api.tx.rideSettlement.setOnDuty(true), bob).catch((e) => fail(`on duty: ${e.message}`));
+const unit = 1_000_000_000_000n;
+await inBlock(api.tx.rideSettlement.requestRide({ zone: 1, geohash: 'u173zq' }, { zone: 2, geohash: 'u173zw' }, 30n * unit, null), alice)
+  .catch((e) => fail(`request: ${e.message}`));
+await inBlock(api.tx.rideSettlement.acceptRide(0), bob).catch((e) => fail(`accept: ${e.message}`));
 console.log(`examples' state created: devices 0 and 1, reading, batch root ${u8aToHex(root)}, proof of leaf 4 [${proof.map(u8aToHex)}]`);
 
 // ---------------------------------------------------------------- the node against the document
@@ -120,6 +132,11 @@ const stable = {
   city_energyMarket: (r) => ({ status: r.status, start: r.slotStartBlock, gate: r.gateClosureBlock, orders: r.orders, depth: r.depth, ticks: r.ticks }),
   city_energyOrders: (r) => r.orders.map((o) => [o.id, o.side, o.price, o.quantityWh, o.meter, o.held, o.status]),
   city_energyQuote: (r) => ({ price: r.price, clearing: r.clearing, filledWh: r.filledWh }),
+  city_ride: (r) => ({ id: r.id, status: r.status, rider: r.rider, driver: r.driver, vehicle: r.vehicle, tariff: r.tariff, pickup: r.pickup, dropoff: r.dropoff, maxFare: r.maxFare, deposit: r.deposit, outcome: r.outcome }),
+  city_ridesOf: (r) => ({ rides: r.rides.map((x) => [x.id, x.status, x.rider, x.driver]), next: r.next }),
+  city_rideQuote: (r) => ({ ...r, at: undefined }),
+  city_driver: (r) => ({ ...r, at: undefined }),
+  city_rideStats: (r) => ({ ...r, at: undefined }),
 };
 const errorCodes = (method) => method.errors.map((e) => {
   const name = e.$ref.split('/').pop();
@@ -165,6 +182,10 @@ await expectCode('city_energyOrders', ['not an address'], 4001);
 await expectCode('city_energyQuote', [1, 0, 'bid', 1000], 4009);
 await expectCode('city_energyQuote', [1, 60, 'sell', 1000], 4001);
 await expectCode('city_energyQuote', [1, 60, 'bid', 10], 4001);
+await expectCode('city_ride', [987654321], 4004);
+await expectCode('city_ridesOf', ['not an address'], 4001);
+await expectCode('city_ridesOf', [alice.address, null, 101], 4001);
+await expectCode('city_driver', [keyring.addFromUri('//Charlie').address], 4004);
 
 console.log(`OpenRPC check passed: ${documented.length} city_* methods documented and served, ${examples} examples valid against their schemas`);
 clearTimeout(timeout);

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 /// The `city_*` methods this scenario covers: `rpc_methods` must list exactly these.
-pub const CITY_METHODS: [&str; 12] = [
+pub const CITY_METHODS: [&str; 17] = [
 	"city_anchors",
 	"city_attestationCounters",
 	"city_device",
