@@ -437,17 +437,35 @@ pub fn ride_round(
 	let driven: Vec<usize> =
 		(0..n).filter(|i| plans.get(*i).and_then(|p| p.drives()).is_some()).collect();
 	if !driven.is_empty() {
+		// A trip is at least as long as its distance takes at the chain's top speed
+		// (`MAX_SPEED_M_PER_S`, 60 m/s): wait for the longest one.
+		let mut starts = Vec::new();
+		for &i in &driven {
+			let Some(ride) = rides.get(i) else { continue };
+			let view = finalized_ride(client, ride.ride)?;
+			let start_ms =
+				field(&view, "startedMs").as_u64().ok_or("a started ride without a start")?;
+			starts.push((i, start_ms));
+		}
+		let earliest_end = starts
+			.iter()
+			.filter_map(|(i, start_ms)| {
+				let distance_m = plans.get(*i).and_then(|p| p.drives())?;
+				Some(start_ms.saturating_add(u64::from(distance_m).div_ceil(60) * 1_000 + 1_000))
+			})
+			.max()
+			.unwrap_or(0);
+		while now_ms() < earliest_end {
+			std::thread::sleep(std::time::Duration::from_millis(250));
+		}
 		let at = client.chain()?.current()?;
 		let mut calls = Vec::new();
-		for &i in &driven {
+		for &(i, start_ms) in &starts {
 			let (Some(ride), Some(driver), Some(distance_m)) =
 				(rides.get(i), drivers.get(i), plans.get(i).and_then(|p| p.drives()))
 			else {
 				continue;
 			};
-			let view = finalized_ride(client, ride.ride)?;
-			let start_ms =
-				field(&view, "startedMs").as_u64().ok_or("a started ride without a start")?;
 			let end_ms = now_ms().max(start_ms);
 			let trip = TripSummary {
 				ride: ride.ride,
