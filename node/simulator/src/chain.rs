@@ -53,6 +53,26 @@ pub struct Chain {
 	ws: Arc<WsClient>,
 	heads: Arc<Heads>,
 	current: Arc<Mutex<Option<(Instant, AtBlock)>>>,
+	/// The events of the block read last: callers ask about many extrinsics of one block.
+	events: Arc<Mutex<Option<CachedEvents>>>,
+}
+
+/// A block's hash and its events.
+type CachedEvents = (H256, Arc<Vec<BlockEvent>>);
+
+/// One event of a block.
+#[derive(Clone, Debug)]
+pub struct BlockEvent {
+	/// The index of the extrinsic it belongs to (`None`: initialization or finalization).
+	pub extrinsic: Option<u32>,
+	/// Its pallet's name.
+	pub pallet: String,
+	/// Its name.
+	pub name: String,
+	/// Its fields, SCALE-encoded.
+	pub fields: Vec<u8>,
+	/// For `System.ExtrinsicFailed`: the fields decoded through the block's metadata.
+	pub shown: Option<String>,
 }
 
 /// The chain at one block: its metadata, versions and hash, to build extrinsics against, and
@@ -86,7 +106,14 @@ impl Chain {
 		let api = runtime
 			.block_on(OnlineClient::<CityConfig>::from_rpc_client(ws.clone()))
 			.map_err(|e| format!("cannot start the chain client: {e}"))?;
-		Ok(Chain { runtime, api, ws, heads, current: Arc::new(Mutex::new(None)) })
+		Ok(Chain {
+			runtime,
+			api,
+			ws,
+			heads,
+			current: Arc::new(Mutex::new(None)),
+			events: Arc::new(Mutex::new(None)),
+		})
 	}
 
 	/// The block new extrinsics are built against: asked of the chain at most every
@@ -148,53 +175,67 @@ impl Chain {
 		self.api.genesis_hash()
 	}
 
-	/// Extrinsic positions whose dispatch failed in block `hash` (`System.ExtrinsicFailed`),
-	/// with the error decoded through that block's metadata.
-	pub fn failed_extrinsics(&self, hash: H256) -> Result<HashMap<u32, String>, String> {
+	/// The events of block `hash`, decoded through that block's metadata (the last block
+	/// asked about is kept: callers ask about many of its extrinsics in a row).
+	pub fn events_of(&self, hash: H256) -> Result<Arc<Vec<BlockEvent>>, String> {
+		if let Ok(cached) = self.events.lock() {
+			if let Some((cached_hash, events)) = cached.as_ref() {
+				if *cached_hash == hash {
+					return Ok(events.clone());
+				}
+			}
+		}
 		let at = self.at(hash)?.at;
-		let events = self
+		let fetched = self
 			.runtime
 			.block_on(at.events().fetch())
 			.map_err(|e| format!("events of {hash:?}: {e}"))?;
-		let mut failed = HashMap::new();
-		for event in events.iter() {
+		let mut events = Vec::new();
+		for event in fetched.iter() {
 			let event = event.map_err(|e| format!("an event of {hash:?} does not decode: {e}"))?;
-			if let (Phase::ApplyExtrinsic(position), "System", "ExtrinsicFailed") =
-				(event.phase(), event.pallet_name(), event.event_name())
-			{
-				let fields = event
+			let extrinsic = match event.phase() {
+				Phase::ApplyExtrinsic(position) => Some(position),
+				_ => None,
+			};
+			let (pallet, name) = (event.pallet_name(), event.event_name());
+			let shown = ((pallet, name) == ("System", "ExtrinsicFailed")).then(|| {
+				event
 					.decode_fields_unchecked_as::<Value>()
 					.map(|v| v.to_string())
-					.unwrap_or_else(|e| format!("(undecodable: {e})"));
-				failed.insert(position, fields);
-			}
+					.unwrap_or_else(|e| format!("(undecodable: {e})"))
+			});
+			events.push(BlockEvent {
+				extrinsic,
+				pallet: pallet.to_string(),
+				name: name.to_string(),
+				fields: event.field_bytes().to_vec(),
+				shown,
+			});
 		}
-		Ok(failed)
+		let events = Arc::new(events);
+		if let Ok(mut cached) = self.events.lock() {
+			*cached = Some((hash, events.clone()));
+		}
+		Ok(events)
 	}
-}
 
-impl Chain {
+	/// Extrinsic positions whose dispatch failed in block `hash` (`System.ExtrinsicFailed`),
+	/// with the error decoded through that block's metadata.
+	pub fn failed_extrinsics(&self, hash: H256) -> Result<HashMap<u32, String>, String> {
+		Ok(self
+			.events_of(hash)?
+			.iter()
+			.filter_map(|e| Some((e.extrinsic?, e.shown.clone()?)))
+			.collect())
+	}
+
 	/// The fee the extrinsic at `index` of block `hash` paid
 	/// (`TransactionPayment.TransactionFeePaid`'s `actual_fee`, which includes the tip), if it
 	/// paid one.
 	pub fn fee_paid(&self, hash: H256, index: u32) -> Result<Option<u128>, String> {
-		use codec::Decode;
-		let at = self.at(hash)?.at;
-		let events = self
-			.runtime
-			.block_on(at.events().fetch())
-			.map_err(|e| format!("events of {hash:?}: {e}"))?;
-		for event in events.iter() {
-			let event = event.map_err(|e| format!("an event of {hash:?} does not decode: {e}"))?;
-			if let (Phase::ApplyExtrinsic(position), "TransactionPayment", "TransactionFeePaid") =
-				(event.phase(), event.pallet_name(), event.event_name())
-			{
-				if position == index {
-					// `{ who: AccountId32, actual_fee: u128, tip: u128 }`.
-					let (_, fee, _tip) = <([u8; 32], u128, u128)>::decode(&mut event.field_bytes())
-						.map_err(|e| format!("TransactionFeePaid of {hash:?}: {e}"))?;
-					return Ok(Some(fee));
-				}
+		for event in self.events_of(hash)?.iter() {
+			if event.extrinsic == Some(index) && fee_event(event) {
+				return fee_of(event, hash).map(|(_, fee)| Some(fee));
 			}
 		}
 		Ok(None)
@@ -202,27 +243,48 @@ impl Chain {
 
 	/// What `who` paid in transaction fees in block `hash` (`TransactionFeePaid` events).
 	pub fn fees_paid_by(&self, hash: H256, who: [u8; 32]) -> Result<u128, String> {
-		use codec::Decode;
-		let at = self.at(hash)?.at;
-		let events = self
-			.runtime
-			.block_on(at.events().fetch())
-			.map_err(|e| format!("events of {hash:?}: {e}"))?;
 		let mut total = 0u128;
-		for event in events.iter() {
-			let event = event.map_err(|e| format!("an event of {hash:?} does not decode: {e}"))?;
-			if (event.pallet_name(), event.event_name())
-				== ("TransactionPayment", "TransactionFeePaid")
-			{
-				let (payer, fee, _tip) = <([u8; 32], u128, u128)>::decode(&mut event.field_bytes())
-					.map_err(|e| format!("TransactionFeePaid of {hash:?}: {e}"))?;
-				if payer == who {
-					total = total.saturating_add(fee);
-				}
+		for event in self.events_of(hash)?.iter().filter(|e| fee_event(e)) {
+			let (payer, fee) = fee_of(event, hash)?;
+			if payer == who {
+				total = total.saturating_add(fee);
 			}
 		}
 		Ok(total)
 	}
+
+	/// The first field (decoded as `T`) of the event `pallet.name` that the extrinsic at
+	/// `index` of block `hash` emitted, if it emitted one (e.g. the id of the ride a
+	/// `RideSettlement.request_ride` created).
+	pub fn event_field<T: codec::Decode>(
+		&self,
+		hash: H256,
+		index: u32,
+		pallet: &str,
+		name: &str,
+	) -> Result<Option<T>, String> {
+		for event in self.events_of(hash)?.iter() {
+			if event.extrinsic == Some(index) && event.pallet == pallet && event.name == name {
+				return T::decode(&mut &event.fields[..])
+					.map(Some)
+					.map_err(|e| format!("{pallet}.{name} of {hash:?}: {e}"));
+			}
+		}
+		Ok(None)
+	}
+}
+
+fn fee_event(event: &BlockEvent) -> bool {
+	(event.pallet.as_str(), event.name.as_str()) == ("TransactionPayment", "TransactionFeePaid")
+}
+
+/// `TransactionFeePaid { who: AccountId32, actual_fee: u128, tip: u128 }`: the payer and the
+/// fee.
+fn fee_of(event: &BlockEvent, hash: H256) -> Result<([u8; 32], u128), String> {
+	use codec::Decode;
+	let (payer, fee, _tip) = <([u8; 32], u128, u128)>::decode(&mut &event.fields[..])
+		.map_err(|e| format!("TransactionFeePaid of {hash:?}: {e}"))?;
+	Ok((payer, fee))
 }
 
 impl AtBlock {

@@ -9,7 +9,7 @@
 //! city-sim flood --seed flood --devices 400 --per-device 50 --per-sender 500
 //! city-sim energy --prosumer //Bob --prosumer //Charlie --consumer //Dave --consumer //Eve \
 //!     --slots 3 --shortfall-percent 40
-//! city-sim rides --drivers 50 --rounds 3 --cancel-percent 10 --dispute-percent 10
+//! city-sim rides --drivers 50 --rounds 3 --cancel-percent 10 --dispute-percent 10 --arrive
 //! ```
 //! Devices are certified by `--registrar` (the sudo key on dev and local networks) so they
 //! submit fee-less; `--uncertified` leaves them as they are.
@@ -172,12 +172,15 @@ enum Command {
 		#[arg(long, default_value = "//Alice")]
 		registrar: String,
 	},
-	/// Riders and drivers: `--drivers` drivers (`//Driver0`, ...) register a certified vehicle
-	/// each and go on duty, as many riders (`//Rider0`, ...) request rides, round after round;
-	/// most rides are driven and settled (request, accept, start, complete with the vehicle's
-	/// signed trip summary, confirm: 5 transactions), some are cancelled by the driver or
-	/// disputed (the arbiter, `--registrar`, settles them at half the fare). New accounts are
-	/// funded by `--funder`. One JSON report per round, then the totals.
+	/// Riders and drivers, on a development or local network only (the accounts are derived
+	/// from the public development phrase): `--drivers` drivers (`//Driver0`, ...) register a
+	/// certified vehicle each and go on duty, as many riders (`//Rider0`, ...) request rides,
+	/// round after round; most rides are driven and settled (request, accept, start, complete
+	/// with the vehicle's signed trip summary, confirm: 5 transactions; `--arrive` adds the
+	/// vehicle-signed arrival), some are cancelled by the driver or the rider, or disputed (the
+	/// arbiter, `--registrar`, settles them at half the fare); who does what rotates from round
+	/// to round. `--funder` sends every account what the run needs. One JSON report per round,
+	/// then the totals.
 	Rides {
 		/// Fleet name of the vehicles (vehicle `i` for driver `i`).
 		#[arg(long, default_value = "rides")]
@@ -188,22 +191,32 @@ enum Command {
 		/// Rounds.
 		#[arg(long, default_value_t = 1)]
 		rounds: u32,
-		/// Metres of every driven trip.
+		/// Metres of every driven trip (the simulator waits until a trip is long enough for its
+		/// distance at the chain's top speed, 60 m/s: 5,400 m take 91 s).
 		#[arg(long, default_value_t = 5_400)]
 		distance_m: u32,
+		/// Drivers send the vehicle-signed arrival before the rider starts (6 transactions a
+		/// ride instead of 5).
+		#[arg(long)]
+		arrive: bool,
 		/// The most a rider pays, in CITY.
 		#[arg(long, default_value_t = 30)]
 		max_fare: u32,
 		/// Percent of each round's rides that the driver cancels after accepting.
 		#[arg(long, default_value_t = 0)]
 		cancel_percent: u32,
+		/// Percent of each round's rides that the rider cancels after acceptance (within the
+		/// grace period: free).
+		#[arg(long, default_value_t = 0)]
+		rider_cancel_percent: u32,
 		/// Percent of each round's rides that the rider disputes.
 		#[arg(long, default_value_t = 0)]
 		dispute_percent: u32,
 		/// The vehicles' zone.
 		#[arg(long, default_value_t = 1)]
 		zone: u32,
-		/// Funds the new riders and drivers (100 CITY each).
+		/// Funds the riders (the maximum fare and fees of every round) and drivers (bond,
+		/// vehicle deposit, penalties and fees).
 		#[arg(long, default_value = "//Alice")]
 		funder: String,
 		/// Certifies the vehicles and arbitrates disputes (the sudo key on dev and local
@@ -506,24 +519,49 @@ fn run(cli: Cli) -> Result<bool, String> {
 			drivers,
 			rounds,
 			distance_m,
+			arrive,
 			max_fare,
 			cancel_percent,
+			rider_cancel_percent,
 			dispute_percent,
 			zone,
 			funder,
 			registrar,
 		} => {
 			use city_sim::rides::{self, Plan};
-			if cancel_percent.saturating_add(dispute_percent) > 100 {
-				return Err("--cancel-percent and --dispute-percent add up to at most 100".into());
+			if cancel_percent.saturating_add(rider_cancel_percent).saturating_add(dispute_percent)
+				> 100
+			{
+				return Err("the --*-percent options add up to at most 100".into());
+			}
+			// The riders and drivers are derived from the public development phrase: anyone
+			// could spend what they are sent on a real network.
+			let chain_type =
+				client.call("system_chainType", json!([])).map_err(|e| e.to_string())?;
+			if !matches!(chain_type.as_str(), Some("Development" | "Local")) {
+				return Err(format!(
+					"rides runs on development and local networks only (this one is {chain_type})"
+				));
 			}
 			const UNIT: u128 = 1_000_000_000_000;
 			let funder = city_sim::account(&funder)?;
 			let registrar = city_sim::account(&registrar)?;
+			// A rider holds the maximum fare and a deposit per round and pays at most the fare;
+			// a driver holds the bond (50 CITY in the test presets), a vehicle deposit, and may
+			// pay a penalty per round.
+			let rounds_u128 = u128::from(rounds);
+			let rider_funds = u128::from(max_fare).saturating_mul(rounds_u128 + 1) * UNIT;
+			let driver_funds = (100 + 10 * rounds_u128) * UNIT;
 			let riders =
-				rides::funded_accounts(&client, "Rider", drivers, &funder, 100 * UNIT, &options)?;
-			let driver_accounts =
-				rides::funded_accounts(&client, "Driver", drivers, &funder, 100 * UNIT, &options)?;
+				rides::funded_accounts(&client, "Rider", drivers, &funder, rider_funds, &options)?;
+			let driver_accounts = rides::funded_accounts(
+				&client,
+				"Driver",
+				drivers,
+				&funder,
+				driver_funds,
+				&options,
+			)?;
 			let agents = rides::register_drivers(
 				&client,
 				&driver_accounts,
@@ -532,23 +570,29 @@ fn run(cli: Cli) -> Result<bool, String> {
 				&registrar,
 				&options,
 			)?;
-			let cancels = (drivers * cancel_percent / 100) as usize;
-			let disputes = (drivers * dispute_percent / 100) as usize;
-			let plans: Vec<Plan> = (0..drivers as usize)
-				.map(|i| {
-					if i < cancels {
-						Plan::DriverCancels
-					} else if i < cancels + disputes {
-						Plan::Dispute { distance_m }
-					} else {
-						Plan::Settle { distance_m }
-					}
-				})
-				.collect();
+			// Counts round up: 10 % of 4 drivers is one ride, not none.
+			let share = |percent: u32| drivers.saturating_mul(percent).div_ceil(100) as usize;
+			let (cancels, rider_cancels, disputes) =
+				(share(cancel_percent), share(rider_cancel_percent), share(dispute_percent));
+			let plan_of = |i: usize| {
+				if i < cancels {
+					Plan::DriverCancels
+				} else if i < cancels + rider_cancels {
+					Plan::RiderCancels
+				} else if i < cancels + rider_cancels + disputes {
+					Plan::Dispute { distance_m }
+				} else {
+					Plan::Settle { distance_m }
+				}
+			};
+			let n = drivers as usize;
 			let started = std::time::Instant::now();
 			let mut ok = true;
 			let (mut settled, mut transactions, mut city_fees) = (0usize, 0usize, 0u128);
 			for round in 0..rounds {
+				// Who cancels or disputes rotates, so that no driver pays every round's penalty.
+				let plans: Vec<Plan> =
+					(0..n).map(|i| plan_of((i + round as usize) % n.max(1))).collect();
 				// Drivers the last round's cancellations sent off duty go on duty again.
 				if round > 0 && cancels > 0 {
 					rides::register_drivers(
@@ -566,6 +610,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 					&agents,
 					&plans,
 					u128::from(max_fare) * UNIT,
+					arrive,
 					&registrar,
 					&options,
 				)?;
@@ -594,6 +639,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 					"mode": "rides",
 					"drivers": drivers,
 					"rounds": rounds,
+					"distanceM": distance_m,
 					"settled": settled,
 					"transactions": transactions,
 					"cityFees": city_fees.to_string(),

@@ -182,15 +182,25 @@ fn address(pair: &sr25519::Pair) -> String {
 	sp_runtime::AccountId32::from(pair.public()).to_ss58check()
 }
 
+/// Where a finalized transaction of a step went, and what it paid.
+struct Done {
+	/// Its fee.
+	fee: u128,
+	/// Its block.
+	block_hash: H256,
+	/// Its index in the block.
+	index: u32,
+}
+
 /// Runs one transaction per `(signer, call)` to finality (a signer's in nonce order); every one
-/// must be finalized and succeed. Returns each one's fee, in order.
+/// must be finalized and succeed. Returns where each went and its fee, in order.
 fn step(
 	client: &Client,
 	what: &str,
 	calls: Vec<(sr25519::Pair, Call)>,
 	options: &Options,
 	total: &mut Report,
-) -> Result<Vec<u128>, String> {
+) -> Result<Vec<Done>, String> {
 	let at = client.chain()?.current()?;
 	let mut nonces: Vec<(sr25519::Public, u32)> = Vec::new();
 	let mut submissions = Vec::new();
@@ -236,12 +246,19 @@ fn step(
 	outcomes
 		.iter()
 		.map(|outcome| match outcome {
-			Outcome::Finalized { block_hash, index, .. } => {
-				Ok(chain.fee_paid(*block_hash, *index)?.unwrap_or(0))
-			}
+			Outcome::Finalized { block_hash, index, .. } => Ok(Done {
+				fee: chain.fee_paid(*block_hash, *index)?.unwrap_or(0),
+				block_hash: *block_hash,
+				index: *index,
+			}),
 			other => Err(format!("{what}: not finalized: {other:?}")),
 		})
 		.collect()
+}
+
+/// The fees of a step's transactions.
+fn fees(done: Vec<Done>) -> Vec<u128> {
+	done.into_iter().map(|d| d.fee).collect()
 }
 
 /// `city_ride` at the finalized head.
@@ -255,8 +272,9 @@ pub fn finalized_ride(client: &Client, ride: u64) -> Result<Value, String> {
 }
 
 /// Registers (or finds) a vehicle from fleet `seed` for every driver (vehicle `i` for driver
-/// `i`), has `registrar` certify them, registers every driver not registered yet and puts every
-/// driver on duty.
+/// `i`), has `registrar` certify them, registers every driver not registered yet with it (a
+/// driver registered with another vehicle leaves first; one with an open ride is an error) and
+/// puts every driver on duty (which tops the bond up).
 pub fn register_drivers(
 	client: &Client,
 	drivers: &[sr25519::Pair],
@@ -280,12 +298,27 @@ pub fn register_drivers(
 	let at = client.chain()?.current()?;
 	let mut calls = Vec::new();
 	for agent in &agents {
-		let known = match client.call("city_driver", json!([address(&agent.account)])) {
-			Ok(driver) => field(&driver, "status").as_str() != Some("notRegistered"),
-			Err(crate::RpcError::Rpc { code: 4004, .. }) => false,
+		let driver = match client.call("city_driver", json!([address(&agent.account)])) {
+			Ok(driver) => Some(driver),
+			Err(crate::RpcError::Rpc { code: 4004, .. }) => None,
 			Err(e) => return Err(e.to_string()),
 		};
-		if !known {
+		let registered =
+			driver.as_ref().is_some_and(|d| field(d, "status").as_str() != Some("notRegistered"));
+		if let Some(ride) = driver.as_ref().and_then(|d| field(d, "ride").as_u64()) {
+			return Err(format!(
+				"driver {} still has ride {ride} open (a run that stopped half-way?): let it \
+				 time out, or cancel it",
+				address(&agent.account)
+			));
+		}
+		let same_vehicle =
+			driver.as_ref().is_some_and(|d| field(d, "vehicle").as_u64() == Some(agent.vehicle.id));
+		if registered && !same_vehicle {
+			// Registered with another vehicle (another fleet seed): leave first.
+			calls.push((agent.account.clone(), at.call("RideSettlement", "leave", &[])?));
+		}
+		if !registered || !same_vehicle {
 			let call = at.call(
 				"RideSettlement",
 				"register_driver",
@@ -301,43 +334,18 @@ pub fn register_drivers(
 	Ok(agents)
 }
 
-/// The newest ride of `rider` in status `status` with an id not in `taken`.
-fn newest_ride(
-	client: &Client,
-	rider: &sr25519::Pair,
-	status: &str,
-	taken: &[u64],
-) -> Result<u64, String> {
-	let mut start_after: Option<u64> = None;
-	let mut best = None;
-	loop {
-		let page = client
-			.call("city_ridesOf", json!([address(rider), start_after, 100]))
-			.map_err(|e| e.to_string())?;
-		for ride in field(&page, "rides").as_array().into_iter().flatten() {
-			let id = field(ride, "id").as_u64().ok_or("a ride without id")?;
-			if field(ride, "status").as_str() == Some(status) && !taken.contains(&id) {
-				best = Some(id);
-			}
-		}
-		match field(&page, "next").as_u64() {
-			Some(next) => start_after = Some(next),
-			None => break,
-		}
-	}
-	best.ok_or_else(|| format!("{} has no {status} ride", address(rider)))
-}
-
 /// One round: ride `i` is `riders[i]` with `drivers[i]` following `plans[i]`, all in
-/// parallel, step by step (requests, acceptances, then each plan's steps), each step's
-/// transactions finalized before the next. `max_fare` is held from each rider; `arbiter` (the
-/// sudo key on dev and local networks) resolves disputes.
+/// parallel, step by step (requests, acceptances, arrivals if `arrive`, then each plan's
+/// steps), each step's transactions finalized before the next. `max_fare` is held from each
+/// rider; `arbiter` (the sudo key on dev and local networks) resolves disputes.
+#[allow(clippy::too_many_arguments)]
 pub fn ride_round(
 	client: &Client,
 	riders: &[sr25519::Pair],
 	drivers: &[DriverAgent],
 	plans: &[Plan],
 	max_fare: u128,
+	arrive: bool,
 	arbiter: &sr25519::Pair,
 	options: &Options,
 ) -> Result<RoundReport, String> {
@@ -371,12 +379,14 @@ pub fn ride_round(
 			..RideOutcome::default()
 		});
 	}
-	let fees = step(client, "request", calls, options, &mut report.submissions)?;
-	let mut taken = Vec::new();
-	for ((ride, rider), fee) in rides.iter_mut().zip(riders).zip(fees) {
-		ride.rider_fees += fee;
-		ride.ride = newest_ride(client, rider, "requested", &taken)?;
-		taken.push(ride.ride);
+	let done = step(client, "request", calls, options, &mut report.submissions)?;
+	let chain = client.chain()?;
+	for (ride, done) in rides.iter_mut().zip(done) {
+		ride.rider_fees += done.fee;
+		// The id, from the `RideRequested` event of the request.
+		ride.ride = chain
+			.event_field::<u64>(done.block_hash, done.index, "RideSettlement", "RideRequested")?
+			.ok_or("a request without a RideRequested event")?;
 	}
 
 	// Acceptances.
@@ -386,9 +396,34 @@ pub fn ride_round(
 		let call = at.call("RideSettlement", "accept_ride", &[("ride", arg(&ride.ride))])?;
 		calls.push((driver.account.clone(), call));
 	}
-	let fees = step(client, "accept", calls, options, &mut report.submissions)?;
-	for (ride, fee) in rides.iter_mut().zip(fees) {
+	let accepted = fees(step(client, "accept", calls, options, &mut report.submissions)?);
+	for (ride, fee) in rides.iter_mut().zip(accepted) {
 		ride.driver_fees += fee;
+	}
+
+	// Arrivals: the vehicle's on-board unit signs that it is at the pick-up.
+	if arrive {
+		let at = client.chain()?.current()?;
+		let mut calls = Vec::new();
+		for (ride, driver) in rides.iter().zip(drivers) {
+			let payload = city_device::arrival_payload(
+				&genesis,
+				driver.vehicle.key_epoch,
+				ride.ride,
+				driver.vehicle.id,
+			);
+			let signature = crate::device::sign(&driver.vehicle.key, &payload);
+			let call = at.call(
+				"RideSettlement",
+				"driver_arrived",
+				&[("ride", arg(&ride.ride)), ("signature", arg(&signature))],
+			)?;
+			calls.push((driver.account.clone(), call));
+		}
+		let arrived = fees(step(client, "arrive", calls, options, &mut report.submissions)?);
+		for (ride, fee) in rides.iter_mut().zip(arrived) {
+			ride.driver_fees += fee;
+		}
 	}
 
 	// Cancellations, and starts of the trips that are driven.
@@ -422,8 +457,8 @@ pub fn ride_round(
 		};
 		who.push((i, by_rider));
 	}
-	let fees = step(client, "cancel or start", calls, options, &mut report.submissions)?;
-	for ((i, by_rider), fee) in who.into_iter().zip(fees) {
+	let paid = fees(step(client, "cancel or start", calls, options, &mut report.submissions)?);
+	for ((i, by_rider), fee) in who.into_iter().zip(paid) {
 		if let Some(ride) = rides.get_mut(i) {
 			if by_rider {
 				ride.rider_fees += fee;
@@ -485,8 +520,8 @@ pub fn ride_round(
 			)?;
 			calls.push((driver.account.clone(), call));
 		}
-		let fees = step(client, "complete", calls, options, &mut report.submissions)?;
-		for (&i, fee) in driven.iter().zip(fees) {
+		let paid = fees(step(client, "complete", calls, options, &mut report.submissions)?);
+		for (&i, fee) in driven.iter().zip(paid) {
 			if let Some(ride) = rides.get_mut(i) {
 				ride.driver_fees += fee;
 			}
@@ -512,8 +547,9 @@ pub fn ride_round(
 			};
 			calls.push((rider.clone(), call));
 		}
-		let fees = step(client, "confirm or dispute", calls, options, &mut report.submissions)?;
-		for (&i, fee) in driven.iter().zip(fees) {
+		let paid =
+			fees(step(client, "confirm or dispute", calls, options, &mut report.submissions)?);
+		for (&i, fee) in driven.iter().zip(paid) {
 			if let Some(ride) = rides.get_mut(i) {
 				ride.rider_fees += fee;
 			}
@@ -537,6 +573,18 @@ pub fn ride_round(
 				calls.push((arbiter.clone(), at.call("Sudo", "sudo", &[("call", resolve)])?));
 			}
 			step(client, "resolve", calls, options, &mut report.submissions)?;
+			// A finalized `sudo` does not mean its inner call succeeded: ask the ride.
+			for &i in &disputed {
+				let Some(ride) = rides.get(i) else { continue };
+				let view = finalized_ride(client, ride.ride)?;
+				if field(&view, "status").as_str() != Some("settled") {
+					return Err(format!(
+						"the arbiter's resolve_dispute of ride {} did not settle it (is the \
+						 arbiter the sudo key?): {view}",
+						ride.ride
+					));
+				}
+			}
 		}
 	}
 
@@ -566,8 +614,9 @@ pub fn ride_round(
 	Ok(report)
 }
 
-/// `n` development accounts named `//{prefix}{i}`; those that have never sent a transaction
-/// (nonce 0) get `amount` from `funder`. Returns the accounts.
+/// `n` development accounts named `//{prefix}{i}` (test networks only: anyone can derive
+/// them), each sent `amount` by `funder` (every run: what earlier runs spent is made up for).
+/// Returns the accounts.
 pub fn funded_accounts(
 	client: &Client,
 	prefix: &str,
@@ -585,9 +634,6 @@ pub fn funded_accounts(
 	let at = client.chain()?.current()?;
 	let mut calls = Vec::new();
 	for account in &accounts {
-		if next_nonce(client, account).map_err(|e| e.to_string())? > 0 {
-			continue;
-		}
 		let dest = arg(&(0u8, account.public().0));
 		let value = arg(&codec::Compact(amount));
 		calls.push((

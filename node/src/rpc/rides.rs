@@ -118,7 +118,7 @@ pub struct RideJson {
 	pub driver: Option<String>,
 	/// The vehicle's device id, once accepted.
 	pub vehicle: Option<u64>,
-	/// The tariff version it was accepted under.
+	/// The tariff version it was requested (and accepted) under.
 	pub tariff: Option<u32>,
 	/// Pick-up.
 	pub pickup: PlaceJson,

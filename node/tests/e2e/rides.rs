@@ -1,7 +1,8 @@
 //! End-to-end: two rides on the running dev node of the attestation scenario (no node of its
 //! own), through the simulator's rider and driver agents ([`city_sim::rides`]): Bob drives Dave
-//! from request to settlement (the trip summary signed by Bob's vehicle key outside the node,
-//! ed25519-dalek over the device SDK's payload), Charlie accepts Eve's request and cancels it.
+//! from request to settlement (arrival and trip summary signed by Bob's vehicle key outside
+//! the node, ed25519-dalek over the device SDK's payloads), Charlie accepts Eve's request,
+//! arrives and cancels it.
 //! The riders', drivers' and treasury's balances must match the tariff to the unit.
 
 use std::time::Duration;
@@ -79,6 +80,8 @@ pub fn one_ride_settles_and_one_is_cancelled(client: &Client, rpc_port: u16) -> 
 		&drivers,
 		&[Plan::Settle { distance_m }, Plan::DriverCancels],
 		max_fare,
+		// Every step of the state machine: the vehicles sign their arrivals too.
+		true,
 		&dev("Alice"),
 		&options,
 	)
@@ -94,7 +97,12 @@ pub fn one_ride_settles_and_one_is_cancelled(client: &Client, rpc_port: u16) -> 
 	assert_eq!(ride["settledBy"], json!("rider"));
 	let duration_s = u128::from(ride["trip"]["durationS"].as_u64().unwrap());
 	assert_eq!(ride["trip"]["distanceM"], json!(distance_m));
-	let fare = 2 * UNIT + 1_500 * MILLI * 3_000 / 1_000 + 300 * MILLI * duration_s / 60;
+	// Waiting beyond the 2-minute allowance (none unless the node was slow) is charged too.
+	let waited_min = u128::from(ride["waitedMin"].as_u64().unwrap());
+	let fare = 2 * UNIT
+		+ 1_500 * MILLI * 3_000 / 1_000
+		+ 300 * MILLI * duration_s / 60
+		+ 300 * MILLI * waited_min;
 	assert!(fare > 5 * UNIT, "above the minimum fare");
 	let city_fee = fare * 300 / 10_000;
 	assert_eq!(settled.fare, fare);

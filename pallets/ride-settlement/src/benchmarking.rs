@@ -13,12 +13,17 @@ use super::*;
 use crate::Pallet as RideSettlement;
 use city_primitives::DeviceLookup;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get};
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	EnsureOrigin, Get,
+};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::SaturatedConversion;
 
+/// `n` existential deposits (a tariff's bond must be at least one).
 fn units<T: Config>(n: u128) -> BalanceOf<T> {
-	n.saturated_into()
+	let ed: u128 = T::Currency::minimum_balance().saturated_into();
+	n.saturating_mul(ed.max(1)).saturated_into()
 }
 
 fn blocks<T: Config>(n: u32) -> BlockNumberFor<T> {
@@ -52,12 +57,12 @@ fn tariff<T: Config>() -> TariffOf<T> {
 
 fn funded<T: Config>(name: &'static str) -> T::AccountId {
 	let who: T::AccountId = account(name, 0, 0);
-	T::Currency::set_balance(&who, units::<T>(1_000_000_000_000_000));
+	T::Currency::set_balance(&who, units::<T>(1_000_000_000));
 	who
 }
 
 fn full_place() -> Place {
-	Place { zone: 1, geohash: b"u173zqwxyz01".to_vec().try_into().unwrap_or_default() }
+	Place { zone: 1, geohash: b"u173zqw".to_vec().try_into().expect("7 geohash characters fit") }
 }
 
 struct Setup<T: Config> {

@@ -91,6 +91,12 @@ pub type TariffVersion = u32;
 /// request and gives the driver the 16-byte `code` (e.g. as a QR code) at the pick-up.
 pub const START_CODE_TAG: &[u8; 24] = b"CITYCHAIN/RIDE/START/v1\0";
 
+/// The key of ride `id` in an account's ride index (`AccountRides`): big-endian, so that the
+/// index iterates in id order.
+pub fn ride_key(id: RideId) -> [u8; 8] {
+	id.to_be_bytes()
+}
+
 /// The hash a rider puts in a request for the start `code`: `blake2_256(SCALE(START_CODE_TAG,
 /// rider, code))`. The hash is public, so the code must be random (16 random bytes, never a PIN)
 /// and new for every ride: a used code is on chain for everyone to see.
@@ -402,6 +408,9 @@ pub struct Ride<AccountId, Balance, BlockNumber> {
 	pub status: RideStatus,
 	/// When its current state times out (or, once closed, when it leaves storage).
 	pub deadline: BlockNumber,
+	/// The block its entry in the deadline queue is at: the deadline, or later while a
+	/// processing that failed waits for its retry (the deadline itself does not move).
+	pub queued_at: BlockNumber,
 	/// What its closing moved.
 	pub outcome: Outcome<Balance>,
 	/// The rider's rating of the driver (1-5), once given.
@@ -593,7 +602,7 @@ pub mod pallet {
 		DriverBond,
 	}
 
-	/// The tariff versions in use: the current one, and older ones while a ride accepted
+	/// The tariff versions in use: the current one, and older ones while a ride requested
 	/// under them is open.
 	#[pallet::storage]
 	pub type Tariffs<T: Config> = StorageMap<_, Twox64Concat, TariffVersion, TariffOf<T>>;
@@ -628,10 +637,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenRides<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// The rides of an account (as rider or driver) still in storage, by (account, ride).
+	/// The rides of an account (as rider or driver) still in storage, by (account, the ride's
+	/// id as 8 big-endian bytes): in id order, so that `city_ridesOf` pages without sorting.
+	/// The value is the ride's id.
 	#[pallet::storage]
 	pub type AccountRides<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RideId, (), OptionQuery>;
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Identity, [u8; 8], RideId, OptionQuery>;
 
 	/// Every ride in storage, by (deadline block, ride): when its state times out, or when it
 	/// leaves storage.
@@ -696,7 +707,8 @@ pub mod pallet {
 			dropoff: Place,
 			max_fare: BalanceOf<T>,
 		},
-		/// A driver accepted a ride under tariff version `tariff`.
+		/// A driver accepted a ride (which keeps tariff version `tariff`, the one it was
+		/// requested under).
 		RideAccepted {
 			ride: RideId,
 			driver: T::AccountId,
@@ -1029,7 +1041,7 @@ pub mod pallet {
 			Self::do_rate(who, ride, stars)
 		}
 
-		/// Sets a new tariff version (governance). Rides already accepted keep theirs.
+		/// Sets a new tariff version (governance). Rides already requested keep theirs.
 		#[pallet::call_index(15)]
 		#[pallet::weight(T::WeightInfo::set_tariff())]
 		pub fn set_tariff(origin: OriginFor<T>, tariff: TariffOf<T>) -> DispatchResult {
@@ -1179,7 +1191,8 @@ pub mod pallet {
 			.map_err(|_| Error::<T>::TransferFailed.into())
 		}
 
-		/// Puts ride `id`'s deadline at `at` (moving it from `from`, if it had one).
+		/// Puts ride `id`'s deadline, and its queue entry, at `at` (moving the entry from `from`,
+		/// if it had one).
 		fn reschedule(
 			id: RideId,
 			ride: &mut RideOf<T>,
@@ -1190,6 +1203,7 @@ pub mod pallet {
 				Deadlines::<T>::remove(from, id);
 			}
 			ride.deadline = at;
+			ride.queued_at = at;
 			Deadlines::<T>::insert(at, id, ());
 		}
 
@@ -1296,6 +1310,7 @@ pub mod pallet {
 				completed_at: None,
 				status: RideStatus::Requested,
 				deadline: now,
+				queued_at: now,
 				outcome: Outcome::default(),
 				rider_rating: None,
 				driver_rating: None,
@@ -1304,7 +1319,7 @@ pub mod pallet {
 			TariffUsers::<T>::mutate(version, |users| *users = users.saturating_add(1));
 			Rides::<T>::insert(id, ride);
 			OpenRides::<T>::insert(&who, open.saturating_add(1));
-			AccountRides::<T>::insert(&who, id, ());
+			AccountRides::<T>::insert(&who, ride_key(id), id);
 			Stats::<T>::mutate(|s| s.requested = s.requested.saturating_add(1));
 			Self::deposit_event(Event::RideRequested {
 				ride: id,
@@ -1346,12 +1361,12 @@ pub mod pallet {
 			ride.vehicle = Some(driver.vehicle);
 			ride.accepted_at = Some(now);
 			ride.status = RideStatus::Accepted;
-			let from = ride.deadline;
+			let from = ride.queued_at;
 			Self::reschedule(id, &mut ride, Self::after(tariff.arrival_timeout), Some(from));
 			driver.ride = Some(id);
 			let vehicle = driver.vehicle;
 			Drivers::<T>::insert(&who, driver);
-			AccountRides::<T>::insert(&who, id, ());
+			AccountRides::<T>::insert(&who, ride_key(id), id);
 			Rides::<T>::insert(id, ride);
 			Self::deposit_event(Event::RideAccepted {
 				ride: id,
@@ -1376,7 +1391,7 @@ pub mod pallet {
 			let tariff = Self::ride_tariff(&ride)?;
 			ride.arrived_at = Some(frame_system::Pallet::<T>::block_number());
 			ride.status = RideStatus::DriverArrived;
-			let from = ride.deadline;
+			let from = ride.queued_at;
 			Self::reschedule(id, &mut ride, Self::after(tariff.start_timeout), Some(from));
 			Rides::<T>::insert(id, ride);
 			Self::deposit_event(Event::DriverArrived { ride: id });
@@ -1418,7 +1433,7 @@ pub mod pallet {
 			ride.started_at = Some(now);
 			ride.started_ms = Some(T::UnixTime::now().as_millis().saturated_into());
 			ride.status = RideStatus::Started;
-			let from = ride.deadline;
+			let from = ride.queued_at;
 			Self::reschedule(id, &mut ride, Self::after(tariff.trip_timeout), Some(from));
 			let waited_min = ride.waited_min;
 			Rides::<T>::insert(id, ride);
@@ -1450,10 +1465,13 @@ pub mod pallet {
 					&& trip.end_ms <= now_ms.saturating_add(drift),
 				Error::<T>::BadTripTimes
 			);
-			let span_s = span_ms.saturating_add(999) / 1_000;
+			// The distance must be drivable in the claimed duration (itself bounded by the
+			// times above).
 			ensure!(
 				u64::from(trip.distance_m)
-					<= span_s.saturating_add(1).saturating_mul(MAX_SPEED_M_PER_S),
+					<= u64::from(trip.duration_s)
+						.saturating_add(1)
+						.saturating_mul(MAX_SPEED_M_PER_S),
 				Error::<T>::ImplausibleTrip
 			);
 			let device = Self::trusted_vehicle(trip.vehicle)?;
@@ -1463,7 +1481,7 @@ pub mod pallet {
 			ride.trip = Some(trip.clone());
 			ride.completed_at = Some(frame_system::Pallet::<T>::block_number());
 			ride.status = RideStatus::Completed;
-			let from = ride.deadline;
+			let from = ride.queued_at;
 			Self::reschedule(id, &mut ride, Self::after(tariff.dispute_window), Some(from));
 			let quote = Self::tariff_fare(&ride)?.min(ride.max_fare.saturated_into());
 			Rides::<T>::insert(id, ride);
@@ -1491,7 +1509,7 @@ pub mod pallet {
 			);
 			let tariff = Self::ride_tariff(&ride)?;
 			ride.status = RideStatus::Disputed { by, reason };
-			let from = ride.deadline;
+			let from = ride.queued_at;
 			Self::reschedule(id, &mut ride, Self::after(tariff.arbitration_timeout), Some(from));
 			Rides::<T>::insert(id, ride);
 			Stats::<T>::mutate(|s| s.disputed = s.disputed.saturating_add(1));
@@ -1694,7 +1712,7 @@ pub mod pallet {
 			OpenRides::<T>::mutate_exists(&ride.rider, |open| {
 				*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
 			});
-			let from = ride.deadline;
+			let from = ride.queued_at;
 			Self::reschedule(id, &mut ride, Self::after(T::RetainBlocks::get()), Some(from));
 			Rides::<T>::insert(id, ride);
 			Ok(())
@@ -1703,10 +1721,10 @@ pub mod pallet {
 		/// Removes a closed ride from storage and releases the rider's deposit.
 		fn remove(id: RideId, ride: RideOf<T>) -> DispatchResult {
 			Self::release(HoldReason::RideDeposit, &ride.rider, ride.deposit.saturated_into())?;
-			Deadlines::<T>::remove(ride.deadline, id);
-			AccountRides::<T>::remove(&ride.rider, id);
+			Deadlines::<T>::remove(ride.queued_at, id);
+			AccountRides::<T>::remove(&ride.rider, ride_key(id));
 			if let Some(driver) = &ride.driver {
-				AccountRides::<T>::remove(driver, id);
+				AccountRides::<T>::remove(driver, ride_key(id));
 			}
 			Rides::<T>::remove(id);
 			Self::deposit_event(Event::RideRemoved { ride: id });
@@ -1769,7 +1787,7 @@ pub mod pallet {
 				for id in ids.into_iter().take(fits) {
 					used = used.saturating_add(step);
 					processed = processed.saturating_add(1);
-					let due = Rides::<T>::get(id).filter(|ride| ride.deadline == block);
+					let due = Rides::<T>::get(id).filter(|ride| ride.queued_at == block);
 					let Some(ride) = due else {
 						// A stale entry (cannot happen: every move removes the old one).
 						Deadlines::<T>::remove(block, id);
@@ -1783,7 +1801,9 @@ pub mod pallet {
 						let retry = now.saturating_add(RETRY_AFTER_BLOCKS.into());
 						Rides::<T>::mutate(id, |ride| {
 							if let Some(ride) = ride {
-								Self::reschedule(id, ride, retry, Some(block));
+								Deadlines::<T>::remove(block, id);
+								ride.queued_at = retry;
+								Deadlines::<T>::insert(retry, id, ());
 							}
 						});
 						Self::deposit_event(Event::DeadlineFailed { ride: id, error, retry });
@@ -1838,11 +1858,15 @@ pub mod pallet {
 			let mut rides = 0usize;
 			for (id, ride) in Rides::<T>::iter() {
 				rides = rides.saturating_add(1);
+				ensure!(ride.queued_at >= ride.deadline, "queued before its deadline");
 				ensure!(
-					Deadlines::<T>::contains_key(ride.deadline, id),
+					Deadlines::<T>::contains_key(ride.queued_at, id),
 					"ride without its deadline"
 				);
-				ensure!(AccountRides::<T>::contains_key(&ride.rider, id), "ride not indexed");
+				ensure!(
+					AccountRides::<T>::contains_key(&ride.rider, ride_key(id)),
+					"ride not indexed"
+				);
 				let deposit = deposits.entry(ride.rider.clone()).or_default();
 				*deposit = deposit.saturating_add(ride.deposit);
 				if !ride.status.is_closed() {
@@ -1859,7 +1883,10 @@ pub mod pallet {
 						let record =
 							Drivers::<T>::get(driver).ok_or("an open ride's driver left")?;
 						ensure!(record.ride == Some(id), "an open ride is not its driver's");
-						ensure!(AccountRides::<T>::contains_key(driver, id), "ride not indexed");
+						ensure!(
+							AccountRides::<T>::contains_key(driver, ride_key(id)),
+							"ride not indexed"
+						);
 					}
 				}
 			}
@@ -1908,7 +1935,8 @@ pub mod pallet {
 					"a vehicle's driver does not drive it"
 				);
 			}
-			for (who, id) in AccountRides::<T>::iter_keys() {
+			for (who, key, id) in AccountRides::<T>::iter() {
+				ensure!(key == ride_key(id), "an index entry under another id");
 				let ride = Rides::<T>::get(id).ok_or("an index entry without its ride")?;
 				ensure!(
 					ride.rider == who || ride.driver.as_ref() == Some(&who),
@@ -1982,7 +2010,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The rides of `account` still in storage, ascending, after `start_after`, at most
-	/// `limit` (capped at `MAX_RIDES_PAGE`).
+	/// `limit` (capped at `MAX_RIDES_PAGE + 1`). Reads only what it returns.
 	pub fn rides_of(
 		account: &T::AccountId,
 		start_after: Option<RideId>,
@@ -1994,12 +2022,19 @@ impl<T: Config> Pallet<T> {
 			frame_system::pallet_prelude::BlockNumberFor<T>,
 		>,
 	> {
-		let limit = limit.min(runtime_api::MAX_RIDES_PAGE) as usize;
-		let mut ids: alloc::vec::Vec<RideId> = AccountRides::<T>::iter_key_prefix(account)
-			.filter(|id| start_after.is_none_or(|after| *id > after))
-			.collect();
-		ids.sort_unstable();
-		ids.into_iter().take(limit).filter_map(Self::ride_view).collect()
+		// One more than a page, so that a caller can tell whether there is a next one.
+		let limit = limit.min(runtime_api::MAX_RIDES_PAGE.saturating_add(1)) as usize;
+		let ids: alloc::vec::Vec<RideId> = match start_after {
+			None => AccountRides::<T>::iter_prefix_values(account).take(limit).collect(),
+			Some(after) => {
+				let from = AccountRides::<T>::hashed_key_for(account, ride_key(after));
+				AccountRides::<T>::iter_prefix_from(account, from)
+					.map(|(_, id)| id)
+					.take(limit)
+					.collect()
+			}
+		};
+		ids.into_iter().filter_map(Self::ride_view).collect()
 	}
 
 	/// What a trip costs under the current tariff.

@@ -478,7 +478,7 @@ fn an_on_duty_driver_accepts_under_the_current_tariff() {
 		assert!(!Deadlines::<Test>::contains_key(21, id));
 		assert_eq!(Drivers::<Test>::get(account(DRIVER)).unwrap().ride, Some(id));
 		assert_eq!(TariffUsers::<Test>::get(0), 1);
-		assert!(AccountRides::<Test>::contains_key(account(DRIVER), id));
+		assert!(AccountRides::<Test>::contains_key(account(DRIVER), ride_key(id)));
 		assert_eq!(
 			last_event(),
 			Event::RideAccepted { ride: id, driver: account(DRIVER), vehicle: 13, tariff: 0 }
@@ -667,8 +667,8 @@ fn a_completed_ride_settles_to_the_unit_when_the_rider_confirms() {
 		assert!(crate::Rides::<Test>::get(id).is_none());
 		assert_eq!(held(RIDER, HoldReason::RideDeposit), 0);
 		assert_eq!(free(RIDER), INITIAL - 5_200);
-		assert!(!AccountRides::<Test>::contains_key(account(RIDER), id));
-		assert!(!AccountRides::<Test>::contains_key(account(DRIVER), id));
+		assert!(!AccountRides::<Test>::contains_key(account(RIDER), ride_key(id)));
+		assert!(!AccountRides::<Test>::contains_key(account(DRIVER), ride_key(id)));
 		assert!(events().contains(&Event::RideRemoved { ride: id }));
 		check();
 	});
@@ -1196,7 +1196,7 @@ fn tariffs_are_checked_and_versioned() {
 				Error::<Test>::InvalidTariff
 			);
 		}
-		// A ride accepted under version 0 keeps it after version 1 doubles the prices.
+		// A ride requested under version 0 keeps it after version 1 doubles the prices.
 		let id = accepted(RIDER, DRIVER);
 		let doubled = crate::Tariff { base_fare: 2_000, per_km: 1_000, ..t.clone() };
 		assert_ok!(RideSettlement::set_tariff(RuntimeOrigin::root(), doubled.clone()));
@@ -1584,4 +1584,44 @@ fn places_are_at_most_seven_geohash_characters() {
 	let eight = (1u32, b"u173zqwx".to_vec()).encode();
 	assert_eq!(Place::decode(&mut &seven[..]).unwrap(), place(1, b"u173zqw"));
 	assert!(Place::decode(&mut &eight[..]).is_err());
+}
+
+#[test]
+fn an_account_with_more_than_a_page_of_rides_pages_in_id_order() {
+	new_test_ext().execute_with(|| {
+		// 300 rides: ids cross the 255/256 byte boundary, where a little-endian key would sort
+		// them out of order.
+		let ids: Vec<RideId> = (0..300)
+			.map(|_| {
+				let id = request(RIDER);
+				assert_ok!(RideSettlement::cancel_ride(origin(RIDER), id));
+				id
+			})
+			.collect();
+		let page = |after: Option<RideId>, limit: u32| -> Vec<RideId> {
+			RideSettlement::rides_of(&account(RIDER), after, limit)
+				.into_iter()
+				.map(|v| v.id)
+				.collect()
+		};
+		// A page of 100 comes with one more, so that the RPC can tell there is a next page.
+		let first = page(None, 100 + 1);
+		assert_eq!(first, ids[..101].to_vec());
+		// Asking for more than that is capped.
+		assert_eq!(page(None, 10_000).len(), 101);
+		let mut all = Vec::new();
+		let mut after = None;
+		loop {
+			let mut got = page(after, 101);
+			let more = got.len() > 100;
+			got.truncate(100);
+			after = got.last().copied();
+			all.extend(got);
+			if !more {
+				break;
+			}
+		}
+		assert_eq!(all, ids);
+		check();
+	});
 }
