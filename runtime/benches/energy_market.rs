@@ -25,7 +25,7 @@ use citychain_runtime::{
 };
 use frame_support::{
 	dispatch::DispatchClass,
-	traits::{fungible::Inspect, fungible::Mutate, Get, Hooks},
+	traits::{fungible::Mutate, Get, Hooks},
 	weights::Weight,
 };
 use pallet_energy_market::{settlement::Phase, MarketStatus, Side};
@@ -92,7 +92,7 @@ fn run() {
 				raw[..4].copy_from_slice(&(index / METERS_PER_ACCOUNT).to_le_bytes());
 				raw
 			});
-			if index % METERS_PER_ACCOUNT == 0 {
+			if index.is_multiple_of(METERS_PER_ACCOUNT) {
 				Balances::set_balance(&owner, 1_000 * UNIT);
 			}
 			let mut seed = [0x3du8; 32];
