@@ -6,7 +6,7 @@
 #
 #   scripts/bench-rides.sh              # the 4-validator local network (alice..dave)
 #   scripts/bench-rides.sh --dev        # a dev node (one validator)
-#   DRIVERS=200 ROUNDS=3 TRANSFERS=2000 scripts/bench-rides.sh
+#   DRIVERS=200 ROUNDS=3 DISTANCE=600 TRANSFERS=2000 scripts/bench-rides.sh
 #
 # Each of DRIVERS drivers (and as many riders) takes one ride per round; a round's steps go in
 # together, each step finalized before the next (a driver has one open ride at a time).
@@ -17,6 +17,9 @@ cd "$ROOT"
 
 DRIVERS="${DRIVERS:-200}"
 ROUNDS="${ROUNDS:-3}"
+# Short trips, so that the figure measures the chain, not the wait for a trip to be long
+# enough for its distance (60 m/s at most: 600 m take 10 s, less than a step's finality).
+DISTANCE="${DISTANCE:-600}"
 TRANSFERS="${TRANSFERS:-2000}"   # transfers per sender (4 senders)
 IN_FLIGHT="${IN_FLIGHT:-8000}"
 RPC_PORT="${RPC_PORT:-19960}"
@@ -42,7 +45,7 @@ sim() {
 echo "== transfers: 4 senders x $TRANSFERS"
 sim transfers --per-sender "$TRANSFERS" >"$OUT/transfers.json"
 echo "== rides: $DRIVERS drivers x $ROUNDS rounds"
-sim rides --drivers "$DRIVERS" --rounds "$ROUNDS" >"$OUT/rides.json"
+sim rides --drivers "$DRIVERS" --rounds "$ROUNDS" --distance-m "$DISTANCE" >"$OUT/rides.json"
 
 python3 - "$OUT" "$MODE" <<'PY'
 import json, sys, os
