@@ -28,7 +28,14 @@ patch["session"]["keys"] = [[validator, validator, {
     "aura": "REPLACE_WITH_VALIDATOR_1_AURA_SR25519_SS58",
     "grandpa": "REPLACE_WITH_VALIDATOR_1_GRANDPA_ED25519_SS58",
 }]]
-patch["sudo"]["key"] = "REPLACE_WITH_CITY_ROOT_ACCOUNT_SS58"
+# No sudo key: the city's council governs (runtime: configs::governance). Its genesis members
+# are the city's council members (at least three in production).
+patch["sudo"] = {"key": None}
+patch["councilMembership"]["members"] = [
+    "REPLACE_WITH_COUNCIL_MEMBER_1_SS58",
+    "REPLACE_WITH_COUNCIL_MEMBER_2_SS58",
+    "REPLACE_WITH_COUNCIL_MEMBER_3_SS58",
+]
 # Energy auctions of 15 minutes (150 blocks), orders closing 1.5 minutes (15 blocks) before a
 # slot, meter readings accepted up to an hour (600 blocks) after it; prices and fees as in the
 # test presets (runtime: genesis_config_presets::test_market_params).
@@ -37,12 +44,14 @@ patch["energyMarket"]["params"].update(
 # Rides: the dispute window of a day (14,400 blocks) and a week (100,800) for the arbiter; fares
 # and fees as in the test presets (runtime: genesis_config_presets::test_ride_tariff).
 patch["rideSettlement"]["tariff"].update({"disputeWindow": 14400, "arbitrationTimeout": 100800})
-# The treasury keeps its existential deposit; the root account and each validator need funds
-# (validators hold the session key deposit).
+# The treasury keeps its existential deposit; the council members and each validator need
+# funds (validators hold the session key deposit; members pay for motions and votes).
 treasury = patch["balances"]["balances"][-1]
 patch["balances"]["balances"] = [
     treasury,
-    ["REPLACE_WITH_CITY_ROOT_ACCOUNT_SS58", 1000000000000000000],
+    ["REPLACE_WITH_COUNCIL_MEMBER_1_SS58", 10000000000000],
+    ["REPLACE_WITH_COUNCIL_MEMBER_2_SS58", 10000000000000],
+    ["REPLACE_WITH_COUNCIL_MEMBER_3_SS58", 10000000000000],
     [validator, 10000000000000],
 ]
 json.dump(spec, open(sys.argv[2], "w"), indent=2)

@@ -1,6 +1,7 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators:
-//! Alice, Bob, Charlie, Dave; at least 4 must remain). Both endow the well-known dev accounts
-//! and the city treasury.
+//! Genesis presets: `development` (one validator, Alice; Alice is the sudo key; a council of
+//! Alice, Bob and Charlie) and `local_testnet` (four validators: Alice, Bob, Charlie, Dave, at
+//! least 4 must remain; their operators are the council; no sudo key: nothing needs root).
+//! Both endow the well-known dev accounts and the city treasury.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -12,9 +13,9 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{consensus::TEST_SESSION_PERIOD, CityTreasuryAccount},
-	AccountId, Balance, BalancesConfig, BlockNumber, EnergyMarketConfig, RideSettlementConfig,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig,
-	EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
+	AccountId, Balance, BalancesConfig, BlockNumber, CouncilMembershipConfig, EnergyMarketConfig,
+	RideSettlementConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	ValidatorSetConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 
 /// Balance given to each endowed dev account: one million CITY.
@@ -83,13 +84,15 @@ pub fn test_ride_tariff() -> pallet_ride_settlement::Tariff<Balance, BlockNumber
 }
 
 /// Builds the genesis JSON patch for a network with the given validators (and minimum set
-/// size), session length, root key and endowed accounts. Validators' session keys go into pallet-session, which
+/// size), session length, council, sudo key (`None`: none; a city network has none) and
+/// endowed accounts. Validators' session keys go into pallet-session, which
 /// hands them to Aura and GRANDPA; the validators must be endowed (session key deposit).
 pub fn city_genesis(
 	validators: Vec<GenesisValidator>,
 	min_validators: u32,
 	session_length: BlockNumber,
-	root: AccountId,
+	council: Vec<AccountId>,
+	root: Option<AccountId>,
 	endowed_accounts: Vec<AccountId>,
 ) -> Value {
 	let mut balances: Vec<(AccountId, u128)> =
@@ -113,7 +116,11 @@ pub fn city_genesis(
 				})
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		council_membership: CouncilMembershipConfig {
+			members: frame_support::BoundedVec::truncate_from(council),
+			..Default::default()
+		},
+		sudo: SudoConfig { key: root },
 		energy_market: EnergyMarketConfig { params: Some(test_market_params()) },
 		ride_settlement: RideSettlementConfig { tariff: Some(test_ride_tariff()) },
 	})
@@ -133,19 +140,24 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// `development`: a single validator (Alice), Alice is root.
+/// `development`: a single validator (Alice); Alice is the sudo key; the council is Alice, Bob
+/// and Charlie.
 pub fn development_config_genesis() -> Value {
 	city_genesis(
 		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		1,
 		TEST_SESSION_PERIOD,
-		Sr25519Keyring::Alice.to_account_id(),
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+			.iter()
+			.map(|k| k.to_account_id())
+			.collect(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
 		dev_accounts(),
 	)
 }
 
 /// `local_testnet`: four validators (Alice, Bob, Charlie, Dave), so one may fail without
-/// stalling GRANDPA finality. Alice is root.
+/// stalling GRANDPA finality; the four validators' operators are the council; no sudo key.
 pub fn local_config_genesis() -> Value {
 	city_genesis(
 		vec![
@@ -156,7 +168,11 @@ pub fn local_config_genesis() -> Value {
 		],
 		4,
 		TEST_SESSION_PERIOD,
-		Sr25519Keyring::Alice.to_account_id(),
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+			.iter()
+			.map(|k| k.to_account_id())
+			.collect(),
+		None,
 		dev_accounts(),
 	)
 }

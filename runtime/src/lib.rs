@@ -80,7 +80,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -186,6 +186,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_sensor_attestation::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_device_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_ride_settlement::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 
 /// Executive: handles dispatch to the various pallets.
@@ -357,6 +358,33 @@ mod runtime {
 
 	#[runtime::pallet_index(23)]
 	pub type RideSettlement = pallet_ride_settlement;
+
+	#[runtime::pallet_index(30)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(31)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
+
+	#[runtime::pallet_index(32)]
+	pub type Multisig = pallet_multisig;
+
+	#[runtime::pallet_index(33)]
+	pub type Proxy = pallet_proxy;
+
+	#[runtime::pallet_index(34)]
+	pub type Utility = pallet_utility;
+
+	#[runtime::pallet_index(35)]
+	pub type Scheduler = pallet_scheduler;
+
+	#[runtime::pallet_index(36)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(37)]
+	pub type Treasury = pallet_treasury;
+
+	#[runtime::pallet_index(38)]
+	pub type Whitelist = pallet_whitelist;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -374,6 +402,15 @@ mod benches {
 		[pallet_sensor_attestation, SensorAttestation]
 		[pallet_energy_market, EnergyMarket]
 		[pallet_ride_settlement, RideSettlement]
+		[pallet_collective, Council]
+		[pallet_membership, CouncilMembership]
+		[pallet_multisig, Multisig]
+		[pallet_proxy, Proxy]
+		[pallet_utility, Utility]
+		[pallet_scheduler, Scheduler]
+		[pallet_preimage, Preimage]
+		[pallet_treasury, Treasury]
+		[pallet_whitelist, Whitelist]
 	);
 }
 

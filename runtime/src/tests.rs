@@ -942,3 +942,257 @@ fn a_ride_settles_under_the_presets_tariff_with_the_city_fee_in_the_treasury() {
 fn assert_ok(result: sp_runtime::DispatchResult) {
 	result.unwrap();
 }
+
+// ------------------------------------------------------------------ governance (issue 13)
+
+mod governance {
+	use super::*;
+	use frame_support::{assert_noop, assert_ok, traits::fungible::Mutate};
+	use sp_runtime::{
+		traits::{Dispatchable, Hash as _},
+		DispatchError,
+	};
+
+	fn account(k: Sr25519Keyring) -> AccountId {
+		k.to_account_id()
+	}
+
+	fn signed(k: Sr25519Keyring) -> RuntimeOrigin {
+		RuntimeOrigin::signed(account(k))
+	}
+
+	const COUNCIL: [Sr25519Keyring; 4] =
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+
+	/// A motion for `call` that `ayes` of the local testnet's four council members approve
+	/// (its threshold), closed as soon as they have voted: what `call` did, as the motion's
+	/// `Executed` event says (`None`: it was not executed). A passed motion dispatches with the
+	/// origin "`ayes` of 4 members", which each role's origin checks.
+	fn motion(call: RuntimeCall, ayes: u32) -> Option<sp_runtime::DispatchResult> {
+		let length = codec::Encode::encoded_size(&call) as u32;
+		let weight = call.get_dispatch_info().call_weight;
+		let index = pallet_collective::ProposalCount::<
+			Runtime,
+			configs::governance::CouncilCollective,
+		>::get();
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
+		System::reset_events();
+		assert_ok!(Council::propose(signed(COUNCIL[0]), ayes, Box::new(call), length));
+		if ayes > 1 {
+			// The members vote (the proposer too: proposing is not voting) until the
+			// threshold is met.
+			for member in COUNCIL.iter().take(ayes as usize) {
+				assert_ok!(Council::vote(signed(*member), hash, index, true));
+			}
+			// Anyone closes it.
+			assert_ok!(Council::close(signed(Sr25519Keyring::Eve), hash, index, weight, length));
+		}
+		System::events().into_iter().find_map(|record| match record.event {
+			RuntimeEvent::Council(pallet_collective::Event::Executed { result, .. }) => {
+				Some(result)
+			}
+			_ => None,
+		})
+	}
+
+	fn local() -> sp_io::TestExternalities {
+		let mut ext = ext_from_preset("local_testnet");
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	/// Registers a device of Eve's (not certified).
+	fn eves_device() -> u64 {
+		let device = ed25519::Pair::from_seed(&[31; 32]);
+		let key = DeviceKey::Ed25519(device.public());
+		let owner = account(Sr25519Keyring::Eve);
+		let genesis = frame_system::BlockHash::<Runtime>::get(0);
+		let proof = device.sign(&pallet_device_registry::register_payload(&genesis, &owner, &key));
+		let id = pallet_device_registry::NextDeviceId::<Runtime>::get();
+		assert_ok!(DeviceRegistry::register(
+			signed(Sr25519Keyring::Eve),
+			DeviceClass::SmartMeter,
+			1,
+			key,
+			proof.into(),
+			None,
+			Default::default(),
+		));
+		id
+	}
+
+	fn certified(id: u64) -> bool {
+		pallet_device_registry::Devices::<Runtime>::get(id)
+			.is_some_and(|d| d.certification.is_some())
+	}
+
+	#[test]
+	fn a_city_network_has_a_council_and_no_master_key() {
+		local().execute_with(|| {
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+			let mut members: Vec<AccountId> = COUNCIL.iter().map(|k| account(*k)).collect();
+			// Membership keeps its members sorted.
+			members.sort();
+			assert_eq!(
+				pallet_collective::Members::<Runtime, configs::governance::CouncilCollective>::get(
+				),
+				members
+			);
+			assert_eq!(CouncilMembership::members().into_inner(), members);
+		});
+	}
+
+	#[test]
+	fn the_registrar_is_more_than_half_of_the_council() {
+		local().execute_with(|| {
+			let device = eves_device();
+			let certify =
+				RuntimeCall::DeviceRegistry(pallet_device_registry::Call::certify { device });
+			// A council member alone is not the registrar.
+			assert_noop!(
+				certify.clone().dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+				DispatchError::BadOrigin
+			);
+			// Half of the council is not more than half.
+			assert_eq!(motion(certify.clone(), 2), Some(Err(DispatchError::BadOrigin)));
+			assert!(!certified(device));
+			// Three of four is.
+			assert_eq!(motion(certify, 3), Some(Ok(())));
+			assert!(certified(device));
+		});
+	}
+
+	#[test]
+	fn validator_changes_need_two_thirds_of_the_council() {
+		local().execute_with(|| {
+			let session =
+				RuntimeCall::ValidatorSet(pallet_validator_set::Call::set_session_length {
+					length: 20,
+				});
+			assert_noop!(
+				session.clone().dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+				DispatchError::BadOrigin
+			);
+			// Two of four (a half) is not two thirds.
+			assert_eq!(motion(session.clone(), 2), Some(Err(DispatchError::BadOrigin)));
+			assert_eq!(motion(session, 3), Some(Ok(())));
+			assert_eq!(pallet_validator_set::SessionLength::<Runtime>::get(), 20);
+		});
+	}
+
+	#[test]
+	fn the_treasury_pays_only_what_a_motion_spends() {
+		local().execute_with(|| {
+			let treasury = configs::CityTreasuryAccount::get();
+			assert_eq!(Treasury::account_id(), treasury, "the treasury is the fee account");
+			let _ = Balances::mint_into(&treasury, 1_000 * UNIT);
+			let ferdie = account(Sr25519Keyring::Ferdie);
+			let spend = RuntimeCall::Treasury(pallet_treasury::Call::spend {
+				asset_kind: Box::new(()),
+				amount: 250 * UNIT,
+				beneficiary: Box::new(ferdie.clone()),
+				valid_from: None,
+			});
+			assert_noop!(
+				spend.clone().dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+				DispatchError::BadOrigin
+			);
+			assert_eq!(motion(spend.clone(), 2), Some(Err(DispatchError::BadOrigin)));
+			let before = Balances::balance(&ferdie);
+			assert_eq!(motion(spend, 3), Some(Ok(())));
+			// Anyone pays the approved spend out.
+			let index = pallet_treasury::SpendCount::<Runtime>::get() - 1;
+			assert_ok!(Treasury::payout(signed(Sr25519Keyring::Eve), index));
+			assert_eq!(Balances::balance(&ferdie), before + 250 * UNIT);
+			// More than the most one spend may pay is refused.
+			let too_much = RuntimeCall::Treasury(pallet_treasury::Call::spend {
+				asset_kind: Box::new(()),
+				amount: configs::governance::MAX_TREASURY_SPEND + 1,
+				beneficiary: Box::new(ferdie),
+				valid_from: None,
+			});
+			assert!(matches!(motion(too_much, 4), Some(Err(_))));
+		});
+	}
+
+	#[test]
+	fn a_devices_proxy_cannot_move_funds() {
+		local().execute_with(|| {
+			let (eve, ferdie) = (account(Sr25519Keyring::Eve), account(Sr25519Keyring::Ferdie));
+			assert_ok!(Proxy::add_proxy(
+				signed(Sr25519Keyring::Eve),
+				ferdie.clone().into(),
+				configs::governance::ProxyType::Devices,
+				0
+			));
+			let before = Balances::balance(&eve);
+			let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: ferdie.clone().into(),
+				value: UNIT,
+			});
+			System::reset_events();
+			assert_ok!(Proxy::proxy(
+				signed(Sr25519Keyring::Ferdie),
+				eve.clone().into(),
+				None,
+				Box::new(transfer)
+			));
+			let filtered: DispatchError = frame_system::Error::<Runtime>::CallFiltered.into();
+			assert!(System::events().iter().any(|r| r.event
+				== RuntimeEvent::Proxy(pallet_proxy::Event::ProxyExecuted {
+					result: Err(filtered)
+				})));
+			assert_eq!(Balances::balance(&eve), before);
+			// A device call goes through the filter (and reaches the registry, which then
+			// refuses Eve's suspension of a device that does not exist).
+			let suspend =
+				RuntimeCall::DeviceRegistry(pallet_device_registry::Call::suspend { device: 987 });
+			System::reset_events();
+			assert_ok!(Proxy::proxy(
+				signed(Sr25519Keyring::Ferdie),
+				eve.into(),
+				None,
+				Box::new(suspend)
+			));
+			assert!(System::events().iter().any(|r| matches!(
+				&r.event,
+				RuntimeEvent::Proxy(pallet_proxy::Event::ProxyExecuted { result: Err(e) }) if *e != filtered
+			)));
+		});
+	}
+
+	#[test]
+	fn a_runtime_upgrade_is_authorized_by_two_thirds_of_the_council_through_the_whitelist() {
+		local().execute_with(|| {
+			let code_hash = <Runtime as frame_system::Config>::Hashing::hash(b"a new runtime");
+			let authorize =
+				RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash });
+			// Root only: a motion cannot call it directly.
+			assert_eq!(motion(authorize.clone(), 4), Some(Err(DispatchError::BadOrigin)));
+			let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&authorize);
+			let through_whitelist = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+				calls: vec![
+					RuntimeCall::Whitelist(pallet_whitelist::Call::whitelist_call {
+						call_hash: hash,
+					}),
+					RuntimeCall::Whitelist(
+						pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+							call: Box::new(authorize),
+						},
+					),
+				],
+			});
+			let authorized = || {
+				let key = frame_support::storage::storage_prefix(b"System", b"AuthorizedUpgrade");
+				frame_support::storage::unhashed::get::<
+					frame_system::CodeUpgradeAuthorization<Runtime>,
+				>(&key)
+				.map(|a| *a.code_hash())
+			};
+			assert!(matches!(motion(through_whitelist.clone(), 2), Some(Err(_))));
+			assert_eq!(authorized(), None);
+			assert_eq!(motion(through_whitelist, 3), Some(Ok(())));
+			assert_eq!(authorized(), Some(code_hash));
+		});
+	}
+}

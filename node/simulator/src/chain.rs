@@ -253,6 +253,22 @@ impl Chain {
 		Ok(total)
 	}
 
+	/// The SCALE-encoded fields of the event `pallet.name` that the extrinsic at `index` of
+	/// block `hash` emitted, if it emitted one.
+	pub fn event_bytes(
+		&self,
+		hash: H256,
+		index: u32,
+		pallet: &str,
+		name: &str,
+	) -> Result<Option<Vec<u8>>, String> {
+		Ok(self
+			.events_of(hash)?
+			.iter()
+			.find(|e| e.extrinsic == Some(index) && e.pallet == pallet && e.name == name)
+			.map(|e| e.fields.clone()))
+	}
+
 	/// The first field (decoded as `T`) of the event `pallet.name` that the extrinsic at
 	/// `index` of block `hash` emitted, if it emitted one (e.g. the id of the ride a
 	/// `RideSettlement.request_ride` created).
@@ -263,14 +279,12 @@ impl Chain {
 		pallet: &str,
 		name: &str,
 	) -> Result<Option<T>, String> {
-		for event in self.events_of(hash)?.iter() {
-			if event.extrinsic == Some(index) && event.pallet == pallet && event.name == name {
-				return T::decode(&mut &event.fields[..])
-					.map(Some)
-					.map_err(|e| format!("{pallet}.{name} of {hash:?}: {e}"));
-			}
+		match self.event_bytes(hash, index, pallet, name)? {
+			Some(fields) => T::decode(&mut &fields[..])
+				.map(Some)
+				.map_err(|e| format!("{pallet}.{name} of {hash:?}: {e}")),
+			None => Ok(None),
 		}
-		Ok(None)
 	}
 }
 

@@ -563,7 +563,7 @@ pub fn register_agents(
 	specs: Vec<AgentSpec>,
 	seed: &str,
 	zone: u32,
-	registrar: &sr25519::Pair,
+	registrar: &crate::governance::Authority,
 	options: &Options,
 ) -> Result<Vec<Agent>, String> {
 	let owners: Vec<sr25519::Pair> = specs.iter().map(|s| s.account.clone()).collect();

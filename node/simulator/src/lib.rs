@@ -30,6 +30,7 @@
 pub mod chain;
 pub mod device;
 pub mod energy;
+pub mod governance;
 pub mod rides;
 pub mod rpc;
 pub mod tracker;
@@ -219,33 +220,27 @@ pub fn register_fleet(
 	Ok((devices, report))
 }
 
-/// Has the registrar certify every device of `devices` that is not certified yet (only
-/// certified devices submit fee-less). The registrar is root through sudo on the dev and
-/// local networks: `registrar` is the sudo key. Returns the run's report.
+/// Has the city registrar (`registrar`: the sudo key on a development chain, a council motion
+/// elsewhere) certify every device of `devices` that is not certified yet (only certified
+/// devices submit fee-less), in batches. Returns the run's report; an error if a device is
+/// still not certified afterwards.
 pub fn certify_fleet(
 	client: &Client,
-	registrar: &sr25519::Pair,
+	registrar: &governance::Authority,
 	devices: &mut [SimDevice],
 	options: &Options,
 ) -> Result<Report, String> {
 	let (_, at) = chain_at(client)?;
-	let first_nonce = next_nonce(client, registrar).map_err(|e| e.to_string())?;
-	let mut submissions = Vec::new();
-	for (this_nonce, device) in (first_nonce..).zip(devices.iter().filter(|d| !d.certified)) {
-		let certify = at.call("DeviceRegistry", "certify", &[("device", arg(&device.id))])?;
-		let certify = at.call_data(&certify)?;
-		let call = at.call("Sudo", "sudo", &[("call", certify)])?;
-		submissions.push(Submission {
-			label: format!("certify device {}", device.id),
-			lane: 0,
-			extrinsic: at.signed(&PairSigner(registrar.clone()), &call, this_nonce.into())?,
-			resign: Some(resigner(client, registrar.clone(), call, this_nonce)),
-		});
+	let mut calls = Vec::new();
+	for device in devices.iter().filter(|d| !d.certified) {
+		calls.push(at.call("DeviceRegistry", "certify", &[("device", arg(&device.id))])?);
 	}
-	// One account's nonces are one lane: let the whole run be in flight.
-	let options = Options { lane_limit: options.max_in_flight, ..options.clone() };
-	let (mut report, _) = tracker::run(client, submissions, &options).map_err(|e| e.to_string())?;
-	// A finalized `sudo` does not mean its inner call succeeded: ask the registry.
+	let mut report = if calls.is_empty() {
+		Report::default()
+	} else {
+		registrar.dispatch(client, "certify devices", calls, options)?
+	};
+	// Ask the registry what it holds.
 	let mut refused = 0;
 	for device in devices.iter_mut().filter(|d| !d.certified) {
 		let record = client.call("city_device", json!([device.id])).map_err(|e| e.to_string())?;
@@ -257,8 +252,9 @@ pub fn certify_fleet(
 			}
 		}
 	}
-	report.finalized = report.finalized.saturating_sub(refused);
-	report.failed += refused;
+	if refused > 0 {
+		return Err(format!("{refused} devices are still not certified: {:?}", report.problems));
+	}
 	Ok(report)
 }
 

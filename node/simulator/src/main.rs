@@ -11,8 +11,9 @@
 //!     --slots 3 --shortfall-percent 40
 //! city-sim rides --drivers 50 --rounds 3 --cancel-percent 10 --dispute-percent 10 --arrive
 //! ```
-//! Devices are certified by `--registrar` (the sudo key on dev and local networks) so they
-//! submit fee-less; `--uncertified` leaves them as they are.
+//! Devices are certified by the city registrar so they submit fee-less (`--uncertified` leaves
+//! them as they are): on a development chain `--registrar` is the sudo key; on any other chain
+//! (a local testnet has no sudo key) the `--council` members pass a council motion.
 //! Every command prints one JSON report on stdout (submitted, finalized, resubmitted,
 //! rejected, ...) and exits non-zero if anything was rejected, failed or left unresolved.
 
@@ -51,6 +52,16 @@ struct Cli {
 	/// Print progress to stderr.
 	#[arg(long, short, global = true)]
 	verbose: bool,
+	/// The council's members, who pass the motions of the city's roles (certifying devices,
+	/// arbitrating rides) on chains without a sudo key: `//Name`, `env:VAR` or `file:PATH`,
+	/// comma-separated (all of them vote: every role's threshold is met).
+	#[arg(
+		long,
+		global = true,
+		value_delimiter = ',',
+		default_value = "//Alice,//Bob,//Charlie,//Dave"
+	)]
+	council: Vec<String>,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -142,7 +153,7 @@ enum Command {
 		/// deliver in full), and pays the penalty.
 		#[arg(long, default_value_t = 0)]
 		shortfall_percent: u64,
-		/// The registrar that certifies the meters (the sudo key on dev and local networks).
+		/// The registrar that certifies the meters (the sudo key on a development chain; elsewhere the --council's motion).
 		#[arg(long, default_value = "//Alice")]
 		registrar: String,
 		/// The account that sends the `settle` calls.
@@ -168,7 +179,7 @@ enum Command {
 		/// The market's zone.
 		#[arg(long, default_value_t = 1)]
 		zone: u32,
-		/// The registrar that certifies the meters (the sudo key on dev and local networks).
+		/// The registrar that certifies the meters (the sudo key on a development chain; elsewhere the --council's motion).
 		#[arg(long, default_value = "//Alice")]
 		registrar: String,
 	},
@@ -255,7 +266,7 @@ struct Fleet {
 	/// City zone of the devices.
 	#[arg(long, default_value_t = 1)]
 	zone: u32,
-	/// The registrar that certifies the devices (the sudo key on dev and local networks), as
+	/// The registrar that certifies the devices (the sudo key on a development chain; elsewhere the --council's motion), as
 	/// `//Name`, `env:VAR` or `file:PATH`.
 	#[arg(long, default_value = "//Alice")]
 	registrar: String,
@@ -372,6 +383,17 @@ fn run(cli: Cli) -> Result<bool, String> {
 		verbose: cli.verbose,
 		..Options::default()
 	};
+	let council =
+		cli.council.iter().map(|m| city_sim::account(m)).collect::<Result<Vec<_>, _>>()?;
+	// The city's registrar (and arbiter): the sudo key `registrar` on a development chain, a
+	// council motion of `--council` elsewhere.
+	let authority = |registrar: &str| -> Result<city_sim::governance::Authority, String> {
+		city_sim::governance::Authority::for_chain(
+			&client,
+			&city_sim::account(registrar)?,
+			&council,
+		)
+	};
 	let fleet = |fleet: &Fleet| -> Result<(Vec<city_sim::SimDevice>, Report), String> {
 		let owners =
 			fleet.owners.iter().map(|o| city_sim::account(o)).collect::<Result<Vec<_>, _>>()?;
@@ -385,7 +407,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 			&options,
 		)?;
 		if !fleet.uncertified {
-			let registrar = city_sim::account(&fleet.registrar)?;
+			let registrar = authority(&fleet.registrar)?;
 			let certified = city_sim::certify_fleet(&client, &registrar, &mut devices, &options)?;
 			if certified.finalized != certified.submitted {
 				return Err(format!("certification failed: {:?}", certified.problems));
@@ -398,7 +420,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 		Command::Orders { seed, traders, meters_per_trader, slots, zone, registrar } => {
 			let traders =
 				traders.iter().map(|t| city_sim::account(t)).collect::<Result<Vec<_>, _>>()?;
-			let registrar = city_sim::account(&registrar)?;
+			let registrar = authority(&registrar)?;
 			let count = u32::try_from(traders.len())
 				.map_err(|e| e.to_string())?
 				.saturating_mul(meters_per_trader);
@@ -496,7 +518,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 					metered_percent: 100,
 				});
 			}
-			let registrar = city_sim::account(&registrar)?;
+			let registrar = authority(&registrar)?;
 			let settler = city_sim::account(&settler)?;
 			let mut agents = city_sim::energy::register_agents(
 				&client, specs, &seed, zone, &registrar, &options,
@@ -545,7 +567,7 @@ fn run(cli: Cli) -> Result<bool, String> {
 			}
 			const UNIT: u128 = 1_000_000_000_000;
 			let funder = city_sim::account(&funder)?;
-			let registrar = city_sim::account(&registrar)?;
+			let registrar = authority(&registrar)?;
 			// A rider holds the maximum fare and a deposit per round and pays at most the fare;
 			// a driver holds the bond (50 CITY in the test presets), a vehicle deposit, and may
 			// pay a penalty per round.

@@ -280,7 +280,7 @@ pub fn register_drivers(
 	drivers: &[sr25519::Pair],
 	seed: &str,
 	zone: ZoneId,
-	registrar: &sr25519::Pair,
+	registrar: &crate::governance::Authority,
 	options: &Options,
 ) -> Result<Vec<DriverAgent>, String> {
 	let count = u32::try_from(drivers.len()).map_err(|e| e.to_string())?;
@@ -346,7 +346,7 @@ pub fn ride_round(
 	plans: &[Plan],
 	max_fare: u128,
 	arrive: bool,
-	arbiter: &sr25519::Pair,
+	arbiter: &crate::governance::Authority,
 	options: &Options,
 ) -> Result<RoundReport, String> {
 	let started = Instant::now();
@@ -564,15 +564,15 @@ pub fn ride_round(
 				let Some(ride) = rides.get(i) else { continue };
 				let view = finalized_ride(client, ride.ride)?;
 				let quoted = amount(field(field(&view, "quote"), "fare"))?;
-				let resolve = at.call(
+				calls.push(at.call(
 					"RideSettlement",
 					"resolve_dispute",
 					&[("ride", arg(&ride.ride)), ("fare", arg(&(quoted / 2)))],
-				)?;
-				let resolve = at.call_data(&resolve)?;
-				calls.push((arbiter.clone(), at.call("Sudo", "sudo", &[("call", resolve)])?));
+				)?);
 			}
-			step(client, "resolve", calls, options, &mut report.submissions)?;
+			let resolved = arbiter.dispatch(client, "resolve disputes", calls, options)?;
+			report.submissions.submitted += resolved.submitted;
+			report.submissions.finalized += resolved.finalized;
 			// A finalized `sudo` does not mean its inner call succeeded: ask the ride.
 			for &i in &disputed {
 				let Some(ride) = rides.get(i) else { continue };

@@ -88,8 +88,13 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 		other => panic!("an uncertified device's free reading was accepted: {other:?}"),
 	}
 	// The registrar (root, through sudo, on the dev chain) certifies the fleet.
-	let certification =
-		city_sim::certify_fleet(&client, &registrar, &mut devices, &options()).unwrap();
+	let certification = city_sim::certify_fleet(
+		&client,
+		&city_sim::governance::Authority::sudo(registrar.clone()),
+		&mut devices,
+		&options(),
+	)
+	.unwrap();
 	assert_eq!(
 		(certification.submitted, certification.finalized),
 		(DEVICES as usize, DEVICES as usize)

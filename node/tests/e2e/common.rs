@@ -466,3 +466,72 @@ impl TlsProxy {
 		TlsProxy { port, _runtime: runtime }
 	}
 }
+
+/// A council motion for `call`, as a city passes one: `members[0]` proposes it with all of
+/// `members` as its threshold, all of them vote aye (proposing is not voting), `members[0]`
+/// closes it; each step is
+/// waited for until finalized. Returns the finalized head after the close. (Whether the call
+/// succeeded is for the caller to check in the state it changes.)
+pub fn council_motion(
+	port: u16,
+	members: &[sr25519::Pair],
+	call: citychain_runtime::RuntimeCall,
+	timeout: Duration,
+) -> H256 {
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::Hash as _;
+	type Collective = citychain_runtime::configs::governance::CouncilCollective;
+	let (head, _) = finalized(port).expect("finalized head");
+	let key =
+		pallet_collective::ProposalCount::<citychain_runtime::Runtime, Collective>::hashed_key();
+	let index = rpc(port, "state_getStorage", json!([hex_encode(&key), format!("{head:?}")]))
+		.expect("state_getStorage")
+		.as_str()
+		.map(|hex| u32::decode(&mut &hex_decode(hex)[..]).expect("a proposal count"))
+		.unwrap_or(0);
+	let length = call.encoded_size() as u32;
+	let weight = call.get_dispatch_info().call_weight;
+	let hash = <citychain_runtime::Runtime as frame_system::Config>::Hashing::hash_of(&call);
+	let proposer = &members[0];
+	submit_and_finalize(
+		port,
+		proposer,
+		citychain_runtime::RuntimeCall::Council(pallet_collective::Call::propose {
+			threshold: members.len() as u32,
+			proposal: Box::new(call),
+			length_bound: length,
+		}),
+		timeout,
+	);
+	for member in members {
+		submit_and_finalize(
+			port,
+			member,
+			citychain_runtime::RuntimeCall::Council(pallet_collective::Call::vote {
+				proposal: hash,
+				index,
+				approve: true,
+			}),
+			timeout,
+		);
+	}
+	submit_and_finalize(
+		port,
+		proposer,
+		citychain_runtime::RuntimeCall::Council(pallet_collective::Call::close {
+			proposal_hash: hash,
+			index,
+			proposal_weight_bound: weight,
+			length_bound: length,
+		}),
+		timeout,
+	)
+}
+
+/// The local testnet's council: the four validators' operators.
+pub fn local_council() -> Vec<sr25519::Pair> {
+	["//Alice", "//Bob", "//Charlie", "//Dave"]
+		.iter()
+		.map(|uri| sr25519::Pair::from_string(uri, None).expect("a dev account"))
+		.collect()
+}

@@ -53,8 +53,15 @@ pub fn two_prosumers_and_two_consumers_trade_a_slot(client: &Client, rpc_port: u
 		spec(&dave, Side::Bid, 200 * MILLI, 1_500, 100),
 		spec(&eve, Side::Bid, 150 * MILLI, 1_000, 100),
 	];
-	let mut agents =
-		energy::register_agents(client, specs, "e2e-energy", 1, &dev("Alice"), &options).unwrap();
+	let mut agents = energy::register_agents(
+		client,
+		specs,
+		"e2e-energy",
+		1,
+		&city_sim::governance::Authority::sudo(dev("Alice")),
+		&options,
+	)
+	.unwrap();
 	let treasury = citychain_runtime::configs::CityTreasuryAccount::get();
 	let market_account: citychain_runtime::AccountId = {
 		use sp_runtime::traits::AccountIdConversion;

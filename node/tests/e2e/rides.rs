@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use city_sim::{
+	governance::Authority,
 	rides::{self, Plan},
 	Client, Options,
 };
@@ -49,7 +50,7 @@ pub fn one_ride_settles_and_one_is_cancelled(client: &Client, rpc_port: u16) -> 
 		&[bob.clone(), charlie.clone()],
 		"e2e-rides",
 		1,
-		&dev("Alice"),
+		&Authority::sudo(dev("Alice")),
 		&options,
 	)
 	.unwrap();
@@ -82,7 +83,7 @@ pub fn one_ride_settles_and_one_is_cancelled(client: &Client, rpc_port: u16) -> 
 		max_fare,
 		// Every step of the state machine: the vehicles sign their arrivals too.
 		true,
-		&dev("Alice"),
+		&Authority::sudo(dev("Alice")),
 		&options,
 	)
 	.unwrap();

@@ -4,13 +4,14 @@
 //! 1. Alice, Bob, Charlie, Dave validate (`--chain local`); Eve runs `--validator` without
 //!    keys: a full node, not in the set.
 //! 2. Eve generates session keys over RPC (`author_rotateKeysWithOwner`) and registers them
-//!    (`session.set_keys`); the admin origin (sudo) adds her (`validatorSet.addValidator`).
+//!    (`session.set_keys`); the council (the four operators: the local testnet has no sudo
+//!    key) passes a motion that adds her (`validatorSet.addValidator`).
 //! 3. After the session change Eve is an Aura and GRANDPA authority and authors blocks. Her
 //!    GRANDPA votes count: with Dave stopped, the 4 online voters of 5 (Eve among them) still
 //!    reach the 2/3 supermajority, and finality advances.
 //! 4. Two of five validators stop: finality halts (as GRANDPA requires), blocks continue.
 //!    They restart: finality resumes on its own and every node agrees on the finalized hash.
-//! 5. The admin origin removes Dave: after the session change he is no authority and authors
+//! 5. A council motion removes Dave: after the session change he is no authority and authors
 //!    no more blocks.
 //!
 //! Finality never stalls during the two membership changes.
@@ -25,10 +26,6 @@ use sp_core::{crypto::Pair as _, sr25519};
 const NAMES: [&str; 5] = ["alice", "bob", "charlie", "dave", "eve"];
 /// Sessions are 10 blocks (60 s); a key change takes effect one to two sessions later.
 const SESSION_WAIT: Duration = Duration::from_secs(240);
-
-fn sudo(call: citychain_runtime::RuntimeCall) -> citychain_runtime::RuntimeCall {
-	citychain_runtime::RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) })
-}
 
 /// Waits until finality on `port` passes its current finalized number by `blocks`.
 fn finality_advances(port: u16, blocks: u32, timeout: Duration) {
@@ -92,13 +89,14 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 		citychain_runtime::RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof }),
 		Duration::from_secs(60),
 	);
-	let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
-	submit_and_finalize(
+	// The council (the four operators) passes the motion: the local testnet has no sudo key.
+	let council = local_council();
+	council_motion(
 		alice_port,
-		&alice,
-		sudo(citychain_runtime::RuntimeCall::ValidatorSet(
-			pallet_validator_set::Call::add_validator { who: eve_account.clone() },
-		)),
+		&council,
+		citychain_runtime::RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator {
+			who: eve_account.clone(),
+		}),
 		Duration::from_secs(60),
 	);
 	let (_, added_number) = finalized(alice_port).unwrap();
@@ -176,14 +174,14 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 	// 5. Dave is removed and stops authoring.
 	let dave_aura: sp_consensus_aura::sr25519::AuthorityId =
 		sp_keyring::Sr25519Keyring::Dave.public().into();
-	submit_and_finalize(
+	council_motion(
 		alice_port,
-		&alice,
-		sudo(citychain_runtime::RuntimeCall::ValidatorSet(
+		&council,
+		citychain_runtime::RuntimeCall::ValidatorSet(
 			pallet_validator_set::Call::remove_validator {
 				who: sp_keyring::Sr25519Keyring::Dave.to_account_id(),
 			},
-		)),
+		),
 		Duration::from_secs(60),
 	);
 	let (_, removed_number) = finalized(alice_port).unwrap();

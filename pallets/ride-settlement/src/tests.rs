@@ -1625,3 +1625,45 @@ fn an_account_with_more_than_a_page_of_rides_pages_in_id_order() {
 		check();
 	});
 }
+
+// ------------------------------------------------------------------ migrations
+
+#[test]
+fn the_v1_migration_starts_an_empty_queue_at_the_upgrade() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		// A chain whose pallet storage is at version 0 (it got the pallet by an upgrade).
+		StorageVersion::new(0).put::<RideSettlement>();
+		System::set_block_number(500);
+		let before = DeadlinesFrom::<Test>::get();
+		assert_eq!(before, 0);
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		migrations::v1::check_cursor::<Test>(before, true).unwrap();
+		assert_eq!(DeadlinesFrom::<Test>::get(), 500);
+		assert_eq!(RideSettlement::on_chain_storage_version(), 1);
+		// Once: the version guards it.
+		System::set_block_number(600);
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(DeadlinesFrom::<Test>::get(), 500);
+		check();
+	});
+}
+
+#[test]
+fn the_v1_migration_keeps_the_cursor_of_a_queue_with_rides() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		let id = request(RIDER);
+		StorageVersion::new(0).put::<RideSettlement>();
+		System::set_block_number(500);
+		let before = DeadlinesFrom::<Test>::get();
+		migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		migrations::v1::check_cursor::<Test>(before, false).unwrap();
+		assert_eq!(DeadlinesFrom::<Test>::get(), before);
+		assert_eq!(RideSettlement::on_chain_storage_version(), 1);
+		// The ride's deadline (block 21) is still processed.
+		RideSettlement::on_idle(500, Weight::MAX);
+		assert_eq!(ride(id).status, RideStatus::Cancelled(Cancellation::Expired));
+		check();
+	});
+}

@@ -5,13 +5,19 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, ConstU64},
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{transaction_validity::TransactionPriority, Perbill};
 
 use crate::{
-	configs::CityTreasuryAccount, AccountId, Balance, Balances, BlockNumber, DeviceRegistry,
-	Runtime, RuntimeHoldReason, SensorAttestation, Timestamp, DAYS, MICRO_UNIT, MINUTES,
+	configs::{
+		governance::{MarketOperatorOrigin, RegistrarOrigin, RideArbiterOrigin},
+		CityTreasuryAccount,
+	},
+	Balance, Balances, BlockNumber, DeviceRegistry, Runtime, RuntimeHoldReason, SensorAttestation,
+	Timestamp, DAYS, MICRO_UNIT, MINUTES,
 };
+
+#[cfg(feature = "runtime-benchmarks")]
+use crate::AccountId;
 
 /// The price of one byte of state that a deposit pays for: 50 µCITY (a device with a week of
 /// hourly anchors, eight kinds of latest readings and its record holds about 1.3 CITY).
@@ -35,11 +41,11 @@ parameter_types! {
 	pub const DeviceDepositPerByte: Balance = DEPOSIT_PER_BYTE;
 }
 
-/// The device registry. The registrar is root (sudo) until the city's council takes over.
+/// The device registry; the registrar is the council's ([`RegistrarOrigin`]).
 impl pallet_device_registry::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type RegistrarOrigin = EnsureRoot<AccountId>;
+	type RegistrarOrigin = RegistrarOrigin;
 	type DepositBase = DeviceDepositBase;
 	type DepositPerByte = DeviceDepositPerByte;
 	type KeyDeposit = DeviceKeyDeposit;
@@ -90,8 +96,8 @@ impl frame_support::traits::Get<u64> for CounterSpacing {
 /// Sensor attestation over the device registry.
 impl pallet_sensor_attestation::Config for Runtime {
 	type Devices = DeviceRegistry;
-	/// Root (sudo) until the city's council takes over.
-	type AdminOrigin = EnsureRoot<AccountId>;
+	/// The registrar also governs attestation (the free share of blocks).
+	type AdminOrigin = RegistrarOrigin;
 	type MaxClockAhead = MaxClockAhead;
 	type MaxReadingAge = MaxReadingAge;
 	/// A device may queue up to 16 submissions ahead of the chain in the pool: with the rate
@@ -205,8 +211,7 @@ impl pallet_energy_market::Config for Runtime {
 	/// Grid fees and rounding dust go to the city treasury.
 	type Treasury = CityTreasuryAccount;
 	type PalletId = EnergyMarketPalletId;
-	/// Root (sudo) until the city's council takes over.
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = MarketOperatorOrigin;
 	/// A grid of up to 200 ticks (e.g. 0.07 to 0.30 CITY per kWh in steps of 0.002: 116).
 	type MaxTicks = frame_support::traits::ConstU16<200>;
 	/// 10,000 orders per zone and slot: a district of several thousand households.
@@ -284,10 +289,9 @@ impl pallet_ride_settlement::Config for Runtime {
 	type UnixTime = Timestamp;
 	/// City fees go to the city treasury.
 	type Treasury = CityTreasuryAccount;
-	/// Root (sudo) until the city's council takes over.
-	type TariffOrigin = EnsureRoot<AccountId>;
-	/// Root (sudo) until the city's council takes over.
-	type ArbiterOrigin = EnsureRoot<AccountId>;
+	/// The ride arbiter sets the tariff and resolves disputes.
+	type TariffOrigin = RideArbiterOrigin;
+	type ArbiterOrigin = RideArbiterOrigin;
 	/// At most 5 % of a fare (global platforms take 20-30 %).
 	type MaxCityFeeBps = frame_support::traits::ConstU16<500>;
 	/// A rider may have a few rides open (booking for others too).

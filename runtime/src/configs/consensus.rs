@@ -7,7 +7,6 @@ use frame_support::{
 };
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 
-use frame_system::EnsureRoot;
 use pallet_session::WeightInfo as _;
 use sp_runtime::traits::{ConvertInto, OpaqueKeys};
 
@@ -113,10 +112,11 @@ impl pallet_validator_set::FinalityStallRecovery<BlockNumber> for GrandpaStallRe
 	}
 }
 
-/// The city-governed validator set: root (sudo) administers it until a council takes over.
-/// The minimum set size is set per network at genesis (`local_testnet`: 4).
+/// The city-governed validator set, administered by two thirds of the council
+/// ([`crate::configs::governance::ValidatorAdminOrigin`]). The minimum set size is set per network at genesis
+/// (`local_testnet`: 4).
 impl pallet_validator_set::Config for Runtime {
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = crate::configs::governance::ValidatorAdminOrigin;
 	type SessionKeys = CitySessionKeys;
 	type FinalityStallRecovery = GrandpaStallRecovery;
 	type MaxValidators = MaxAuthorities;
