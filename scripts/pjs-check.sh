@@ -7,11 +7,10 @@
 # without this check.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-citychain_setup_nodejs
+citychain_pjs_deps
 cd "$ROOT"
 NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
 [ -x "$NODE_BIN" ] || { echo "build the node first (scripts/build.sh)"; exit 1; }
-(cd scripts/pjs-check && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 # Free ports, picked by the OS.
 read -r PORT P2P_PORT < <(python3 -c 'import socket
 s=[socket.socket() for _ in range(2)]

@@ -64,6 +64,13 @@ citychain_setup_nodejs() {
 	citychain_check_nodejs_version
 }
 
+# @polkadot/api (and Ajv) into scripts/pjs-check: the polkadot.js check and the runtime-upgrade
+# e2e scenario (a polkadot.js client living through the upgrade) use them.
+citychain_pjs_deps() {
+	citychain_setup_nodejs
+	(cd "$ROOT/scripts/pjs-check" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 # @polkadot/api 16 needs Node.js 18 or later.
 citychain_check_nodejs_version() {
 	local major

@@ -22,6 +22,8 @@ step "unit tests: runtime, pallets, device SDK (dev profile; clippy on every cra
 cargo test --locked --workspace --exclude citychain-node --exclude city-sim
 
 step "node and simulator build, RPC parser fuzzing and end-to-end tests (release profile)"
+# The runtime-upgrade scenario runs a polkadot.js client (scripts/pjs-check/upgrade-client.mjs).
+citychain_pjs_deps
 # The e2e harness runs one scenario at a time by itself (common::serial).
 cargo test --locked --release -p citychain-node -p city-sim -- --nocapture
 

@@ -16,4 +16,5 @@ mod energy;
 mod gateway_upgrade;
 mod local_network;
 mod rides;
+mod runtime_upgrade;
 mod validator_set;

@@ -3,7 +3,8 @@
 //!
 //! 1. Alice, Bob, Charlie, Dave validate (`--chain local`); Eve runs `--validator` without
 //!    keys: a full node, not in the set.
-//! 2. Eve generates session keys over RPC (`author_rotateKeysWithOwner`) and registers them
+//! 2. Ferdie registers two air sensors (through `city-sim`); a council motion certifies them.
+//!    Eve generates session keys over RPC (`author_rotateKeysWithOwner`) and registers them
 //!    (`session.set_keys`); the council (the four operators: the local testnet has no sudo
 //!    key) passes a motion that adds her (`validatorSet.addValidator`).
 //! 3. After the session change Eve is an Aura and GRANDPA authority and authors blocks. Her
@@ -14,7 +15,11 @@
 //! 5. A council motion removes Dave: after the session change he is no authority and authors
 //!    no more blocks.
 //!
-//! Finality never stalls during the two membership changes.
+//! 6. The council upgrades the runtime of the live network (`runtime_upgrade.rs`: a second
+//!    runtime with a higher spec version and the ride pallet's storage migration, and a
+//!    polkadot.js client that lives through it), on the same network.
+//!
+//! Finality never stalls during the two membership changes or the upgrade.
 
 use std::time::{Duration, Instant};
 
@@ -36,9 +41,11 @@ fn finality_advances(port: u16, blocks: u32, timeout: Duration) {
 }
 
 #[test]
-fn city_adds_and_removes_validators_on_a_live_network() {
+fn city_adds_and_removes_validators_and_upgrades_the_runtime_on_a_live_network() {
 	let _serial = serial();
 	let dir = test_dir("validator-set");
+	// The local testnet, with the ride pallet at storage version 0 for the upgrade (step 6).
+	let spec = crate::runtime_upgrade::local_spec_with_rides_at_v0(&dir).display().to_string();
 	let ports = free_ports(2 * NAMES.len());
 	let (rpc_ports, p2p_ports) = ports.split_at(NAMES.len());
 	let boot = peer_id_of(&node_key(0), &dir);
@@ -47,8 +54,7 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 		.iter()
 		.enumerate()
 		.map(|(i, name)| {
-			let mut extra =
-				vec!["--chain".into(), "local".into(), "--node-key".into(), node_key(i)];
+			let mut extra = vec!["--chain".into(), spec.clone(), "--node-key".into(), node_key(i)];
 			if *name == "eve" {
 				// A validator-to-be: authoring enabled, but no keys yet and not in the set.
 				extra.extend(["--validator".into(), "--name".into(), "Eve".into()]);
@@ -72,6 +78,38 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 		});
 	}
 
+	// A device certified by a council motion (the registrar: more than half of the council),
+	// through the simulator as a city's gateway does it; the local testnet has no sudo key.
+	let council = local_council();
+	let client = city_sim::Client::local(alice_port).unwrap();
+	let sim_options =
+		city_sim::Options { timeout: Duration::from_secs(120), ..city_sim::Options::default() };
+	let ferdie = sr25519::Pair::from_string("//Ferdie", None).unwrap();
+	let (mut sensors, registered) = city_sim::register_fleet(
+		&client,
+		&[ferdie],
+		"e2e-council",
+		2,
+		city_primitives::DeviceClass::AirQualitySensor,
+		1,
+		&sim_options,
+	)
+	.unwrap();
+	assert_eq!((registered.finalized, registered.rejected), (2, 0), "{:?}", registered.problems);
+	assert!(sensors.iter().all(|sensor| !sensor.certified));
+	let certified = city_sim::certify_fleet(
+		&client,
+		&city_sim::governance::Authority::Council(council.clone()),
+		&mut sensors,
+		&sim_options,
+	)
+	.unwrap();
+	for sensor in &sensors {
+		let record = rpc(alice_port, "city_device", json!([sensor.id])).unwrap();
+		assert!(!record["certification"].is_null(), "device {} certified: {record}", sensor.id);
+	}
+	println!("FIGURE certified by a council motion: {}", certified.to_json());
+
 	// 2. Eve's keys: generated in her node's keystore, with a proof naming her account.
 	let eve = sr25519::Pair::from_string("//Eve", None).unwrap();
 	let eve_account: citychain_runtime::AccountId = eve.public().into();
@@ -90,7 +128,6 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 		Duration::from_secs(60),
 	);
 	// The council (the four operators) passes the motion: the local testnet has no sudo key.
-	let council = local_council();
 	council_motion(
 		alice_port,
 		&council,
@@ -203,4 +240,7 @@ fn city_adds_and_removes_validators_on_a_live_network() {
 		hash = sp_core::H256::from_slice(&hex_decode(header["parentHash"].as_str().unwrap()));
 	}
 	assert_eq!(grandpa_authorities(alice_port, Some(head)).len(), 4);
+
+	// 6. The runtime upgrade, on every node (Dave's full node too).
+	crate::runtime_upgrade::the_council_upgrades_the_live_network(&ports, &council);
 }

@@ -1667,3 +1667,29 @@ fn the_v1_migration_keeps_the_cursor_of_a_queue_with_rides() {
 		check();
 	});
 }
+
+/// The migration under try-runtime's own driver: `pre_upgrade`, the migration, `post_upgrade`
+/// (with the pallet's `try_state`), as `try-runtime on-runtime-upgrade` runs it
+/// (`cargo test -p pallet-ride-settlement --features try-runtime migration`; docs/upgrades.md).
+#[cfg(feature = "try-runtime")]
+#[test]
+fn the_v1_migration_passes_its_try_runtime_checks() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	// Without rides: the cursor jumps to the upgrade.
+	new_test_ext().execute_with(|| {
+		StorageVersion::new(0).put::<RideSettlement>();
+		System::set_block_number(500);
+		migrations::v1::MigrateV0ToV1::<Test>::try_on_runtime_upgrade(true).unwrap();
+		assert_eq!(DeadlinesFrom::<Test>::get(), 500);
+		assert_eq!(RideSettlement::on_chain_storage_version(), 1);
+	});
+	// With a ride: it stays.
+	new_test_ext().execute_with(|| {
+		request(RIDER);
+		StorageVersion::new(0).put::<RideSettlement>();
+		let before = DeadlinesFrom::<Test>::get();
+		System::set_block_number(500);
+		migrations::v1::MigrateV0ToV1::<Test>::try_on_runtime_upgrade(true).unwrap();
+		assert_eq!(DeadlinesFrom::<Test>::get(), before);
+	});
+}
