@@ -2,7 +2,7 @@
 # Regenerates the committed chain specs from the runtime's genesis presets:
 #   chain-specs/local.json          the 4-validator local testnet (plain, human-readable)
 #   chain-specs/city-template.json  the starting point of a real city network: same runtime,
-#                                   placeholders for the city's own validators, keys and root
+#                                   placeholders for the city's own validators, keys and council
 #                                   (add one entry per validator; at least 4 in production).
 # A test (node/tests/chain_spec.rs) fails when local.json no longer matches the node.
 set -euo pipefail
@@ -29,13 +29,12 @@ patch["session"]["keys"] = [[validator, validator, {
     "grandpa": "REPLACE_WITH_VALIDATOR_1_GRANDPA_ED25519_SS58",
 }]]
 # No sudo key: the city's council governs (runtime: configs::governance). Its genesis members
-# are the city's council members (at least three in production).
+# are the city's council members: five placeholders (two thirds of the council is root for any
+# call, and on smaller councils "more than half" and "two thirds" meet; the runtime refuses
+# fewer than three).
 patch["sudo"] = {"key": None}
-patch["councilMembership"]["members"] = [
-    "REPLACE_WITH_COUNCIL_MEMBER_1_SS58",
-    "REPLACE_WITH_COUNCIL_MEMBER_2_SS58",
-    "REPLACE_WITH_COUNCIL_MEMBER_3_SS58",
-]
+members = [f"REPLACE_WITH_COUNCIL_MEMBER_{i}_SS58" for i in range(1, 6)]
+patch["councilMembership"]["members"] = members
 # Energy auctions of 15 minutes (150 blocks), orders closing 1.5 minutes (15 blocks) before a
 # slot, meter readings accepted up to an hour (600 blocks) after it; prices and fees as in the
 # test presets (runtime: genesis_config_presets::test_market_params).
@@ -49,9 +48,7 @@ patch["rideSettlement"]["tariff"].update({"disputeWindow": 14400, "arbitrationTi
 treasury = patch["balances"]["balances"][-1]
 patch["balances"]["balances"] = [
     treasury,
-    ["REPLACE_WITH_COUNCIL_MEMBER_1_SS58", 10000000000000],
-    ["REPLACE_WITH_COUNCIL_MEMBER_2_SS58", 10000000000000],
-    ["REPLACE_WITH_COUNCIL_MEMBER_3_SS58", 10000000000000],
+    *[[member, 10000000000000] for member in members],
     [validator, 10000000000000],
 ]
 json.dump(spec, open(sys.argv[2], "w"), indent=2)

@@ -20,6 +20,9 @@ step "unit tests: runtime, pallets, device SDK (dev profile; clippy on every cra
 # (a client: subxt, tokio) is tested with the node, in the release profile only, so the
 # client stack is compiled once.
 cargo test --locked --workspace --exclude citychain-node --exclude city-sim
+# The storage migrations under try-runtime's own driver (pre_upgrade, migration, post_upgrade
+# with try_state), as docs/upgrades.md's check runs them.
+cargo test --locked -p pallet-ride-settlement --features try-runtime migration
 
 step "node and simulator build, RPC parser fuzzing and end-to-end tests (release profile)"
 # The runtime-upgrade scenario runs a polkadot.js client (scripts/pjs-check/upgrade-client.mjs).

@@ -1161,6 +1161,247 @@ mod governance {
 		});
 	}
 
+	/// Whether Ferdie, Eve's proxy of `kind`, is refused `call` by the proxy's filter
+	/// (`CallFiltered`), rather than reaching the call (which may then fail on its own terms).
+	fn filtered_for_proxy(kind: configs::governance::ProxyType, call: RuntimeCall) -> bool {
+		let (eve, ferdie) = (account(Sr25519Keyring::Eve), account(Sr25519Keyring::Ferdie));
+		let appointed = pallet_proxy::Proxies::<Runtime>::get(&eve)
+			.0
+			.iter()
+			.any(|p| p.delegate == ferdie && p.proxy_type == kind);
+		if !appointed {
+			assert_ok!(Proxy::add_proxy(signed(Sr25519Keyring::Eve), ferdie.into(), kind, 0));
+		}
+		System::reset_events();
+		assert_ok!(Proxy::proxy(
+			signed(Sr25519Keyring::Ferdie),
+			eve.into(),
+			Some(kind),
+			Box::new(call)
+		));
+		let filtered: DispatchError = frame_system::Error::<Runtime>::CallFiltered.into();
+		System::events()
+			.into_iter()
+			.find_map(|r| match r.event {
+				RuntimeEvent::Proxy(pallet_proxy::Event::ProxyExecuted { result }) => {
+					Some(result == Err(filtered))
+				}
+				_ => None,
+			})
+			.expect("the proxy call ran")
+	}
+
+	#[test]
+	fn limited_proxies_cannot_take_devices_seats_or_fares() {
+		use configs::governance::ProxyType;
+		local().execute_with(|| {
+			let device = eves_device();
+			let ferdie = account(Sr25519Keyring::Ferdie);
+			let registry = |call| RuntimeCall::DeviceRegistry(call);
+			// A gateway (Devices) reports and describes, but does not give devices away.
+			for call in [
+				pallet_device_registry::Call::transfer_ownership {
+					device,
+					new_owner: ferdie.clone(),
+				},
+				pallet_device_registry::Call::set_operator {
+					device,
+					operator: Some(ferdie.clone()),
+				},
+				pallet_device_registry::Call::revoke { device },
+				pallet_device_registry::Call::decommission { device },
+			] {
+				assert!(filtered_for_proxy(ProxyType::Devices, registry(call.clone())), "{call:?}");
+			}
+			assert!(!filtered_for_proxy(
+				ProxyType::Devices,
+				registry(pallet_device_registry::Call::update_metadata {
+					device,
+					metadata: Default::default(),
+				})
+			));
+			// Nor can it reach them inside a batch.
+			let batch = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+				calls: vec![registry(pallet_device_registry::Call::transfer_ownership {
+					device,
+					new_owner: ferdie.clone(),
+				})],
+			});
+			filtered_for_proxy(ProxyType::Devices, batch);
+			assert_eq!(
+				pallet_device_registry::Devices::<Runtime>::get(device).map(|d| d.owner),
+				Some(account(Sr25519Keyring::Eve))
+			);
+			// A member's deputy (Governance) votes, but cannot take the seat.
+			let change_key = RuntimeCall::CouncilMembership(pallet_membership::Call::change_key {
+				new: ferdie.clone().into(),
+			});
+			assert!(filtered_for_proxy(ProxyType::Governance, change_key.clone()));
+			assert!(!filtered_for_proxy(
+				ProxyType::Governance,
+				RuntimeCall::Council(pallet_collective::Call::vote {
+					proposal: Default::default(),
+					index: 0,
+					approve: true,
+				})
+			));
+			// A driver's dispatcher (Rides) cannot spend as a rider.
+			let confirm =
+				RuntimeCall::RideSettlement(pallet_ride_settlement::Call::confirm_ride { ride: 0 });
+			assert!(filtered_for_proxy(ProxyType::Rides, confirm.clone()));
+			assert!(!filtered_for_proxy(
+				ProxyType::Rides,
+				RuntimeCall::RideSettlement(pallet_ride_settlement::Call::set_on_duty {
+					on_duty: false
+				})
+			));
+			// NonTransfer moves no value: not through multisig, other proxies, markets, rides
+			// or device transfers; it does attest and vote.
+			let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: ferdie.clone().into(),
+				value: UNIT,
+			});
+			for call in [
+				transfer.clone(),
+				RuntimeCall::Multisig(pallet_multisig::Call::as_multi_threshold_1 {
+					other_signatories: vec![ferdie.clone()],
+					call: Box::new(transfer.clone()),
+				}),
+				RuntimeCall::Proxy(pallet_proxy::Call::proxy {
+					real: ferdie.clone().into(),
+					force_proxy_type: None,
+					call: Box::new(transfer),
+				}),
+				registry(pallet_device_registry::Call::transfer_ownership {
+					device,
+					new_owner: ferdie.clone(),
+				}),
+				confirm,
+				change_key,
+			] {
+				assert!(filtered_for_proxy(ProxyType::NonTransfer, call.clone()), "{call:?}");
+			}
+			assert!(!filtered_for_proxy(
+				ProxyType::NonTransfer,
+				RuntimeCall::Council(pallet_collective::Call::vote {
+					proposal: Default::default(),
+					index: 0,
+					approve: true,
+				})
+			));
+		});
+	}
+
+	#[test]
+	fn abstentions_are_nays_even_with_a_prime_member() {
+		local().execute_with(|| {
+			let alice = account(Sr25519Keyring::Alice);
+			let prime = RuntimeCall::CouncilMembership(pallet_membership::Call::set_prime {
+				who: alice.clone().into(),
+			});
+			assert_eq!(motion(prime, 3), Some(Ok(())));
+			assert_eq!(CouncilMembership::prime(), Some(alice));
+			// The prime and one more vote aye; two members stay silent for the whole motion.
+			let device = eves_device();
+			let certify =
+				RuntimeCall::DeviceRegistry(pallet_device_registry::Call::certify { device });
+			let length = codec::Encode::encoded_size(&certify) as u32;
+			let weight = certify.get_dispatch_info().call_weight;
+			let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&certify);
+			let index = pallet_collective::ProposalCount::<
+				Runtime,
+				configs::governance::CouncilCollective,
+			>::get();
+			assert_ok!(Council::propose(signed(COUNCIL[0]), 3, Box::new(certify), length));
+			assert_ok!(Council::vote(signed(COUNCIL[0]), hash, index, true));
+			assert_ok!(Council::vote(signed(COUNCIL[1]), hash, index, true));
+			System::set_block_number(System::block_number() + DAYS + 1);
+			System::reset_events();
+			assert_ok!(Council::close(signed(Sr25519Keyring::Eve), hash, index, weight, length));
+			assert!(System::events().iter().any(|r| matches!(
+				r.event,
+				RuntimeEvent::Council(pallet_collective::Event::Disapproved { .. })
+			)));
+			assert!(!certified(device));
+		});
+	}
+
+	#[test]
+	fn the_council_keeps_at_least_three_members_and_motions_stay_small() {
+		local().execute_with(|| {
+			let remove = |k: Sr25519Keyring| {
+				RuntimeCall::CouncilMembership(pallet_membership::Call::remove_member {
+					who: account(k).into(),
+				})
+			};
+			// Four to three: allowed.
+			assert_eq!(motion(remove(Sr25519Keyring::Dave), 3), Some(Ok(())));
+			assert_eq!(CouncilMembership::members().len(), 3);
+			// Three to two, or a reset to two: refused, even by a unanimous council.
+			let filtered: DispatchError = frame_system::Error::<Runtime>::CallFiltered.into();
+			assert_eq!(motion(remove(Sr25519Keyring::Charlie), 3), Some(Err(filtered)));
+			let reset = RuntimeCall::CouncilMembership(pallet_membership::Call::reset_members {
+				members: vec![account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob)],
+			});
+			assert_eq!(motion(reset, 3), Some(Err(filtered)));
+			assert_eq!(CouncilMembership::members().len(), 3);
+			// A motion longer than MAX_MOTION_BYTES is refused at `propose`.
+			let long = RuntimeCall::System(frame_system::Call::remark {
+				remark: vec![0; configs::governance::MAX_MOTION_BYTES as usize],
+			});
+			let length = codec::Encode::encoded_size(&long) as u32;
+			let propose = RuntimeCall::Council(pallet_collective::Call::propose {
+				threshold: 3,
+				proposal: Box::new(long),
+				length_bound: length,
+			});
+			assert_noop!(
+				propose.dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+				filtered
+			);
+		});
+	}
+
+	#[test]
+	fn a_treasury_payout_never_reaps_the_treasury_and_only_root_schedules() {
+		local().execute_with(|| {
+			let treasury = configs::CityTreasuryAccount::get();
+			let _ = Balances::mint_into(&treasury, 1_000 * UNIT);
+			let all = Balances::balance(&treasury);
+			let ferdie = account(Sr25519Keyring::Ferdie);
+			let spend = |amount| {
+				RuntimeCall::Treasury(pallet_treasury::Call::spend {
+					asset_kind: Box::new(()),
+					amount,
+					beneficiary: Box::new(ferdie.clone()),
+					valid_from: None,
+				})
+			};
+			assert_eq!(motion(spend(all), 3), Some(Ok(())));
+			let index = pallet_treasury::SpendCount::<Runtime>::get() - 1;
+			assert_noop!(
+				Treasury::payout(signed(Sr25519Keyring::Eve), index),
+				pallet_treasury::Error::<Runtime>::PayoutError
+			);
+			assert_eq!(Balances::balance(&treasury), all);
+			// All but the existential deposit can be paid.
+			assert_eq!(motion(spend(all - EXISTENTIAL_DEPOSIT), 3), Some(Ok(())));
+			let before = Balances::balance(&ferdie);
+			assert_ok!(Treasury::payout(signed(Sr25519Keyring::Eve), index + 1));
+			assert_eq!(Balances::balance(&ferdie), before + all - EXISTENTIAL_DEPOSIT);
+			assert_eq!(Balances::balance(&treasury), EXISTENTIAL_DEPOSIT);
+			// The scheduler takes root only: a council origin stored in the agenda could be
+			// cancelled by no later council.
+			let schedule = RuntimeCall::Scheduler(pallet_scheduler::Call::schedule_after {
+				after: 10,
+				maybe_periodic: None,
+				priority: 0,
+				call: Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] })),
+			});
+			assert_eq!(motion(schedule, 4), Some(Err(DispatchError::BadOrigin)));
+		});
+	}
+
 	#[test]
 	fn a_runtime_upgrade_is_authorized_by_two_thirds_of_the_council_through_the_whitelist() {
 		local().execute_with(|| {

@@ -6,11 +6,12 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
-/// Version 0 to 1: the deadline queue's cursor (`DeadlinesFrom`) starts at the block of the
-/// upgrade instead of block 0, on a chain that has no ride yet (one that got this pallet by a
-/// runtime upgrade): `on_idle` would otherwise walk the whole history of empty blocks first. A
+/// Version 0 to 1, for chains that ran the pallet before it had a storage version (spec 105
+/// and older): the deadline queue's cursor (`DeadlinesFrom`) is brought to the block of the
+/// upgrade when there is no ride yet, so `on_idle` never walks a history of empty blocks. A
 /// chain with rides keeps its cursor (none of their deadlines may be skipped). Two reads and at
-/// most one write, whatever the chain's size.
+/// most one write, whatever the chain's size. (A chain that gets the pallet by an upgrade is
+/// not covered: FRAME writes a new pallet's storage version before migrations run.)
 pub mod v1 {
 	use super::*;
 

@@ -15,7 +15,12 @@
 //!
 //! Every role also accepts root: on a development chain that is the sudo key; a city network
 //! has no sudo key (the `local_testnet` preset and `chain-specs/city-template.json`), so root is
-//! reached only through [`UpgradeOrigin`]'s whitelist. To give a role to a department's
+//! reached only through [`UpgradeOrigin`]'s whitelist. **Two thirds of the council is root for
+//! any call** (force transfers, storage writes, `utility.dispatchAs`): the whitelist is the
+//! door, not a second check. On a small council the thresholds meet (3 of 4, 2 of 3 are both
+//! "more than half" and "two thirds"): a city should seat at least five members. Abstentions
+//! count as nays ([`AbstentionsAreNays`]); the council keeps at least [`MIN_COUNCIL_MEMBERS`]
+//! members and motions stay under [`MAX_MOTION_BYTES`] (the runtime's call filter). To give a role to a department's
 //! multisig instead of the council, change its one line here (e.g.
 //! `EitherOfDiverse<EnsureRoot<AccountId>, EnsureSignedBy<RegistrarDepartment, AccountId>>`).
 
@@ -106,17 +111,41 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type MaxProposals = ConstU32<100>;
 	/// At most 32 council members.
 	type MaxMembers = ConstU32<32>;
-	/// A member who does not vote counts as the prime member voted (or as nay without one).
-	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	/// A member who does not vote counts as nay, prime or not: a motion passes only on the
+	/// ayes actually cast (with the prime's default vote, one prime and a day of silence
+	/// would be enough for root).
+	type DefaultVote = AbstentionsAreNays;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
-	/// Membership is managed through pallet-membership (which calls this pallet), or root.
+	/// Membership is managed through pallet-membership (which calls this pallet). Root could
+	/// set the members here directly, out of step with pallet-membership's list: don't; use
+	/// `councilMembership.resetMembers`.
 	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxCouncilProposalWeight;
 	type DisapproveOrigin = CouncilTwoThirds;
 	type KillOrigin = CouncilTwoThirds;
-	/// Members propose without a deposit: there are at most 32 of them and 100 open motions.
+	/// Members propose without a deposit: there are at most 32 of them and 100 open motions,
+	/// and a motion is at most [`MAX_MOTION_BYTES`] long (`CityCallFilter`).
 	type Consideration = ();
 }
+
+/// Abstentions count as nays (see the council's `DefaultVote`).
+pub struct AbstentionsAreNays;
+impl pallet_collective::DefaultVote for AbstentionsAreNays {
+	fn default_vote(_prime_vote: Option<bool>, _yes_votes: u32, _no_votes: u32, _len: u32) -> bool {
+		false
+	}
+}
+
+/// The longest motion a member may propose (`length_bound` of `council.propose`), in bytes:
+/// a fleet's certification (500 calls in a `utility.batchAll`) is about 5 KB; a runtime's code
+/// never travels in a motion (`system.authorizeUpgrade` takes its hash). Checked by the
+/// runtime's call filter, so 100 open motions hold at most 1.6 MB.
+pub const MAX_MOTION_BYTES: u32 = 16 * 1024;
+
+/// The fewest members the council may have: the call filter refuses membership changes that
+/// would leave fewer (a council of one or two would make one or two keys root, and an empty
+/// one would leave a city network without governance for good).
+pub const MIN_COUNCIL_MEMBERS: u32 = 3;
 
 /// The council's membership, changed by two thirds of the council.
 impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
@@ -171,15 +200,22 @@ pub enum ProxyType {
 	/// Anything.
 	#[default]
 	Any,
-	/// Anything but moving funds (balances, treasury).
+	/// What moves no value: validator keys (`session`, `validatorSet`), devices (but not
+	/// `transferOwnership`), readings, council votes and motions, batches of these, remarks.
+	/// Not balances, treasury, multisig, proxies, preimages, the energy market or rides.
 	NonTransfer,
-	/// The device registry and sensor attestation only: a gateway acting for a device owner.
+	/// A gateway acting for a device owner: sensor attestation, and registering, describing,
+	/// suspending and resuming devices; not transferring them, rotating their keys, changing
+	/// their operator, revoking or decommissioning them.
 	Devices,
 	/// The energy market only: a trading bot acting for a prosumer.
 	Energy,
-	/// Ride settlement only: a fleet operator's dispatcher acting for a driver.
+	/// A fleet operator's dispatcher acting for a driver: the driver's side of ride settlement
+	/// (register, duty, accept, arrive, start with the rider's code, complete, cancel, rate,
+	/// leave); not requesting, confirming or disputing rides (the rider's side, which pays).
 	Rides,
-	/// Council, membership, multisig and proxy management only: a member's deputy.
+	/// A council member's deputy: council motions and votes only (not membership, which
+	/// would let the deputy take the seat with `changeKey`).
 	Governance,
 }
 
@@ -187,17 +223,57 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 	fn filter(&self, call: &RuntimeCall) -> bool {
 		match self {
 			ProxyType::Any => true,
-			ProxyType::NonTransfer => !matches!(
-				call,
-				RuntimeCall::Balances(..) | RuntimeCall::Treasury(..) | RuntimeCall::Sudo(..)
-			),
-			ProxyType::Devices => {
-				matches!(call, RuntimeCall::DeviceRegistry(..) | RuntimeCall::SensorAttestation(..))
+			ProxyType::NonTransfer => match call {
+				RuntimeCall::System(call) => matches!(
+					call,
+					frame_system::Call::remark { .. }
+						| frame_system::Call::remark_with_event { .. }
+				),
+				RuntimeCall::DeviceRegistry(call) => {
+					!matches!(call, pallet_device_registry::Call::transfer_ownership { .. })
+				}
+				RuntimeCall::Session(..)
+				| RuntimeCall::ValidatorSet(..)
+				| RuntimeCall::SensorAttestation(..)
+				| RuntimeCall::Council(..)
+				| RuntimeCall::Utility(..) => true,
+				_ => false,
+			},
+			ProxyType::Devices => match call {
+				RuntimeCall::SensorAttestation(..) => true,
+				RuntimeCall::DeviceRegistry(call) => matches!(
+					call,
+					pallet_device_registry::Call::register { .. }
+						| pallet_device_registry::Call::update_metadata { .. }
+						| pallet_device_registry::Call::suspend { .. }
+						| pallet_device_registry::Call::resume { .. }
+				),
+				// Batches of the above (the proxy's filter applies to every call inside).
+				RuntimeCall::Utility(..) => true,
+				_ => false,
+			},
+			ProxyType::Energy => {
+				matches!(call, RuntimeCall::EnergyMarket(..) | RuntimeCall::Utility(..))
 			}
-			ProxyType::Energy => matches!(call, RuntimeCall::EnergyMarket(..)),
-			ProxyType::Rides => matches!(call, RuntimeCall::RideSettlement(..)),
+			ProxyType::Rides => match call {
+				RuntimeCall::RideSettlement(call) => matches!(
+					call,
+					pallet_ride_settlement::Call::register_driver { .. }
+						| pallet_ride_settlement::Call::set_on_duty { .. }
+						| pallet_ride_settlement::Call::leave { .. }
+						| pallet_ride_settlement::Call::accept_ride { .. }
+						| pallet_ride_settlement::Call::driver_arrived { .. }
+						| pallet_ride_settlement::Call::start_ride_with_code { .. }
+						| pallet_ride_settlement::Call::complete_ride { .. }
+						| pallet_ride_settlement::Call::cancel_ride { .. }
+						| pallet_ride_settlement::Call::process_deadline { .. }
+						| pallet_ride_settlement::Call::rate { .. }
+				),
+				RuntimeCall::Utility(..) => true,
+				_ => false,
+			},
 			ProxyType::Governance => {
-				matches!(call, RuntimeCall::Council(..) | RuntimeCall::CouncilMembership(..))
+				matches!(call, RuntimeCall::Council(..) | RuntimeCall::Utility(..))
 			}
 		}
 	}
@@ -207,7 +283,8 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 			(x, y) if x == y => true,
 			(ProxyType::Any, _) => true,
 			(_, ProxyType::Any) => false,
-			(ProxyType::NonTransfer, _) => true,
+			// What a Devices or Governance proxy may do, a NonTransfer proxy may too.
+			(ProxyType::NonTransfer, ProxyType::Devices | ProxyType::Governance) => true,
 			_ => false,
 		}
 	}
@@ -258,8 +335,10 @@ impl pallet_scheduler::Config for Runtime {
 	type PalletsOrigin = OriginCaller;
 	type RuntimeCall = RuntimeCall;
 	type MaximumWeight = MaximumSchedulerWeight;
-	type ScheduleOrigin = CouncilMajority;
-	/// Only equal origins may cancel each other's schedules.
+	/// Root only (the council reaches it with two thirds, through the whitelist): a council
+	/// origin would be stored with its vote count, and no later council could cancel it.
+	type ScheduleOrigin = EnsureRoot<AccountId>;
+	/// Only equal origins (root) may cancel each other's schedules.
 	type OriginPrivilegeCmp = frame_support::traits::EqualPrivilegeOnly;
 	type MaxScheduledPerBlock = ConstU32<50>;
 	type WeightInfo = pallet_scheduler::weights::SubstrateWeight<Runtime>;
@@ -268,10 +347,12 @@ impl pallet_scheduler::Config for Runtime {
 }
 
 parameter_types! {
-	/// A preimage's deposit: 1 CITY plus 1 µCITY per byte (a runtime's code, about 1.5 MB,
-	/// holds about 2.5 CITY until it is unnoted).
+	/// A preimage's deposit: 1 CITY plus the city's storage price per byte
+	/// ([`crate::configs::city::DEPOSIT_PER_BYTE`], as devices and rides pay), refunded when
+	/// it is unnoted. (Runtime upgrades need no preimage: the council authorizes the code's
+	/// hash and the code comes with `system.applyAuthorizedUpgrade`.)
 	pub const PreimageBaseDeposit: Balance = UNIT;
-	pub const PreimageByteDeposit: Balance = crate::MICRO_UNIT;
+	pub const PreimageByteDeposit: Balance = crate::configs::city::DEPOSIT_PER_BYTE;
 	pub const PreimageHoldReason: RuntimeHoldReason =
 		RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
 }
@@ -282,7 +363,8 @@ impl pallet_preimage::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
-	type ManagerOrigin = CouncilMajority;
+	/// Root only: the manager may unrequest what the whitelist or the scheduler requested.
+	type ManagerOrigin = EnsureRoot<AccountId>;
 	type Consideration = HoldConsideration<
 		AccountId,
 		Balances,
@@ -320,15 +402,47 @@ impl pallet_treasury::Config for Runtime {
 	type AssetKind = ();
 	type Beneficiary = AccountId;
 	type BeneficiaryLookup = IdentityLookup<AccountId>;
-	type Paymaster = frame_support::traits::tokens::pay::PayFromAccount<
-		Balances,
-		crate::configs::CityTreasuryAccount,
-	>;
+	type Paymaster = PayFromTreasuryKeepingAlive;
 	type BalanceConverter = UnityAssetBalanceConversion;
 	type PayoutPeriod = TreasuryPayoutPeriod;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
 	type BlockNumberProvider = System;
+}
+
+/// Pays approved treasury spends from the treasury account without reaping it: a payout that
+/// would leave less than the existential deposit fails (`treasury.PayoutError`; the spend can
+/// be paid out later) instead of killing the account every fee and city fee is paid into (the
+/// energy market's grid fees below the existential deposit could not be paid to a dead one).
+pub struct PayFromTreasuryKeepingAlive;
+impl frame_support::traits::tokens::Pay for PayFromTreasuryKeepingAlive {
+	type Balance = Balance;
+	type Beneficiary = AccountId;
+	type AssetKind = ();
+	type Id = ();
+	type Error = sp_runtime::DispatchError;
+
+	fn pay(who: &AccountId, _: (), amount: Balance) -> Result<(), Self::Error> {
+		use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+		let treasury = crate::configs::CityTreasuryAccount::get();
+		<Balances as Mutate<AccountId>>::transfer(&treasury, who, amount, Preservation::Preserve)?;
+		Ok(())
+	}
+
+	fn check_payment(_: ()) -> frame_support::traits::tokens::PaymentStatus {
+		frame_support::traits::tokens::PaymentStatus::Success
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_successful(_: &AccountId, _: (), amount: Balance) {
+		use frame_support::traits::fungible::Mutate;
+		let treasury = crate::configs::CityTreasuryAccount::get();
+		let keep = crate::EXISTENTIAL_DEPOSIT;
+		let _ = <Balances as Mutate<AccountId>>::mint_into(&treasury, amount.saturating_add(keep));
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_concluded(_: ()) {}
 }
 
 parameter_types! {

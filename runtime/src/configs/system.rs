@@ -13,6 +13,7 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use sp_runtime::Perbill;
 
+use crate::configs::governance::{MAX_MOTION_BYTES, MIN_COUNCIL_MEMBERS};
 use crate::{
 	AccountId, Aura, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeOrigin, RuntimeTask, SLOT_DURATION, SS58_PREFIX, VERSION,
@@ -60,14 +61,32 @@ impl frame_system::Config for Runtime {
 	type BaseCallFilter = CityCallFilter;
 }
 
-/// Every call may be dispatched but `session.purge_keys`: a governed validator that purged its
-/// keys would leave the set pallet-session uses without governance (and all of them together
-/// would empty it, halting the chain). Accounts purge their keys through
-/// `validatorSet.purgeKeys`, which refuses governed validators.
+/// Every call may be dispatched (by any origin but root, which no filter stops) except:
+/// - `session.purge_keys`: a governed validator that purged its keys would leave the set
+///   pallet-session uses without governance (and all of them together would empty it, halting
+///   the chain). Accounts purge their keys through `validatorSet.purgeKeys`, which refuses
+///   governed validators;
+/// - council motions longer than [`MAX_MOTION_BYTES`] (proposals hold no deposit);
+/// - council membership changes that would leave fewer than [`MIN_COUNCIL_MEMBERS`] members
+///   (`councilMembership.removeMember`, `resetMembers`).
 pub struct CityCallFilter;
 impl Contains<RuntimeCall> for CityCallFilter {
 	fn contains(call: &RuntimeCall) -> bool {
-		!matches!(call, RuntimeCall::Session(pallet_session::Call::purge_keys {}))
+		match call {
+			RuntimeCall::Session(pallet_session::Call::purge_keys {}) => false,
+			RuntimeCall::Council(pallet_collective::Call::propose { length_bound, .. }) => {
+				*length_bound <= MAX_MOTION_BYTES
+			}
+			RuntimeCall::CouncilMembership(pallet_membership::Call::remove_member { .. }) => {
+				let members = pallet_membership::Members::<Runtime, pallet_membership::Instance1>::decode_len()
+					.unwrap_or(0);
+				u32::try_from(members).unwrap_or(u32::MAX) > MIN_COUNCIL_MEMBERS
+			}
+			RuntimeCall::CouncilMembership(pallet_membership::Call::reset_members { members }) => {
+				u32::try_from(members.len()).unwrap_or(u32::MAX) >= MIN_COUNCIL_MEMBERS
+			}
+			_ => true,
+		}
 	}
 }
 
