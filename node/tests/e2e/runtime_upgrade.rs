@@ -132,16 +132,26 @@ impl PjsClient {
 		PjsClient { child, lines }
 	}
 
-	/// The next line the client prints, whose first word is `word`: its other words.
+	/// The next line of the client's own protocol (`connected`, `upgraded`, `transferred`;
+	/// polkadot.js's log lines in between are skipped), which must begin with `word`: its
+	/// other words.
 	fn expect(&mut self, word: &str, timeout: Duration) -> Vec<String> {
-		let line =
-			self.lines.recv_timeout(timeout).unwrap_or_else(|_| {
+		const PROTOCOL: [&str; 3] = ["connected", "upgraded", "transferred"];
+		let deadline = std::time::Instant::now() + timeout;
+		loop {
+			let left = deadline.saturating_duration_since(std::time::Instant::now());
+			let line = self.lines.recv_timeout(left).unwrap_or_else(|_| {
 				let status = self.child.try_wait().ok().flatten();
 				panic!("polkadot.js client printed no `{word}` line within {timeout:?} (exit {status:?})")
 			});
-		let mut words = line.split_whitespace().map(String::from);
-		assert_eq!(words.next().as_deref(), Some(word), "polkadot.js client: {line}");
-		words.collect()
+			let mut words = line.split_whitespace().map(String::from);
+			let first = words.next().unwrap_or_default();
+			if !PROTOCOL.contains(&first.as_str()) {
+				continue;
+			}
+			assert_eq!(first, word, "polkadot.js client: {line}");
+			return words.collect();
+		}
 	}
 }
 
