@@ -95,10 +95,8 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 		&options(),
 	)
 	.unwrap();
-	assert_eq!(
-		(certification.submitted, certification.finalized),
-		(DEVICES as usize, DEVICES as usize)
-	);
+	// One extrinsic for the fleet: sudo(utility.batchAll(certify, ...)).
+	assert_eq!((certification.submitted, certification.finalized, certification.failed), (1, 1, 0));
 	assert!(devices.iter().all(|d| d.certified));
 
 	// 160 readings through a 40-transaction pool: the pool drops some of what it accepted,

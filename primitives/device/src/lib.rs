@@ -47,7 +47,10 @@ mod merkle;
 pub mod names;
 
 pub use keys::*;
-pub use merkle::{merkle_proof, merkle_root, proof_len, verify_inclusion, Blake2Hasher};
+pub use merkle::{
+	merkle_proof, merkle_proof_of, merkle_root, merkle_root_of, proof_len, verify_inclusion,
+	verify_leaf, Blake2Hasher,
+};
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -69,13 +69,37 @@ pub fn verify_inclusion(
 	reading: &Reading,
 	proof: &[H256],
 ) -> bool {
+	verify_leaf(root, count, leaf_index, &reading.encode(), proof)
+}
+
+/// The same layout over any leaves (their bytes, in order), e.g. the data-access pallet's log
+/// entries: the Merkle root.
+pub fn merkle_root_of<L: AsRef<[u8]>>(leaves: impl IntoIterator<Item = L>) -> H256 {
+	binary_merkle_tree::merkle_root::<Blake2Hasher, _>(leaves)
+}
+
+/// The proof of leaf `leaf_index` among `leaves` (see [`merkle_root_of`]); `None` if there is
+/// no such leaf.
+pub fn merkle_proof_of<L: AsRef<[u8]> + Clone>(leaves: &[L], leaf_index: u32) -> Option<Vec<H256>> {
+	let index = usize::try_from(leaf_index).ok()?;
+	if index >= leaves.len() || u32::try_from(leaves.len()).is_err() {
+		return None;
+	}
+	Some(binary_merkle_tree::merkle_proof::<Blake2Hasher, _, _>(leaves.to_vec(), leaf_index).proof)
+}
+
+/// Whether `proof` shows that `leaf` (its bytes) is leaf `leaf_index` of the `count`-leaf tree
+/// with `root`, with a proof of exactly that leaf's path length (see [`verify_inclusion`]).
+/// Leaves must never be 64 bytes long, the length of an inner node's preimage.
+pub fn verify_leaf(root: &H256, count: u32, leaf_index: u32, leaf: &[u8], proof: &[H256]) -> bool {
 	leaf_index < count
+		&& leaf.len() != 64
 		&& proof.len() == proof_len(count, leaf_index)
 		&& binary_merkle_tree::verify_proof::<Blake2Hasher, _, _>(
 			root,
 			proof.iter().copied(),
 			count,
 			leaf_index,
-			&reading.encode(),
+			binary_merkle_tree::Leaf::Value(leaf),
 		)
 }
