@@ -263,12 +263,7 @@ pub fn certify_fleet(
 /// metadata and versions the pool checks against then (an upgrade in between is followed),
 /// over the client's connection of that moment (a lost one is opened again). `None` if the
 /// chain cannot be asked now.
-pub(crate) fn resigner(
-	client: &Client,
-	owner: sr25519::Pair,
-	call: Call,
-	nonce: u32,
-) -> tracker::Resign {
+pub fn resigner(client: &Client, owner: sr25519::Pair, call: Call, nonce: u32) -> tracker::Resign {
 	let client = client.clone();
 	let signer = PairSigner(owner);
 	Box::new(move |_| {

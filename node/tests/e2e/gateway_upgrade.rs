@@ -66,8 +66,10 @@ pub fn the_gateway_keeps_submitting_across_a_runtime_upgrade(
 		.unwrap(),
 	);
 
-	// The upgrade, built from the metadata like everything else.
+	// The upgrade, built from the metadata like everything else, against the chain as it is
+	// now (not the block the simulator keeps for a few seconds).
 	let chain = client.chain().unwrap();
+	chain.refresh();
 	let at = chain.current().unwrap();
 	let code = citychain_runtime::upgrade_rehearsal::WASM_BINARY
 		.expect("the build script builds the upgrade rehearsal");
@@ -88,8 +90,10 @@ pub fn the_gateway_keeps_submitting_across_a_runtime_upgrade(
 		vec![Submission {
 			label: "runtime upgrade".into(),
 			lane: 0,
-			extrinsic: at.signed(&PairSigner(sudo), &upgrade, nonce.into()).unwrap(),
-			resign: None,
+			extrinsic: at.signed(&PairSigner(sudo.clone()), &upgrade, nonce.into()).unwrap(),
+			// Signed again if the pool calls the signature bad, as the gateway does for any
+			// signed transaction (in this long scenario the first submission once was).
+			resign: Some(city_sim::resigner(client, sudo, upgrade, nonce)),
 		}],
 		&options(),
 	)
