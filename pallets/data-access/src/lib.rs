@@ -36,6 +36,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -61,8 +63,8 @@ pub type TermCode = u16;
 /// A holder's batch sequence number: 0, 1, 2, ... with no gap.
 pub type BatchSeq = u32;
 
-/// The longest Merkle proof the verification takes (a batch of 2^64 entries).
-pub const MAX_PROOF_LEN: usize = 64;
+/// The longest Merkle proof the verification takes: batches have at most 2^32 entries.
+pub const MAX_PROOF_LEN: u32 = 32;
 
 /// The kinds of words in the vocabulary.
 #[derive(
@@ -91,6 +93,28 @@ pub enum TermKind {
 	/// A legal basis that allows access without consent (a law, a court order, ...).
 	#[codec(index = 2)]
 	LegalBasis,
+}
+
+/// A word of the vocabulary. Codes are permanent: a word is never renamed or reused, only
+/// retired, so grants and log entries keep their meaning.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Term<Name> {
+	/// Its name (UTF-8).
+	pub name: Name,
+	/// When it was added (Unix ms; 0 for the genesis vocabulary).
+	pub added_at_ms: u64,
+	/// When it was retired (Unix ms): no new grant uses it, and a legal basis covers no access
+	/// from then on.
+	pub retired_at_ms: Option<u64>,
+}
+
+impl<Name> Term<Name> {
+	/// Whether the word was in force at `time_ms`.
+	pub fn in_force_at(&self, time_ms: u64) -> bool {
+		self.added_at_ms <= time_ms && self.retired_at_ms.is_none_or(|retired| time_ms < retired)
+	}
 }
 
 /// A data holder's standing.
@@ -165,8 +189,10 @@ pub struct Grant<AccountId, Balance, Devices> {
 	pub revoked_at_ms: Option<u64>,
 	/// The citizen's devices whose data it covers (empty: the category's data in general).
 	pub devices: Devices,
-	/// The deposit still held for it (zero once revoked or released).
+	/// The deposit held for it while open.
 	pub deposit: Balance,
+	/// Open: not yet revoked or released (its deposit is held).
+	pub open: bool,
 }
 
 impl<AccountId, Balance, Devices> Grant<AccountId, Balance, Devices> {
@@ -202,9 +228,10 @@ pub enum AccessBasis {
 }
 
 /// One entry of a holder's access log: a leaf of an anchored batch is `SCALE(entry)`. Byte
-/// layout (README): citizen 32 bytes, category u16 LE, purpose u16 LE, basis (0x00 + grant id
-/// u64 LE, or 0x01 + legal basis u16 LE), time u64 LE (Unix ms), data hash 32 bytes: 85 or 79
-/// bytes, never 64 (an inner node's preimage).
+/// layout (README; 32-byte account ids): citizen 32 bytes, category u16 LE, purpose u16 LE,
+/// device (0x00, or 0x01 + device id u64 LE), basis (0x00 + grant id u64 LE, or 0x01 + legal
+/// basis u16 LE), time u64 LE (Unix ms), data hash 32 bytes: 80 to 94 bytes, never 64 (an
+/// inner node's preimage).
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
@@ -215,6 +242,9 @@ pub struct AccessEntry<AccountId> {
 	pub category: TermCode,
 	/// The purpose.
 	pub purpose: TermCode,
+	/// The device whose data was accessed, if the data is a device's (a grant that names
+	/// devices covers only theirs).
+	pub device: Option<DeviceId>,
 	/// The grant, or the legal basis, it relied on.
 	pub basis: AccessBasis,
 	/// When (Unix ms).
@@ -240,6 +270,9 @@ pub struct Anchor<BlockNumber, Balance> {
 	pub previous_root: H256,
 	/// The block it was anchored in.
 	pub anchored_at: BlockNumber,
+	/// The chain's time when it was anchored (Unix ms): a wallet may flag entries anchored
+	/// long after their time.
+	pub anchored_at_ms: u64,
 	/// The deposit held for it.
 	pub deposit: Balance,
 }
@@ -262,8 +295,11 @@ pub enum NotInBatch {
 /// Why an entry is not covered by the grant it cites.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum NotCovered {
-	/// No such grant (or it left the citizen's history).
+	/// No grant has that id.
 	UnknownGrant,
+	/// The grant left its citizen's full history (after it closed): it can no longer be
+	/// judged here (ask an archive node at the anchor's block).
+	ForgottenGrant,
 	/// The grant is another citizen's.
 	OtherCitizen,
 	/// The grant is to another holder.
@@ -272,13 +308,15 @@ pub enum NotCovered {
 	OtherCategory,
 	/// The grant is for another purpose.
 	OtherPurpose,
+	/// The grant names devices, and the entry's device (or none) is not one of them.
+	OtherDevice,
 	/// The access came before the grant's start.
 	BeforeStart,
 	/// The access came at or after the grant's expiry.
 	Expired,
 	/// The access came at or after the grant's revocation.
 	Revoked,
-	/// The cited legal basis is not in the vocabulary.
+	/// The cited legal basis is not in the vocabulary, or was not in force at the entry's time.
 	UnknownLegalBasis,
 }
 
@@ -300,6 +338,8 @@ pub struct AccessVerdict {
 	pub in_batch: bool,
 	/// Why not, if not.
 	pub not_in_batch: Option<NotInBatch>,
+	/// When the batch was anchored (Unix ms), if it is.
+	pub anchored_at_ms: Option<u64>,
 	/// What covered the access (judged whether or not it is in the batch).
 	pub coverage: Coverage,
 }
@@ -316,11 +356,13 @@ pub struct AnchorPage<BlockNumber, Balance> {
 	pub next: Option<BatchSeq>,
 }
 
-/// What the benchmarks need from the runtime: a device owned by an account.
+/// What the benchmarks need from the runtime: devices, and the chain's clock.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// A registered device owned by `owner`.
-	fn device(owner: &AccountId) -> DeviceId;
+	/// A registered device owned by `owner`, a different one for every `index`.
+	fn device(owner: &AccountId, index: u32) -> DeviceId;
+	/// Sets the chain's time (Unix ms).
+	fn set_time(ms: u64);
 }
 
 // The call `grant` takes a grant's eight fields (the call enum the macro makes has them too).
@@ -429,6 +471,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxClockDriftMs: Get<u64>;
 
+		/// How long after an access a holder may anchor it, ms: a batch's period starts at
+		/// most this long before the chain's time (so a holder cannot log today's accesses
+		/// with last month's times, before a revocation).
+		#[pallet::constant]
+		type MaxAnchorDelayMs: Get<u64>;
+
 		/// Weights of the calls (from the benchmarks).
 		type WeightInfo: WeightInfo;
 
@@ -448,12 +496,12 @@ pub mod pallet {
 		AnchorDeposit,
 	}
 
-	/// The vocabulary: (kind, code) -> name.
+	/// The vocabulary: (kind, code) -> word, retired ones included.
 	#[pallet::storage]
 	pub type Terms<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, TermKind, Twox64Concat, TermCode, NameOf<T>>;
+		StorageDoubleMap<_, Twox64Concat, TermKind, Twox64Concat, TermCode, Term<NameOf<T>>>;
 
-	/// How many words of each kind the vocabulary has.
+	/// How many words of each kind the vocabulary has (retired ones included).
 	#[pallet::storage]
 	pub type TermCount<T: Config> = StorageMap<_, Twox64Concat, TermKind, u32, ValueQuery>;
 
@@ -509,10 +557,19 @@ pub mod pallet {
 				let name: NameOf<T> =
 					name.clone().try_into().expect("genesis: a term's name is too long");
 				assert!(
-					Pallet::<T>::do_set_term(*kind, *code, name).is_ok(),
-					"genesis: too many terms"
+					Pallet::<T>::do_add_term(*kind, *code, name, 0).is_ok(),
+					"genesis: too many terms, or a code twice"
 				);
 			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxGrantsPerCitizen::get() > 0, "MaxGrantsPerCitizen must be positive");
+			assert!(T::MaxEntriesPerBatch::get() > 0, "MaxEntriesPerBatch must be positive");
+			assert!(T::MaxTerms::get() > 0, "MaxTerms must be positive");
 		}
 	}
 
@@ -520,10 +577,10 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A word was added to the vocabulary or renamed.
-		TermSet { kind: TermKind, code: TermCode },
-		/// A word was taken out of the vocabulary (grants that use it stay as they are).
-		TermRemoved { kind: TermKind, code: TermCode },
+		/// A word was added to the vocabulary.
+		TermAdded { kind: TermKind, code: TermCode },
+		/// A word was retired (grants that use it stay as they are).
+		TermRetired { kind: TermKind, code: TermCode },
 		/// A data holder was approved.
 		HolderApproved { holder: HolderId, account: T::AccountId },
 		/// A data holder was suspended.
@@ -559,6 +616,10 @@ pub mod pallet {
 		TooManyTerms,
 		/// No such word in the vocabulary.
 		UnknownTerm,
+		/// The code is taken (codes are never renamed or reused).
+		TermExists,
+		/// The word is already retired.
+		AlreadyRetired,
 		/// The account is already a data holder.
 		AlreadyHolder,
 		/// [`Config::MaxHolders`] holders have been approved.
@@ -573,15 +634,15 @@ pub mod pallet {
 		HolderRemoved,
 		/// The account is no (current) data holder.
 		NotAHolder,
-		/// The category is not in the vocabulary.
+		/// The category is not in the vocabulary (or retired).
 		UnknownCategory,
-		/// The purpose is not in the vocabulary.
+		/// The purpose is not in the vocabulary (or retired).
 		UnknownPurpose,
 		/// The grant's start is not before its expiry.
 		BadWindow,
 		/// The grant would start in the past (it cannot cover what already happened).
 		StartsInThePast,
-		/// The grant is longer than [`Config::MaxGrantDurationMs`].
+		/// The grant is longer than [`Config::MaxGrantDurationMs`], or starts further ahead.
 		TooLong,
 		/// A device the grant names is not registered.
 		UnknownDevice,
@@ -609,7 +670,8 @@ pub mod pallet {
 		WrongPreviousRoot,
 		/// The batch's period starts before the end of the holder's latest one.
 		PeriodOverlap,
-		/// The batch's period ends before it starts, or too far in the future.
+		/// The batch's period ends before it starts, too far in the future, or starts more than
+		/// [`Config::MaxAnchorDelayMs`] ago.
 		BadPeriod,
 		/// A batch has at least one entry.
 		EmptyBatch,
@@ -621,26 +683,27 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Adds a word to the vocabulary (or renames it). Registrar only.
+		/// Adds a word to the vocabulary under a new code (codes are never renamed or reused).
+		/// Registrar only.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_term())]
-		pub fn set_term(
+		pub fn add_term(
 			origin: OriginFor<T>,
 			kind: TermKind,
 			code: TermCode,
 			name: NameOf<T>,
 		) -> DispatchResult {
 			T::RegistrarOrigin::ensure_origin(origin)?;
-			Self::do_set_term(kind, code, name)
+			Self::do_add_term(kind, code, name, Self::now_ms())
 		}
 
-		/// Takes a word out of the vocabulary: no new grant or log entry can use it; grants
-		/// that use it stay. Registrar only.
+		/// Retires a word: no new grant uses it, and a retired legal basis covers no access
+		/// from now on; grants that use it stay. Registrar only.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_term())]
-		pub fn remove_term(origin: OriginFor<T>, kind: TermKind, code: TermCode) -> DispatchResult {
+		pub fn retire_term(origin: OriginFor<T>, kind: TermKind, code: TermCode) -> DispatchResult {
 			T::RegistrarOrigin::ensure_origin(origin)?;
-			Self::do_remove_term(kind, code)
+			Self::do_retire_term(kind, code)
 		}
 
 		/// Approves `account` as a data holder. Registrar only.
@@ -748,30 +811,39 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::CannotHoldDeposit.into())
 		}
 
-		fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-			T::Currency::release(&reason.into(), who, amount, Precision::Exact).map(|_| ())
+		/// Releases what is held (best effort: a revocation must never fail on its deposit).
+		fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
+			let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
 		}
 
-		pub(crate) fn do_set_term(
+		/// Whether `code` is a word of `kind` in force now.
+		fn in_force(kind: TermKind, code: TermCode) -> bool {
+			Terms::<T>::get(kind, code).is_some_and(|term| term.retired_at_ms.is_none())
+		}
+
+		pub(crate) fn do_add_term(
 			kind: TermKind,
 			code: TermCode,
 			name: NameOf<T>,
+			added_at_ms: u64,
 		) -> DispatchResult {
-			if !Terms::<T>::contains_key(kind, code) {
-				let count = TermCount::<T>::get(kind);
-				ensure!(count < T::MaxTerms::get(), Error::<T>::TooManyTerms);
-				TermCount::<T>::insert(kind, count.saturating_add(1));
-			}
-			Terms::<T>::insert(kind, code, name);
-			Self::deposit_event(Event::TermSet { kind, code });
+			ensure!(!Terms::<T>::contains_key(kind, code), Error::<T>::TermExists);
+			let count = TermCount::<T>::get(kind);
+			ensure!(count < T::MaxTerms::get(), Error::<T>::TooManyTerms);
+			TermCount::<T>::insert(kind, count.saturating_add(1));
+			Terms::<T>::insert(kind, code, Term { name, added_at_ms, retired_at_ms: None });
+			Self::deposit_event(Event::TermAdded { kind, code });
 			Ok(())
 		}
 
-		fn do_remove_term(kind: TermKind, code: TermCode) -> DispatchResult {
-			ensure!(Terms::<T>::contains_key(kind, code), Error::<T>::UnknownTerm);
-			Terms::<T>::remove(kind, code);
-			TermCount::<T>::mutate(kind, |count| *count = count.saturating_sub(1));
-			Self::deposit_event(Event::TermRemoved { kind, code });
+		fn do_retire_term(kind: TermKind, code: TermCode) -> DispatchResult {
+			Terms::<T>::try_mutate(kind, code, |term| {
+				let term = term.as_mut().ok_or(Error::<T>::UnknownTerm)?;
+				ensure!(term.retired_at_ms.is_none(), Error::<T>::AlreadyRetired);
+				term.retired_at_ms = Some(Self::now_ms());
+				Ok::<(), DispatchError>(())
+			})?;
+			Self::deposit_event(Event::TermRetired { kind, code });
 			Ok(())
 		}
 
@@ -841,18 +913,15 @@ pub mod pallet {
 		) -> DispatchResult {
 			let record = Holders::<T>::get(holder).ok_or(Error::<T>::UnknownHolder)?;
 			ensure!(record.status == HolderStatus::Approved, Error::<T>::HolderNotApproved);
-			ensure!(
-				Terms::<T>::contains_key(TermKind::Category, category),
-				Error::<T>::UnknownCategory
-			);
-			ensure!(
-				Terms::<T>::contains_key(TermKind::Purpose, purpose),
-				Error::<T>::UnknownPurpose
-			);
+			ensure!(Self::in_force(TermKind::Category, category), Error::<T>::UnknownCategory);
+			ensure!(Self::in_force(TermKind::Purpose, purpose), Error::<T>::UnknownPurpose);
 			ensure!(start_ms < expiry_ms, Error::<T>::BadWindow);
-			ensure!(start_ms >= Self::now_ms(), Error::<T>::StartsInThePast);
+			let now = Self::now_ms();
+			ensure!(start_ms >= now, Error::<T>::StartsInThePast);
+			let longest = T::MaxGrantDurationMs::get();
 			ensure!(
-				expiry_ms.saturating_sub(start_ms) <= T::MaxGrantDurationMs::get(),
+				expiry_ms.saturating_sub(start_ms) <= longest
+					&& start_ms.saturating_sub(now) <= longest,
 				Error::<T>::TooLong
 			);
 			for (i, device) in devices.iter().enumerate() {
@@ -868,7 +937,7 @@ pub mod pallet {
 				// Room for the new grant: the oldest closed one leaves.
 				let closed = history
 					.iter()
-					.position(|id| Grants::<T>::get(id).is_none_or(|g| g.deposit.is_zero()))
+					.position(|id| Grants::<T>::get(id).is_none_or(|g| !g.open))
 					.ok_or(Error::<T>::TooManyGrants)?;
 				let forgotten = history.remove(closed);
 				Grants::<T>::remove(forgotten);
@@ -893,6 +962,7 @@ pub mod pallet {
 					revoked_at_ms: None,
 					devices,
 					deposit,
+					open: true,
 				},
 			);
 			Self::deposit_event(Event::Granted {
@@ -910,15 +980,12 @@ pub mod pallet {
 		fn do_revoke(who: T::AccountId, id: GrantId) -> DispatchResult {
 			let mut grant = Grants::<T>::get(id).ok_or(Error::<T>::UnknownGrant)?;
 			ensure!(grant.citizen == who, Error::<T>::NotYourGrant);
-			ensure!(
-				grant.revoked_at_ms.is_none() && !grant.deposit.is_zero(),
-				Error::<T>::AlreadyClosed
-			);
+			ensure!(grant.open, Error::<T>::AlreadyClosed);
 			let now = Self::now_ms();
 			ensure!(now < grant.expiry_ms, Error::<T>::Expired);
-			Self::release(HoldReason::GrantDeposit, &who, grant.deposit)?;
+			Self::release(HoldReason::GrantDeposit, &who, grant.deposit);
 			grant.revoked_at_ms = Some(now);
-			grant.deposit = Zero::zero();
+			grant.open = false;
 			Grants::<T>::insert(id, grant);
 			Self::deposit_event(Event::Revoked { grant: id, at_ms: now });
 			Ok(())
@@ -926,10 +993,10 @@ pub mod pallet {
 
 		fn do_release_expired(id: GrantId) -> DispatchResult {
 			let mut grant = Grants::<T>::get(id).ok_or(Error::<T>::UnknownGrant)?;
-			ensure!(!grant.deposit.is_zero(), Error::<T>::AlreadyClosed);
+			ensure!(grant.open, Error::<T>::AlreadyClosed);
 			ensure!(Self::now_ms() >= grant.expiry_ms, Error::<T>::NotExpired);
-			Self::release(HoldReason::GrantDeposit, &grant.citizen, grant.deposit)?;
-			grant.deposit = Zero::zero();
+			Self::release(HoldReason::GrantDeposit, &grant.citizen, grant.deposit);
+			grant.open = false;
 			Grants::<T>::insert(id, grant);
 			Self::deposit_event(Event::Released { grant: id });
 			Ok(())
@@ -952,19 +1019,22 @@ pub mod pallet {
 			ensure!(previous_root == holder.last_root, Error::<T>::WrongPreviousRoot);
 			ensure!(count > 0, Error::<T>::EmptyBatch);
 			ensure!(count <= T::MaxEntriesPerBatch::get(), Error::<T>::TooManyEntries);
+			let now = Self::now_ms();
 			ensure!(
 				period_start_ms <= period_end_ms
-					&& period_end_ms <= Self::now_ms().saturating_add(T::MaxClockDriftMs::get()),
+					&& period_end_ms <= now.saturating_add(T::MaxClockDriftMs::get())
+					&& period_start_ms >= now.saturating_sub(T::MaxAnchorDelayMs::get()),
 				Error::<T>::BadPeriod
 			);
-			// The first batch may start anywhere; later ones after the latest one's end.
+			// Periods include both ends: a later batch starts after the latest one's end.
 			ensure!(
-				batch == 0 || period_start_ms >= holder.last_period_end_ms,
+				batch == 0 || period_start_ms > holder.last_period_end_ms,
 				Error::<T>::PeriodOverlap
 			);
+			let next_batch = batch.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			let deposit = T::AnchorDeposit::get();
 			Self::hold(HoldReason::AnchorDeposit, &who, deposit)?;
-			holder.next_batch = batch.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			holder.next_batch = next_batch;
 			holder.last_root = root;
 			holder.last_period_end_ms = period_end_ms;
 			Holders::<T>::insert(id, holder);
@@ -978,6 +1048,7 @@ pub mod pallet {
 					count,
 					previous_root,
 					anchored_at: frame_system::Pallet::<T>::block_number(),
+					anchored_at_ms: now,
 					deposit,
 				},
 			);
@@ -1000,7 +1071,9 @@ pub mod pallet {
 		pub fn coverage(holder: HolderId, entry: &EntryOf<T>) -> Coverage {
 			match entry.basis {
 				AccessBasis::LegalBasis(code) => {
-					if Terms::<T>::contains_key(TermKind::LegalBasis, code) {
+					let in_force = Terms::<T>::get(TermKind::LegalBasis, code)
+						.is_some_and(|term| term.in_force_at(entry.time_ms));
+					if in_force {
 						Coverage::LegalBasis(code)
 					} else {
 						Coverage::NotCovered(NotCovered::UnknownLegalBasis)
@@ -1008,7 +1081,11 @@ pub mod pallet {
 				}
 				AccessBasis::Grant(id) => {
 					let Some(grant) = Grants::<T>::get(id) else {
-						return Coverage::NotCovered(NotCovered::UnknownGrant);
+						return Coverage::NotCovered(if id < NextGrantId::<T>::get() {
+							NotCovered::ForgottenGrant
+						} else {
+							NotCovered::UnknownGrant
+						});
 					};
 					let reason = if grant.citizen != entry.citizen {
 						Some(NotCovered::OtherCitizen)
@@ -1018,6 +1095,10 @@ pub mod pallet {
 						Some(NotCovered::OtherCategory)
 					} else if grant.purpose != entry.purpose {
 						Some(NotCovered::OtherPurpose)
+					} else if !grant.devices.is_empty()
+						&& !entry.device.is_some_and(|device| grant.devices.contains(&device))
+					{
+						Some(NotCovered::OtherDevice)
 					} else if entry.time_ms < grant.start_ms {
 						Some(NotCovered::BeforeStart)
 					} else if grant.revoked_at_ms.is_some_and(|at| entry.time_ms >= at) {
@@ -1042,12 +1123,14 @@ pub mod pallet {
 			proof: &[H256],
 		) -> AccessVerdict {
 			let coverage = Self::coverage(holder, entry);
+			let anchor = Anchors::<T>::get(holder, batch);
+			let anchored_at_ms = anchor.as_ref().map(|a| a.anchored_at_ms);
 			let not_in_batch = if !Holders::<T>::contains_key(holder) {
 				Some(NotInBatch::UnknownHolder)
-			} else if proof.len() > MAX_PROOF_LEN {
+			} else if proof.len() > MAX_PROOF_LEN as usize {
 				Some(NotInBatch::ProofTooLong)
 			} else {
-				match Anchors::<T>::get(holder, batch) {
+				match anchor {
 					None => Some(NotInBatch::UnknownBatch),
 					Some(anchor)
 						if entry.time_ms < anchor.period_start_ms
@@ -1065,7 +1148,12 @@ pub mod pallet {
 					.then_some(NotInBatch::BadProof),
 				}
 			};
-			AccessVerdict { in_batch: not_in_batch.is_none(), not_in_batch, coverage }
+			AccessVerdict {
+				in_batch: not_in_batch.is_none(),
+				not_in_batch,
+				anchored_at_ms,
+				coverage,
+			}
 		}
 
 		/// Up to `limit` of `holder`'s anchors from sequence number `from`, checked as a chain.
@@ -1074,6 +1162,7 @@ pub mod pallet {
 			from: BatchSeq,
 			limit: u32,
 		) -> AnchorPage<BlockNumberFor<T>, BalanceOf<T>> {
+			let limit = limit.min(crate::runtime_api::MAX_ANCHORS_PAGE);
 			let end = Holders::<T>::get(holder).map_or(0, |h| h.next_batch);
 			let mut anchors = Vec::new();
 			let mut breaks = Vec::new();

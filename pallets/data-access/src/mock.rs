@@ -125,6 +125,7 @@ impl pallet_data_access::Config for Test {
 	type MaxGrantDurationMs = ConstU64<{ 365 * DAY }>;
 	type MaxEntriesPerBatch = ConstU32<1_000>;
 	type MaxClockDriftMs = ConstU64<60_000>;
+	type MaxAnchorDelayMs = ConstU64<{ 7 * DAY }>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
@@ -183,8 +184,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for () {
-	fn device(owner: &AccountId) -> DeviceId {
-		add_device(77, owner);
-		77
+	fn device(owner: &AccountId, index: u32) -> DeviceId {
+		let id = 1_000 + u64::from(index);
+		add_device(id, owner);
+		id
+	}
+
+	fn set_time(ms: u64) {
+		NOW_MS.with(|n| *n.borrow_mut() = ms);
 	}
 }

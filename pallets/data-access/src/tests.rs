@@ -65,6 +65,7 @@ fn entry(n: u8, basis: AccessBasis, time_ms: u64) -> EntryOf<Test> {
 		citizen: account(n),
 		category: ENERGY,
 		purpose: BILLING,
+		device: None,
 		basis,
 		time_ms,
 		data_hash: H256::repeat_byte(0xda),
@@ -96,40 +97,89 @@ fn proof(entries: &[EntryOf<Test>], index: u32) -> Vec<H256> {
 // ------------------------------------------------------------------ vocabulary
 
 #[test]
-fn the_vocabulary_is_governed_and_bounded() {
+fn the_vocabulary_is_governed_bounded_and_its_codes_permanent() {
 	new_test_ext().execute_with(|| {
 		assert_eq!(TermCount::<Test>::get(TermKind::Category), 2);
 		assert_noop!(
-			DataAccess::set_term(origin(CITIZEN), TermKind::Category, 9, name("health")),
+			DataAccess::add_term(origin(CITIZEN), TermKind::Category, 9, name("health")),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(DataAccess::set_term(root(), TermKind::Category, 9, name("health")));
-		assert_eq!(last_event(), Event::TermSet { kind: TermKind::Category, code: 9 }.into());
-		assert_eq!(Terms::<Test>::get(TermKind::Category, 9), Some(name("health")));
-		// Renaming does not count twice.
-		assert_ok!(DataAccess::set_term(root(), TermKind::Category, 9, name("health records")));
-		assert_eq!(TermCount::<Test>::get(TermKind::Category), 3);
-		for code in 10..15 {
-			assert_ok!(DataAccess::set_term(root(), TermKind::Category, code, name("x")));
-		}
+		assert_ok!(DataAccess::add_term(root(), TermKind::Category, 9, name("health")));
+		assert_eq!(last_event(), Event::TermAdded { kind: TermKind::Category, code: 9 }.into());
+		let term = Terms::<Test>::get(TermKind::Category, 9).unwrap();
+		assert_eq!(
+			(term.name, term.added_at_ms, term.retired_at_ms),
+			(name("health"), now(), None)
+		);
+		// A code is never renamed (or reused).
 		assert_noop!(
-			DataAccess::set_term(root(), TermKind::Category, 99, name("one too many")),
+			DataAccess::add_term(root(), TermKind::Category, 9, name("marketing")),
+			Error::<Test>::TermExists
+		);
+		for code in 10..15 {
+			assert_ok!(DataAccess::add_term(root(), TermKind::Category, code, name("x")));
+		}
+		assert_eq!(TermCount::<Test>::get(TermKind::Category), 8);
+		assert_noop!(
+			DataAccess::add_term(root(), TermKind::Category, 99, name("one too many")),
 			Error::<Test>::TooManyTerms
 		);
 		// Other kinds have their own bound.
-		assert_ok!(DataAccess::set_term(root(), TermKind::Purpose, 99, name("research")));
+		assert_ok!(DataAccess::add_term(root(), TermKind::Purpose, 99, name("research")));
 		assert_noop!(
-			DataAccess::remove_term(origin(CITIZEN), TermKind::Category, 9),
+			DataAccess::retire_term(origin(CITIZEN), TermKind::Category, 9),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			DataAccess::remove_term(root(), TermKind::LegalBasis, 9),
+			DataAccess::retire_term(root(), TermKind::LegalBasis, 9),
 			Error::<Test>::UnknownTerm
 		);
-		assert_ok!(DataAccess::remove_term(root(), TermKind::Category, 9));
-		assert_eq!(last_event(), Event::TermRemoved { kind: TermKind::Category, code: 9 }.into());
-		assert_eq!(TermCount::<Test>::get(TermKind::Category), 7);
-		assert_ok!(DataAccess::set_term(root(), TermKind::Category, 99, name("now it fits")));
+		assert_ok!(DataAccess::retire_term(root(), TermKind::Category, 9));
+		assert_eq!(last_event(), Event::TermRetired { kind: TermKind::Category, code: 9 }.into());
+		assert_eq!(Terms::<Test>::get(TermKind::Category, 9).unwrap().retired_at_ms, Some(now()));
+		assert_noop!(
+			DataAccess::retire_term(root(), TermKind::Category, 9),
+			Error::<Test>::AlreadyRetired
+		);
+		// Retired words still count (their codes stay taken) and no new grant uses them.
+		assert_eq!(TermCount::<Test>::get(TermKind::Category), 8);
+		let utility = approve(UTILITY);
+		assert_noop!(
+			DataAccess::grant(
+				origin(CITIZEN),
+				utility,
+				9,
+				BILLING,
+				H256::zero(),
+				now(),
+				now() + DAY,
+				Default::default()
+			),
+			Error::<Test>::UnknownCategory
+		);
+	});
+}
+
+#[test]
+fn a_legal_basis_covers_only_accesses_while_it_is_in_force() {
+	new_test_ext().execute_with(|| {
+		let planner = approve(PLANNER);
+		let t = now();
+		set_now(t + HOUR);
+		assert_ok!(DataAccess::add_term(root(), TermKind::LegalBasis, 8, name("emergency act")));
+		let added = now();
+		set_now(added + HOUR);
+		assert_ok!(DataAccess::retire_term(root(), TermKind::LegalBasis, 8));
+		let retired = now();
+		let at =
+			|time| DataAccess::coverage(planner, &entry(OTHER, AccessBasis::LegalBasis(8), time));
+		assert_eq!(at(added - 1), Coverage::NotCovered(NotCovered::UnknownLegalBasis));
+		assert_eq!(at(added), Coverage::LegalBasis(8));
+		assert_eq!(at(retired - 1), Coverage::LegalBasis(8));
+		assert_eq!(at(retired), Coverage::NotCovered(NotCovered::UnknownLegalBasis));
+		// The genesis vocabulary is in force from the beginning.
+		let court = entry(OTHER, AccessBasis::LegalBasis(COURT_ORDER), 0);
+		assert_eq!(DataAccess::coverage(planner, &court), Coverage::LegalBasis(COURT_ORDER));
 	});
 }
 
@@ -294,7 +344,10 @@ fn a_grant_holds_its_deposit_and_every_bad_grant_has_its_error() {
 		);
 		assert_eq!(held(CITIZEN), GRANT_DEPOSIT);
 		let stored = Grants::<Test>::get(0).unwrap();
-		assert_eq!((stored.deposit, stored.revoked_at_ms), (GRANT_DEPOSIT, None));
+		assert_eq!(
+			(stored.deposit, stored.revoked_at_ms, stored.open),
+			(GRANT_DEPOSIT, None, true)
+		);
 		assert_eq!(stored.devices.into_inner(), vec![5]);
 		assert_eq!(GrantsOf::<Test>::get(account(CITIZEN)).into_inner(), vec![0]);
 		assert_eq!(DataAccess::grants_of(&account(CITIZEN)).len(), 1);
@@ -314,7 +367,7 @@ fn revoking_takes_effect_at_once_and_returns_the_deposit() {
 		assert_eq!(last_event(), Event::Revoked { grant: id, at_ms: revoked_at }.into());
 		assert_eq!(held(CITIZEN), 0);
 		let stored = Grants::<Test>::get(id).unwrap();
-		assert_eq!((stored.revoked_at_ms, stored.deposit), (Some(revoked_at), 0));
+		assert_eq!((stored.revoked_at_ms, stored.open), (Some(revoked_at), false));
 		assert_noop!(DataAccess::revoke(origin(CITIZEN), id), Error::<Test>::AlreadyClosed);
 		assert_noop!(DataAccess::release_expired(origin(OTHER), id), Error::<Test>::AlreadyClosed);
 		// Covered just before the revocation, not at it or after.
@@ -344,7 +397,7 @@ fn an_expired_grant_is_released_by_anyone_and_cannot_be_revoked() {
 		assert_eq!(Balances::balance(&account(CITIZEN)), free + GRANT_DEPOSIT);
 		assert_noop!(DataAccess::release_expired(origin(OTHER), id), Error::<Test>::AlreadyClosed);
 		// Still in the citizen's history.
-		assert_eq!(DataAccess::grants_of(&account(CITIZEN))[0].1.deposit, 0);
+		assert!(!DataAccess::grants_of(&account(CITIZEN))[0].1.open);
 		// Timing: covered from start to just before expiry.
 		let start = Grants::<Test>::get(id).unwrap().start_ms;
 		let at = |t| DataAccess::coverage(utility, &entry(CITIZEN, AccessBasis::Grant(id), t));
@@ -390,7 +443,7 @@ fn a_full_history_forgets_its_oldest_closed_grant_but_never_an_open_one() {
 		let forgotten = entry(CITIZEN, AccessBasis::Grant(ids[1]), now());
 		assert_eq!(
 			DataAccess::coverage(utility, &forgotten),
-			Coverage::NotCovered(NotCovered::UnknownGrant)
+			Coverage::NotCovered(NotCovered::ForgottenGrant)
 		);
 	});
 }
@@ -456,6 +509,8 @@ fn anchors_form_a_hash_chain_without_gaps() {
 		assert_noop!(call(0, r0, t - HOUR, t, 1_001, H256::zero()), Error::<Test>::TooManyEntries);
 		assert_noop!(call(0, r0, t, t - 1, 1, H256::zero()), Error::<Test>::BadPeriod);
 		assert_noop!(call(0, r0, t, t + 60_001, 1, H256::zero()), Error::<Test>::BadPeriod);
+		// Accesses are anchored within a week: no backdating before a revocation.
+		assert_noop!(call(0, r0, t - 7 * DAY - 1, t, 1, H256::zero()), Error::<Test>::BadPeriod);
 		assert_noop!(
 			DataAccess::anchor_log(origin(POOR), 0, r0, t - HOUR, t, 1, H256::zero()),
 			Error::<Test>::NotAHolder
@@ -473,7 +528,9 @@ fn anchors_form_a_hash_chain_without_gaps() {
 		assert_noop!(call(2, r1, t, t, 1, r0), Error::<Test>::WrongBatch);
 		assert_noop!(call(1, r1, t, t, 1, H256::zero()), Error::<Test>::WrongPreviousRoot);
 		assert_noop!(call(1, r1, t - 1, t, 1, r0), Error::<Test>::PeriodOverlap);
-		assert_ok!(call(1, r1, t, t + 1_000, 1, r0));
+		// Periods include both ends: starting at the latest one's end overlaps by a moment.
+		assert_noop!(call(1, r1, t, t + 1_000, 1, r0), Error::<Test>::PeriodOverlap);
+		assert_ok!(call(1, r1, t + 1, t + 1_000, 1, r0));
 		assert_eq!(held(UTILITY), 2 * ANCHOR_DEPOSIT);
 		let page = DataAccess::anchor_page(utility, 0, 10);
 		assert_eq!(page.anchors.len(), 2);
@@ -496,8 +553,8 @@ fn a_page_of_anchors_reports_a_break_in_the_chain() {
 				origin(UTILITY),
 				holder.next_batch,
 				H256::repeat_byte(i + 1),
-				t + u64::from(i),
-				t + u64::from(i),
+				t + 2 * u64::from(i),
+				t + 2 * u64::from(i),
 				1,
 				holder.last_root
 			));
@@ -563,7 +620,7 @@ fn a_citizen_proves_covered_accesses_and_flags_one_after_revocation() {
 		assert_eq!(bad(utility, 1, &entries[0], 0, &p0), Some(NotInBatch::UnknownBatch));
 		assert_eq!(bad(42, 0, &entries[0], 0, &p0), Some(NotInBatch::UnknownHolder));
 		assert_eq!(
-			bad(utility, 0, &entries[0], 0, &[H256::zero(); MAX_PROOF_LEN + 1]),
+			bad(utility, 0, &entries[0], 0, &[H256::zero(); MAX_PROOF_LEN as usize + 1]),
 			Some(NotInBatch::ProofTooLong)
 		);
 		let mut outside = entries[0].clone();
@@ -583,21 +640,176 @@ fn log_entries_encode_as_the_readme_says() {
 		citizen: account(1),
 		category: 0x0102,
 		purpose: 0x0304,
+		device: Some(0x09),
 		basis: AccessBasis::Grant(0x05),
 		time_ms: 0x0607,
 		data_hash: H256::repeat_byte(0xaa),
 	};
 	let bytes = entry.encode();
-	assert_eq!(bytes.len(), 85);
+	assert_eq!(bytes.len(), 94);
 	assert_eq!(&bytes[..32], &[1u8; 32]);
 	assert_eq!(&bytes[32..36], &[0x02, 0x01, 0x04, 0x03]);
-	assert_eq!(&bytes[36..45], &[0, 5, 0, 0, 0, 0, 0, 0, 0]);
-	assert_eq!(&bytes[45..53], &[7, 6, 0, 0, 0, 0, 0, 0]);
-	assert_eq!(&bytes[53..], &[0xaa; 32]);
-	let legal = AccessEntry { basis: AccessBasis::LegalBasis(0x0809), ..entry };
+	assert_eq!(&bytes[36..45], &[1, 9, 0, 0, 0, 0, 0, 0, 0]);
+	assert_eq!(&bytes[45..54], &[0, 5, 0, 0, 0, 0, 0, 0, 0]);
+	assert_eq!(&bytes[54..62], &[7, 6, 0, 0, 0, 0, 0, 0]);
+	assert_eq!(&bytes[62..], &[0xaa; 32]);
+	let legal =
+		AccessEntry { device: None, basis: AccessBasis::LegalBasis(0x0809), ..entry.clone() };
 	let bytes = legal.encode();
-	assert_eq!(bytes.len(), 79);
-	assert_eq!(&bytes[36..39], &[1, 0x09, 0x08]);
+	assert_eq!(bytes.len(), 80);
+	assert_eq!(&bytes[36..40], &[0, 1, 0x09, 0x08]);
+	assert_eq!(&bytes[40..48], &[7, 6, 0, 0, 0, 0, 0, 0]);
+	// The README's worked example: its leaf hash and a two-entry batch's root.
+	println!("README leaf {}", hex(&sp_io::hashing::blake2_256(&entry.encode())));
+	let root = city_device::merkle_root_of([entry.encode(), legal.encode()]);
+	println!("README root {}", hex(root.as_bytes()));
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_grant_for_named_devices_covers_only_their_data() {
+	new_test_ext().execute_with(|| {
+		let utility = approve(UTILITY);
+		add_device(5, &account(CITIZEN));
+		add_device(6, &account(CITIZEN));
+		let id = NextGrantId::<Test>::get();
+		assert_ok!(DataAccess::grant(
+			origin(CITIZEN),
+			utility,
+			ENERGY,
+			BILLING,
+			H256::zero(),
+			now(),
+			now() + DAY,
+			vec![5].try_into().unwrap()
+		));
+		let of = |device| AccessEntry { device, ..entry(CITIZEN, AccessBasis::Grant(id), now()) };
+		assert_eq!(DataAccess::coverage(utility, &of(Some(5))), Coverage::Grant(id));
+		assert_eq!(
+			DataAccess::coverage(utility, &of(Some(6))),
+			Coverage::NotCovered(NotCovered::OtherDevice)
+		);
+		assert_eq!(
+			DataAccess::coverage(utility, &of(None)),
+			Coverage::NotCovered(NotCovered::OtherDevice)
+		);
+		// A grant naming no device covers the category's data of any device.
+		let general = grant(CITIZEN, utility);
+		let any =
+			AccessEntry { device: Some(6), ..entry(CITIZEN, AccessBasis::Grant(general), now()) };
+		assert_eq!(DataAccess::coverage(utility, &any), Coverage::Grant(general));
+	});
+}
+
+#[test]
+fn grants_to_removed_holders_and_far_future_starts_are_refused() {
+	new_test_ext().execute_with(|| {
+		let utility = approve(UTILITY);
+		assert_noop!(
+			DataAccess::grant(
+				origin(CITIZEN),
+				utility,
+				ENERGY,
+				BILLING,
+				H256::zero(),
+				now() + 366 * DAY,
+				now() + 367 * DAY,
+				Default::default()
+			),
+			Error::<Test>::TooLong
+		);
+		assert_ok!(DataAccess::remove_holder(root(), utility));
+		assert_noop!(
+			DataAccess::grant(
+				origin(CITIZEN),
+				utility,
+				ENERGY,
+				BILLING,
+				H256::zero(),
+				now(),
+				now() + DAY,
+				Default::default()
+			),
+			Error::<Test>::HolderNotApproved
+		);
+	});
+}
+
+#[test]
+fn a_poor_holder_cannot_anchor_and_a_forgotten_grant_is_told_apart() {
+	new_test_ext().execute_with(|| {
+		let poor = approve(POOR);
+		let t = now();
+		assert_noop!(
+			DataAccess::anchor_log(origin(POOR), 0, H256::repeat_byte(1), t, t, 1, H256::zero()),
+			Error::<Test>::CannotHoldDeposit
+		);
+		let utility = approve(UTILITY);
+		let first = grant(CITIZEN, utility);
+		assert_ok!(DataAccess::revoke(origin(CITIZEN), first));
+		for _ in 0..MAX_GRANTS {
+			grant(CITIZEN, utility);
+		}
+		let e = entry(CITIZEN, AccessBasis::Grant(first), t);
+		assert_eq!(
+			DataAccess::coverage(utility, &e),
+			Coverage::NotCovered(NotCovered::ForgottenGrant)
+		);
+		let never = entry(CITIZEN, AccessBasis::Grant(1_000), t);
+		assert_eq!(
+			DataAccess::coverage(utility, &never),
+			Coverage::NotCovered(NotCovered::UnknownGrant)
+		);
+		let _ = poor;
+	});
+}
+
+#[test]
+fn every_entry_of_odd_sized_batches_verifies_and_no_other_index_does() {
+	new_test_ext().execute_with(|| {
+		let utility = approve(UTILITY);
+		let id = grant(CITIZEN, utility);
+		let mut from = now();
+		for size in [1usize, 3, 5, 7] {
+			set_now(now() + HOUR);
+			let entries: Vec<EntryOf<Test>> = (0..size)
+				.map(|i| entry(CITIZEN, AccessBasis::Grant(id), from + 1 + i as u64))
+				.collect();
+			anchor(UTILITY, &entries, (from + 1, now()));
+			let batch = Holders::<Test>::get(utility).unwrap().next_batch - 1;
+			for (i, e) in entries.iter().enumerate() {
+				let p = proof(&entries, i as u32);
+				let verdict = DataAccess::verify_access(utility, batch, e, i as u32, &p);
+				assert!(verdict.in_batch, "size {size} leaf {i}");
+				assert_eq!(verdict.anchored_at_ms, Some(now()));
+				// The same proof at any other index, or the leaf index past the count: no.
+				for j in 0..=size as u32 {
+					if j != i as u32 {
+						let other = DataAccess::verify_access(utility, batch, e, j, &p);
+						assert_eq!(
+							other.not_in_batch,
+							Some(NotInBatch::BadProof),
+							"{size} {i} {j}"
+						);
+					}
+				}
+			}
+			from = now();
+		}
+		// A 64-byte leaf (an inner node's preimage) is never a leaf.
+		let pair = [H256::repeat_byte(1).0, H256::repeat_byte(2).0].concat();
+		let root = city_device::merkle_root_of([pair.clone(), vec![0u8; 80]]);
+		assert!(!city_device::verify_leaf(
+			&root,
+			2,
+			0,
+			&pair,
+			&[sp_io::hashing::blake2_256(&[0u8; 80]).into()]
+		));
+	});
 }
 
 // ------------------------------------------------------------------ conservation
@@ -661,7 +873,7 @@ mod conservation {
 								origin(UTILITY),
 								h.next_batch,
 								H256::repeat_byte(h.next_batch as u8),
-								h.last_period_end_ms.max(now() - 1),
+								(h.last_period_end_ms + 1).max(now() - 1),
 								now(),
 								1,
 								h.last_root,
@@ -669,15 +881,16 @@ mod conservation {
 						}
 					};
 					prop_assert_eq!(Balances::total_issuance(), issuance);
-					let open: Balance = Grants::<Test>::iter_values().map(|g| g.deposit).sum();
+					let open: Balance =
+						Grants::<Test>::iter_values().filter(|g| g.open).map(|g| g.deposit).sum();
 					let held_for_grants: Balance = citizens.iter().map(|c| held(*c)).sum();
 					prop_assert_eq!(open, held_for_grants);
 					let anchors = Anchors::<Test>::iter_prefix_values(utility).count() as Balance;
 					prop_assert_eq!(held(UTILITY), anchors * ANCHOR_DEPOSIT);
 					for c in citizens {
 						for (_, g) in DataAccess::grants_of(&account(c)) {
-							prop_assert!(g.deposit == 0 || g.deposit == GRANT_DEPOSIT);
-							prop_assert!(g.revoked_at_ms.is_none() || g.deposit == 0);
+							prop_assert_eq!(g.deposit, GRANT_DEPOSIT);
+							prop_assert!(g.revoked_at_ms.is_none() || !g.open);
 						}
 					}
 				}
