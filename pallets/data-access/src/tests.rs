@@ -44,6 +44,20 @@ fn last_event() -> RuntimeEvent {
 	System::events().pop().expect("an event").event
 }
 
+/// Citizen `n` asks to grant `holder` data of `category` for billing, from now for a day.
+fn try_grant(n: u8, holder: HolderId, category: TermCode) -> sp_runtime::DispatchResult {
+	DataAccess::grant(
+		origin(n),
+		holder,
+		category,
+		BILLING,
+		H256::zero(),
+		now(),
+		now() + DAY,
+		Default::default(),
+	)
+}
+
 /// Citizen `n` grants `holder` energy data for billing from now for a day.
 fn grant(n: u8, holder: HolderId) -> GrantId {
 	let id = NextGrantId::<Test>::get();
@@ -144,19 +158,7 @@ fn the_vocabulary_is_governed_bounded_and_its_codes_permanent() {
 		// Retired words still count (their codes stay taken) and no new grant uses them.
 		assert_eq!(TermCount::<Test>::get(TermKind::Category), 8);
 		let utility = approve(UTILITY);
-		assert_noop!(
-			DataAccess::grant(
-				origin(CITIZEN),
-				utility,
-				9,
-				BILLING,
-				H256::zero(),
-				now(),
-				now() + DAY,
-				Default::default()
-			),
-			Error::<Test>::UnknownCategory
-		);
+		assert_noop!(try_grant(CITIZEN, utility, 9), Error::<Test>::UnknownCategory);
 	});
 }
 
@@ -215,19 +217,7 @@ fn holders_are_approved_suspended_resumed_and_removed_by_the_registrar() {
 		assert_eq!(last_event(), Event::HolderSuspended { holder: utility }.into());
 		assert_noop!(DataAccess::suspend_holder(root(), utility), Error::<Test>::HolderNotApproved);
 		// A suspended holder is granted nothing and anchors nothing.
-		assert_noop!(
-			DataAccess::grant(
-				origin(CITIZEN),
-				utility,
-				ENERGY,
-				BILLING,
-				H256::zero(),
-				now(),
-				now() + DAY,
-				Default::default()
-			),
-			Error::<Test>::HolderNotApproved
-		);
+		assert_noop!(try_grant(CITIZEN, utility, ENERGY), Error::<Test>::HolderNotApproved);
 		assert_noop!(
 			DataAccess::anchor_log(
 				origin(UTILITY),
@@ -414,19 +404,7 @@ fn a_full_history_forgets_its_oldest_closed_grant_but_never_an_open_one() {
 		let utility = approve(UTILITY);
 		let ids: Vec<GrantId> = (0..MAX_GRANTS).map(|_| grant(CITIZEN, utility)).collect();
 		assert_eq!(held(CITIZEN), GRANT_DEPOSIT * MAX_GRANTS as u128);
-		assert_noop!(
-			DataAccess::grant(
-				origin(CITIZEN),
-				utility,
-				ENERGY,
-				BILLING,
-				H256::zero(),
-				now(),
-				now() + DAY,
-				Default::default()
-			),
-			Error::<Test>::TooManyGrants
-		);
+		assert_noop!(try_grant(CITIZEN, utility, ENERGY), Error::<Test>::TooManyGrants);
 		assert_ok!(DataAccess::revoke(origin(CITIZEN), ids[2]));
 		assert_ok!(DataAccess::revoke(origin(CITIZEN), ids[1]));
 		let newer = grant(CITIZEN, utility);
@@ -722,19 +700,7 @@ fn grants_to_removed_holders_and_far_future_starts_are_refused() {
 			Error::<Test>::TooLong
 		);
 		assert_ok!(DataAccess::remove_holder(root(), utility));
-		assert_noop!(
-			DataAccess::grant(
-				origin(CITIZEN),
-				utility,
-				ENERGY,
-				BILLING,
-				H256::zero(),
-				now(),
-				now() + DAY,
-				Default::default()
-			),
-			Error::<Test>::HolderNotApproved
-		);
+		assert_noop!(try_grant(CITIZEN, utility, ENERGY), Error::<Test>::HolderNotApproved);
 	});
 }
 
