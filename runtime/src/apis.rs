@@ -18,6 +18,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use city_primitives::{DeviceId, DeviceKey, ZoneId};
+use pallet_data_access::runtime_api::GrantView;
 use pallet_device_registry::runtime_api::DeviceInfo;
 use pallet_energy_market::{
 	runtime_api::{MarketView, OrderView, Quote, QuoteError},
@@ -32,9 +33,10 @@ use pallet_sensor_attestation::{
 };
 
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry,
-	EnergyMarket, Executive, Grandpa, InherentDataExt, Nonce, RideSettlement, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SensorAttestation, SessionKeys, System, TransactionPayment, VERSION,
+	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DataAccess,
+	DeviceRegistry, EnergyMarket, Executive, Grandpa, InherentDataExt, Nonce, RideSettlement,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, SensorAttestation, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -305,6 +307,58 @@ impl_runtime_apis! {
 
 		fn stats() -> pallet_ride_settlement::RideStats<Balance> {
 			pallet_ride_settlement::Stats::<Runtime>::get()
+		}
+	}
+
+	impl pallet_data_access::runtime_api::DataAccessApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn grants_of(citizen: AccountId) -> Vec<(pallet_data_access::GrantId, GrantView<AccountId, Balance>)> {
+			DataAccess::grants_of(&citizen)
+				.into_iter()
+				.map(|(id, grant)| (id, pallet_data_access::Grant {
+					citizen: grant.citizen,
+					holder: grant.holder,
+					category: grant.category,
+					purpose: grant.purpose,
+					terms_hash: grant.terms_hash,
+					start_ms: grant.start_ms,
+					expiry_ms: grant.expiry_ms,
+					revoked_at_ms: grant.revoked_at_ms,
+					devices: grant.devices.into_inner(),
+					deposit: grant.deposit,
+					open: grant.open,
+				}))
+				.collect()
+		}
+
+		fn holder(id: pallet_data_access::HolderId) -> Option<pallet_data_access::Holder<AccountId, Vec<u8>, Vec<u8>, BlockNumber>> {
+			pallet_data_access::Holders::<Runtime>::get(id).map(|holder| pallet_data_access::Holder {
+				account: holder.account,
+				name: holder.name.into_inner(),
+				description: holder.description.into_inner(),
+				status: holder.status,
+				approved_at: holder.approved_at,
+				next_batch: holder.next_batch,
+				last_root: holder.last_root,
+				last_period_end_ms: holder.last_period_end_ms,
+			})
+		}
+
+		fn verify_access(
+			holder: pallet_data_access::HolderId,
+			batch: pallet_data_access::BatchSeq,
+			entry: pallet_data_access::AccessEntry<AccountId>,
+			leaf_index: u32,
+			proof: frame_support::BoundedVec<sp_core::H256, frame_support::traits::ConstU32<{ pallet_data_access::MAX_PROOF_LEN }>>,
+		) -> pallet_data_access::AccessVerdict {
+			DataAccess::verify_access(holder, batch, &entry, leaf_index, &proof)
+		}
+
+		fn access_anchors(
+			holder: pallet_data_access::HolderId,
+			from: pallet_data_access::BatchSeq,
+			limit: u32,
+		) -> pallet_data_access::AnchorPage<BlockNumber, Balance> {
+			DataAccess::anchor_page(holder, from, limit)
 		}
 	}
 

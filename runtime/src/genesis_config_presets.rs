@@ -13,9 +13,9 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{consensus::TEST_SESSION_PERIOD, CityTreasuryAccount},
-	AccountId, Balance, BalancesConfig, BlockNumber, CouncilMembershipConfig, EnergyMarketConfig,
-	RideSettlementConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
-	ValidatorSetConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
+	AccountId, Balance, BalancesConfig, BlockNumber, CouncilMembershipConfig, DataAccessConfig,
+	EnergyMarketConfig, RideSettlementConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
+	SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 
 /// Balance given to each endowed dev account: one million CITY.
@@ -83,6 +83,30 @@ pub fn test_ride_tariff() -> pallet_ride_settlement::Tariff<Balance, BlockNumber
 	}
 }
 
+/// The data-access vocabulary every preset (and the city template) starts with: data
+/// categories, purposes and legal bases (codes are permanent; the registrar adds and retires
+/// words by motion).
+pub fn data_access_vocabulary() -> Vec<(pallet_data_access::TermKind, u16, Vec<u8>)> {
+	use pallet_data_access::TermKind::{Category, LegalBasis, Purpose};
+	[
+		(Category, 1, "energy meter readings"),
+		(Category, 2, "ride history"),
+		(Category, 3, "parking"),
+		(Category, 4, "air quality"),
+		(Category, 5, "health"),
+		(Purpose, 1, "billing"),
+		(Purpose, 2, "urban planning"),
+		(Purpose, 3, "research"),
+		(Purpose, 4, "service delivery"),
+		(LegalBasis, 1, "court order"),
+		(LegalBasis, 2, "statutory duty"),
+		(LegalBasis, 3, "emergency"),
+	]
+	.into_iter()
+	.map(|(kind, code, name)| (kind, code, name.as_bytes().to_vec()))
+	.collect()
+}
+
 /// Builds the genesis JSON patch for a network with the given validators (and minimum set
 /// size), session length, council, sudo key (`None`: none; a city network has none) and
 /// endowed accounts. Validators' session keys go into pallet-session, which
@@ -123,6 +147,7 @@ pub fn city_genesis(
 		sudo: SudoConfig { key: root },
 		energy_market: EnergyMarketConfig { params: Some(test_market_params()) },
 		ride_settlement: RideSettlementConfig { tariff: Some(test_ride_tariff()) },
+		data_access: DataAccessConfig { terms: data_access_vocabulary() },
 	})
 }
 

@@ -80,7 +80,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -359,6 +359,10 @@ mod runtime {
 	#[runtime::pallet_index(23)]
 	pub type RideSettlement = pallet_ride_settlement;
 
+	/// Citizens' consent grants to data holders, and the holders' anchored access logs.
+	#[runtime::pallet_index(24)]
+	pub type DataAccess = pallet_data_access;
+
 	#[runtime::pallet_index(30)]
 	pub type Council = pallet_collective<Instance1>;
 
@@ -402,6 +406,7 @@ mod benches {
 		[pallet_sensor_attestation, SensorAttestation]
 		[pallet_energy_market, EnergyMarket]
 		[pallet_ride_settlement, RideSettlement]
+		[pallet_data_access, DataAccess]
 		[pallet_collective, Council]
 		[pallet_membership, CouncilMembership]
 		[pallet_multisig, Multisig]

@@ -1436,4 +1436,93 @@ mod governance {
 			assert_eq!(authorized(), Some(code_hash));
 		});
 	}
+
+	/// The council's registrar approves a data holder; a citizen's grant holds the runtime's
+	/// deposit; the holder anchors two entries (one after the revocation) and the runtime's
+	/// verification proves both in the batch and flags the second.
+	#[test]
+	fn a_data_holder_approved_by_motion_anchors_a_log_the_citizen_verifies() {
+		use frame_support::traits::fungible::InspectHold;
+		use pallet_data_access::{AccessBasis, AccessEntry, Coverage, NotCovered, TermKind};
+		local().execute_with(|| {
+			let t0: u64 = 1_800_000_000_000;
+			pallet_timestamp::Now::<Runtime>::put(t0);
+			let planner = account(Sr25519Keyring::Ferdie);
+			let citizen = account(Sr25519Keyring::Eve);
+			// The genesis vocabulary is in place.
+			assert!(pallet_data_access::Terms::<Runtime>::get(TermKind::Category, 1).is_some());
+			let approve = RuntimeCall::DataAccess(pallet_data_access::Call::approve_holder {
+				account: planner.clone(),
+				name: b"City planning office".to_vec().try_into().unwrap(),
+				description: b"Mobility and energy planning".to_vec().try_into().unwrap(),
+			});
+			assert_noop!(
+				approve.clone().dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+				DispatchError::BadOrigin
+			);
+			assert_eq!(motion(approve.clone(), 2), Some(Err(DispatchError::BadOrigin)));
+			assert_eq!(motion(approve, 3), Some(Ok(())));
+			let holder = pallet_data_access::HolderOfAccount::<Runtime>::get(&planner).unwrap();
+
+			assert_ok!(DataAccess::grant(
+				signed(Sr25519Keyring::Eve),
+				holder,
+				1,
+				2,
+				sp_core::H256::repeat_byte(7),
+				t0,
+				t0 + 30 * 24 * 3_600_000,
+				Default::default(),
+			));
+			let deposit = configs::city::DataGrantDeposit::get();
+			assert!(deposit > 0);
+			let reason =
+				RuntimeHoldReason::DataAccess(pallet_data_access::HoldReason::GrantDeposit);
+			assert_eq!(Balances::balance_on_hold(&reason, &citizen), deposit);
+			let entry = |time_ms: u64| AccessEntry {
+				citizen: citizen.clone(),
+				category: 1,
+				purpose: 2,
+				device: None,
+				basis: AccessBasis::Grant(0),
+				time_ms,
+				data_hash: sp_core::H256::repeat_byte(9),
+			};
+			pallet_timestamp::Now::<Runtime>::put(t0 + 2_000);
+			assert_ok!(DataAccess::revoke(signed(Sr25519Keyring::Eve), 0));
+			assert_eq!(Balances::balance_on_hold(&reason, &citizen), 0);
+
+			let leaves = [
+				codec::Encode::encode(&entry(t0 + 1_000)),
+				codec::Encode::encode(&entry(t0 + 3_000)),
+			];
+			let root = city_device::merkle_root_of(&leaves);
+			pallet_timestamp::Now::<Runtime>::put(t0 + 10_000);
+			assert_ok!(DataAccess::anchor_log(
+				RuntimeOrigin::signed(planner.clone()),
+				0,
+				root,
+				t0,
+				t0 + 5_000,
+				2,
+				sp_core::H256::zero(),
+			));
+			for (index, (time, coverage)) in [
+				(t0 + 1_000, Coverage::Grant(0)),
+				(t0 + 3_000, Coverage::NotCovered(NotCovered::Revoked)),
+			]
+			.into_iter()
+			.enumerate()
+			{
+				let proof = city_device::merkle_proof_of(&leaves, index as u32).unwrap();
+				let verdict =
+					DataAccess::verify_access(holder, 0, &entry(time), index as u32, &proof);
+				assert!(verdict.in_batch, "{verdict:?}");
+				assert_eq!(verdict.coverage, coverage);
+			}
+			let page = DataAccess::anchor_page(holder, 0, 10);
+			assert_eq!(page.anchors.len(), 1);
+			assert!(page.breaks.is_empty());
+		});
+	}
 }

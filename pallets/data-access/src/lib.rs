@@ -1056,6 +1056,24 @@ pub mod pallet {
 			Ok(())
 		}
 
+		// ------------------------------------------------------------ deposits
+
+		/// The most bytes one grant keeps in state: its record under its key (32-byte prefix,
+		/// 8 + 8 bytes of hashed id) and its id in the citizen's history. A runtime prices the
+		/// grant deposit from it.
+		pub fn grant_storage_bytes() -> u32 {
+			let record = GrantOf::<T>::max_encoded_len().saturating_add(48);
+			let index_entry = core::mem::size_of::<GrantId>();
+			u32::try_from(record.saturating_add(index_entry)).unwrap_or(u32::MAX)
+		}
+
+		/// The most bytes one anchor keeps in state: its record under its key (32-byte prefix,
+		/// 8 + 4 bytes for the holder, 8 + 4 for the sequence number). A runtime prices the
+		/// anchor deposit from it.
+		pub fn anchor_storage_bytes() -> u32 {
+			u32::try_from(AnchorOf::<T>::max_encoded_len().saturating_add(56)).unwrap_or(u32::MAX)
+		}
+
 		// ------------------------------------------------------------ runtime API helpers
 
 		/// A citizen's grants (open and closed), oldest first.

@@ -28,14 +28,14 @@ sp_api::decl_runtime_apis! {
 		/// A data holder (name and description as UTF-8 bytes).
 		fn holder(id: HolderId) -> Option<Holder<AccountId, Vec<u8>, Vec<u8>, BlockNumber>>;
 
-				/// Whether `entry` is leaf `leaf_index` of `holder`'s batch `batch`, and what covered
+		/// Whether `entry` is leaf `leaf_index` of `holder`'s batch `batch`, and what covered
 		/// the access. The proof has at most [`crate::MAX_PROOF_LEN`] hashes.
 		fn verify_access(
 			holder: HolderId,
 			batch: BatchSeq,
 			entry: AccessEntry<AccountId>,
 			leaf_index: u32,
-						proof: BoundedVec<H256, ConstU32<{ crate::MAX_PROOF_LEN }>>,
+			proof: BoundedVec<H256, ConstU32<{ crate::MAX_PROOF_LEN }>>,
 		) -> AccessVerdict;
 
 		/// Up to `limit` (at most [`MAX_ANCHORS_PAGE`]) of `holder`'s anchors from `from`,

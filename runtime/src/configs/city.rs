@@ -1,5 +1,5 @@
-//! The city pallets: device registry, sensor attestation, the energy market and ride
-//! settlement.
+//! The city pallets: device registry, sensor attestation, the energy market, ride settlement
+//! and data access.
 
 use frame_support::{
 	parameter_types,
@@ -340,5 +340,74 @@ impl pallet_ride_settlement::BenchmarkHelper<AccountId> for RideBenchmarkHelper 
 		)
 		.unwrap_or_default();
 		sp_runtime::MultiSignature::Ecdsa(signature)
+	}
+}
+
+/// One day in Unix milliseconds (data access counts time in ms).
+const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
+
+parameter_types! {
+	/// A grant's deposit: its record and its entry in the citizen's history, at
+	/// [`DEPOSIT_PER_BYTE`] (about 0.02 CITY), held until it is revoked or released.
+	pub DataGrantDeposit: Balance = DEPOSIT_PER_BYTE
+		.saturating_mul(Balance::from(pallet_data_access::Pallet::<Runtime>::grant_storage_bytes()));
+	/// An anchor's deposit: its record, at [`DEPOSIT_PER_BYTE`] (about 0.01 CITY), held for as
+	/// long as it is stored (anchors stay: they are the log's proof).
+	pub DataAnchorDeposit: Balance = DEPOSIT_PER_BYTE
+		.saturating_mul(Balance::from(pallet_data_access::Pallet::<Runtime>::anchor_storage_bytes()));
+}
+
+/// Data access: citizens' grants to data holders the registrar approves, and the holders'
+/// anchored access logs.
+impl pallet_data_access::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Grants that name devices are checked against their owners here.
+	type Devices = DeviceRegistry;
+	type UnixTime = Timestamp;
+	/// The registrar approves holders and keeps the vocabulary (the council, by motion).
+	type RegistrarOrigin = RegistrarOrigin;
+	type GrantDeposit = DataGrantDeposit;
+	type AnchorDeposit = DataAnchorDeposit;
+	/// Of each kind: categories, purposes, legal bases.
+	type MaxTerms = ConstU32<64>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxDescriptionLen = ConstU32<256>;
+	/// Every utility, office, planner and research group the city approves, ever.
+	type MaxHolders = ConstU32<1_000>;
+	/// Open and closed grants in one account's history (pseudonyms are separate accounts).
+	type MaxGrantsPerCitizen = ConstU32<64>;
+	type MaxDevicesPerGrant = ConstU32<16>;
+	/// Consent lasts at most two years; the citizen renews it.
+	type MaxGrantDurationMs = ConstU64<{ 2 * 366 * DAY_MS }>;
+	/// About a million accesses per batch (a proof of 20 hashes).
+	type MaxEntriesPerBatch = ConstU32<1_048_576>;
+	/// A holder's clock may be a minute off the chain's.
+	type MaxClockDriftMs = ConstU64<60_000>;
+	/// Accesses are anchored within a week.
+	type MaxAnchorDelayMs = ConstU64<{ 7 * DAY_MS }>;
+	type WeightInfo = pallet_data_access::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = DataAccessBenchmarkHelper;
+}
+
+/// Registers benchmark meters in the real device registry, and sets the timestamp.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct DataAccessBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_data_access::BenchmarkHelper<AccountId> for DataAccessBenchmarkHelper {
+	fn device(owner: &AccountId, _index: u32) -> city_primitives::DeviceId {
+		let key = city_primitives::DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(
+			pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
+			None,
+		));
+		// A failed registration shows as the benchmark's `NotDeviceOwner`.
+		register_benchmark_device(owner, key, 1, city_primitives::DeviceClass::SmartMeter)
+			.unwrap_or(city_primitives::DeviceId::MAX)
+	}
+
+	fn set_time(ms: u64) {
+		pallet_timestamp::Now::<Runtime>::put(ms);
 	}
 }

@@ -201,7 +201,8 @@ pub enum ProxyType {
 	#[default]
 	Any,
 	/// What moves no value: validator keys (`session`, `validatorSet`), devices (but not
-	/// `transferOwnership`), readings, council votes and motions, batches of these, remarks.
+	/// `transferOwnership`), readings, data-access grants and log anchors (their deposits stay
+	/// the account's), council votes and motions, batches of these, remarks.
 	/// Not balances, treasury, multisig, proxies, preimages, the energy market or rides.
 	NonTransfer,
 	/// A gateway acting for a device owner: sensor attestation, and registering, describing,
@@ -235,6 +236,7 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				RuntimeCall::Session(..)
 				| RuntimeCall::ValidatorSet(..)
 				| RuntimeCall::SensorAttestation(..)
+				| RuntimeCall::DataAccess(..)
 				| RuntimeCall::Council(..)
 				| RuntimeCall::Utility(..) => true,
 				_ => false,
