@@ -27,6 +27,7 @@
 // No slicing or indexing of what the node sends back.
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
+pub mod access;
 pub mod chain;
 pub mod device;
 pub mod energy;

@@ -235,6 +235,37 @@ enum Command {
 		#[arg(long, default_value = "//Alice")]
 		registrar: String,
 	},
+	/// A data holder and a citizen: the citizen grants the holder (approved by `--registrar`
+	/// first if it is not a holder yet) access to a category for a purpose; the holder logs
+	/// `--covered` accesses, the citizen revokes the grant, the holder logs
+	/// `--after-revocation` more citing the revoked grant, anchors them all as one batch and
+	/// hands the citizen the entries and proofs; the citizen's wallet verifies each with
+	/// `city_verifyAccess` and flags the accesses no grant covered. One JSON report; succeeds
+	/// when exactly the accesses after the revocation are flagged.
+	Access {
+		/// The data holder's account.
+		#[arg(long, default_value = "//Ferdie")]
+		holder: String,
+		/// The citizen's account (or pseudonym).
+		#[arg(long, default_value = "//Eve")]
+		citizen: String,
+		/// The data category's code (1: energy meter readings in the presets' vocabulary).
+		#[arg(long, default_value_t = 1)]
+		category: u16,
+		/// The purpose's code (2: urban planning).
+		#[arg(long, default_value_t = 2)]
+		purpose: u16,
+		/// Accesses while the grant is live.
+		#[arg(long, default_value_t = 2)]
+		covered: u32,
+		/// Accesses after the revocation.
+		#[arg(long, default_value_t = 1)]
+		after_revocation: u32,
+		/// Approves the holder (the sudo key on a development chain; elsewhere the --council's
+		/// motion).
+		#[arg(long, default_value = "//Alice")]
+		registrar: String,
+	},
 	/// Balance transfers, the baseline for throughput comparisons.
 	Transfers {
 		/// Sending accounts: a development account (`//Alice`), or `env:VAR` / `file:PATH` naming
@@ -671,6 +702,35 @@ fn run(cli: Cli) -> Result<bool, String> {
 				})
 			);
 			Ok(ok)
+		}
+		Command::Access {
+			holder,
+			citizen,
+			category,
+			purpose,
+			covered,
+			after_revocation,
+			registrar,
+		} => {
+			let report = city_sim::access::grant_log_revoke_verify(
+				&client,
+				&city_sim::account(&holder)?,
+				&city_sim::account(&citizen)?,
+				&authority(&registrar)?,
+				category,
+				purpose,
+				covered,
+				after_revocation,
+				&options,
+			)?;
+			println!("{}", report.to_json());
+			// Entries are in access order: the first `covered` under the live grant.
+			let as_expected = report
+				.verdicts
+				.iter()
+				.enumerate()
+				.all(|(i, v)| v.in_batch && v.flagged() == (i >= covered as usize));
+			Ok(as_expected)
 		}
 		Command::Register { fleet: spec } => {
 			let (devices, report) = fleet(&spec)?;

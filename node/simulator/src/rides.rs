@@ -183,18 +183,18 @@ fn address(pair: &sr25519::Pair) -> String {
 }
 
 /// Where a finalized transaction of a step went, and what it paid.
-struct Done {
+pub(crate) struct Done {
 	/// Its fee.
-	fee: u128,
+	pub(crate) fee: u128,
 	/// Its block.
-	block_hash: H256,
+	pub(crate) block_hash: H256,
 	/// Its index in the block.
-	index: u32,
+	pub(crate) index: u32,
 }
 
 /// Runs one transaction per `(signer, call)` to finality (a signer's in nonce order); every one
 /// must be finalized and succeed. Returns where each went and its fee, in order.
-fn step(
+pub(crate) fn step(
 	client: &Client,
 	what: &str,
 	calls: Vec<(sr25519::Pair, Call)>,

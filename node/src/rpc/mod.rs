@@ -7,6 +7,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 pub mod attestation;
+pub mod data_access;
 pub mod device;
 pub mod energy;
 pub mod errors;
@@ -91,9 +92,11 @@ where
 		Balance,
 		BlockNumber,
 	>,
+	C::Api: pallet_data_access::runtime_api::DataAccessApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 {
 	use attestation::{CityAttestation, CityAttestationApiServer};
+	use data_access::{CityDataAccess, CityDataAccessApiServer};
 	use device::{CityDevice, CityDeviceApiServer};
 	use energy::{CityEnergy, CityEnergyApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -110,6 +113,7 @@ where
 	module.merge(CityAttestation::new(client.clone()).into_rpc())?;
 	module.merge(CityEnergy::new(client.clone()).into_rpc())?;
 	module.merge(CityRides::new(client.clone()).into_rpc())?;
+	module.merge(CityDataAccess::new(client.clone()).into_rpc())?;
 	module.merge(CityServices::new(client).into_rpc())?;
 
 	Ok(module)

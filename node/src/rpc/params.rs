@@ -10,6 +10,7 @@
 
 use city_primitives::{DeviceId, DeviceKey};
 use citychain_runtime::AccountId;
+use pallet_data_access::{AccessBasis, AccessEntry};
 use pallet_sensor_attestation::{
 	names::{parse_kind, parse_unit},
 	Reading,
@@ -159,6 +160,50 @@ pub fn reading(json: &ReadingJson) -> Result<Reading, String> {
 		kind: parse_kind(&json.kind)?,
 		value: json.value,
 		unit: parse_unit(&json.unit)?,
+	})
+}
+
+/// An access-log entry in JSON (pallet-data-access's `AccessEntry`; the README has its byte
+/// layout): exactly one of `grant` and `legalBasis`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessEntryJson {
+	/// The citizen (or pseudonym) whose data was accessed: SS58 or 0x hex.
+	pub citizen: String,
+	/// The data category's code.
+	pub category: u16,
+	/// The purpose's code.
+	pub purpose: u16,
+	/// The device whose data it was, if a device's.
+	#[serde(default)]
+	pub device: Option<DeviceId>,
+	/// The grant the access relied on.
+	#[serde(default)]
+	pub grant: Option<u64>,
+	/// The legal basis it cited instead (a code of the vocabulary).
+	#[serde(default)]
+	pub legal_basis: Option<u16>,
+	/// When, Unix ms.
+	pub time_ms: u64,
+	/// A hash of what was accessed, 0x and 64 hex digits.
+	pub data_hash: String,
+}
+
+/// The runtime entry of a JSON access-log entry.
+pub fn access_entry(json: &AccessEntryJson) -> Result<AccessEntry<AccountId>, String> {
+	let basis = match (json.grant, json.legal_basis) {
+		(Some(grant), None) => AccessBasis::Grant(grant),
+		(None, Some(code)) => AccessBasis::LegalBasis(code),
+		_ => return Err("an entry cites exactly one of grant and legalBasis".into()),
+	};
+	Ok(AccessEntry {
+		citizen: account(&json.citizen).map_err(|e| format!("citizen: {e}"))?,
+		category: json.category,
+		purpose: json.purpose,
+		device: json.device,
+		basis,
+		time_ms: json.time_ms,
+		data_hash: h256(&json.data_hash).map_err(|e| format!("dataHash: {e}"))?,
 	})
 }
 
@@ -315,6 +360,45 @@ mod tests {
 			}
 		}
 
+		/// An entry's JSON form gives the runtime entry it names, field by field.
+		#[test]
+		fn access_entries_round_trip_through_json(
+			citizen in any::<[u8; 32]>(),
+			category in any::<u16>(),
+			purpose in any::<u16>(),
+			device in any::<Option<u64>>(),
+			grant in any::<Option<u64>>(),
+			legal_basis in any::<u16>(),
+			time_ms in any::<u64>(),
+			data_hash in any::<[u8; 32]>(),
+		) {
+			let json = AccessEntryJson {
+				citizen: format!("0x{}", hex::encode(citizen)),
+				category,
+				purpose,
+				device,
+				grant,
+				legal_basis: grant.is_none().then_some(legal_basis),
+				time_ms,
+				data_hash: format!("0x{}", hex::encode(data_hash)),
+			};
+			let entry = access_entry(&json).unwrap();
+			prop_assert_eq!(entry.citizen, AccountId::from(citizen));
+			prop_assert_eq!(entry.device, device);
+			prop_assert_eq!(
+				entry.basis,
+				grant.map_or(AccessBasis::LegalBasis(legal_basis), AccessBasis::Grant)
+			);
+			prop_assert_eq!(entry.time_ms, time_ms);
+			prop_assert_eq!(entry.data_hash, H256::from(data_hash));
+			prop_assert_eq!((entry.category, entry.purpose), (category, purpose));
+			// Both bases, or neither, is refused.
+			let both = AccessEntryJson { grant: Some(1), legal_basis: Some(1), ..json.clone() };
+			prop_assert!(access_entry(&both).is_err());
+			let neither = AccessEntryJson { grant: None, legal_basis: None, ..json };
+			prop_assert!(access_entry(&neither).is_err());
+		}
+
 		/// Any JSON where a structured parameter goes: serde refuses it or the parser answers.
 		#[test]
 		fn arbitrary_json_never_panics(value in json_value()) {
@@ -326,6 +410,9 @@ mod tests {
 			}
 			if let Ok(hashes) = serde_json::from_value::<Vec<String>>(value.clone()) {
 				let _ = proof(&hashes);
+			}
+			if let Ok(json) = serde_json::from_value::<AccessEntryJson>(value.clone()) {
+				let _ = access_entry(&json);
 			}
 			if let Ok(text) = serde_json::from_value::<String>(value.clone()) {
 				let _ = account(&text);

@@ -4,8 +4,9 @@
 //! must resubmit them: every reading still ends up finalized, in order, and
 //! `city_latestReadings` shows them. A replay and a forged reading are refused before they
 //! reach a block. A batch of 1,000 readings is anchored and one of them proven by
-//! `city_verifyReading`, which rejects a tampered copy. Then every `city_*` method is fed
-//! garbage ([`crate::bad_input`]), two prosumers and two consumers trade an energy market
+//! `city_verifyReading`, which rejects a tampered copy. Then two rides ([`crate::rides`]) and
+//! a citizen's check of a data holder's access log ([`crate::data_access`]); every `city_*`
+//! method is fed garbage ([`crate::bad_input`]), two prosumers and two consumers trade an energy market
 //! slot ([`crate::energy`]) and, last, the chain is upgraded under the gateway
 //! ([`crate::gateway_upgrade`]).
 
@@ -278,11 +279,14 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	// One ride settles and one is cancelled on this node (before the bad input, which asks
 	// about that ride and its driver).
 	let (ride, driver) = crate::rides::one_ride_settles_and_one_is_cancelled(&client, rpc_port);
+	let access =
+		crate::data_access::a_citizen_flags_the_access_made_after_revoking_consent(&client, rpc_port);
 	crate::bad_input::every_city_method_refuses_bad_input(
 		&mut node,
 		crate::bad_input::Fixture {
 			ride,
 			driver,
+			access,
 			device: ids[0],
 			owner: alice_account.to_string(),
 			key,

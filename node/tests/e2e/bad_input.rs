@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 /// The `city_*` methods this scenario covers: `rpc_methods` must list exactly these.
-pub const CITY_METHODS: [&str; 17] = [
+pub const CITY_METHODS: [&str; 21] = [
+	"city_accessAnchors",
 	"city_anchors",
 	"city_attestationCounters",
 	"city_device",
@@ -24,12 +25,15 @@ pub const CITY_METHODS: [&str; 17] = [
 	"city_energyOrders",
 	"city_energyQuote",
 	"city_energySchedule",
+	"city_grantsOf",
+	"city_holder",
 	"city_latestReadings",
 	"city_parkingAvailability",
 	"city_ride",
 	"city_rideQuote",
 	"city_rideStats",
 	"city_ridesOf",
+	"city_verifyAccess",
 	"city_verifyReading",
 ];
 
@@ -54,6 +58,8 @@ fn garbage() -> Vec<Value> {
 		json!({"scheme": huge, "publicKey": "0x00"}),
 		json!({"device": 0, "seq": 1, "timestampMs": 1, "kind": "z".repeat(100_000), "value": 0, "unit": "watt"}),
 		json!({"device": 0, "seq": 1, "timestampMs": 1, "kind": "power", "value": 0, "unit": "watt", "extra": 1}),
+		json!({"citizen": huge, "category": 1, "purpose": 2, "grant": 0, "timeMs": 1, "dataHash": crash}),
+		json!({"citizen": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "category": 1, "purpose": 2, "grant": 0, "legalBasis": 1, "timeMs": 1, "dataHash": format!("0x{}", "00".repeat(32))}),
 	]
 }
 
@@ -101,12 +107,14 @@ pub struct Fixture {
 	pub leaf_index: u32,
 	/// Its Merkle proof.
 	pub proof: Vec<String>,
+	/// A citizen's grant and an anchored access-log entry.
+	pub access: crate::data_access::AccessFixture,
 }
 
 /// Sends every kind of garbage in every parameter position of every `city_*` method; checks
 /// the node still answers.
 pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
-	let Fixture { device, owner, key, batch_seq, reading, leaf_index, proof, ride, driver } =
+	let Fixture { device, owner, key, batch_seq, reading, leaf_index, proof, ride, driver, access } =
 		fixture;
 	let alice = owner.clone();
 	let port = node.rpc_port;
@@ -179,6 +187,27 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 		("city_rideQuote", vec![json!(5_400), json!(900), Value::Null], &[2], &[0, 1]),
 		("city_driver", vec![json!(driver), Value::Null], &[1], &[]),
 		("city_rideStats", vec![Value::Null], &[0], &[]),
+		("city_grantsOf", vec![json!(access.citizen.clone()), Value::Null], &[1], &[]),
+		("city_holder", vec![json!(access.holder), Value::Null], &[1], &[0]),
+		(
+			"city_verifyAccess",
+			vec![
+				json!(access.holder),
+				json!(access.batch),
+				access.entry.clone(),
+				json!(access.leaf_index),
+				json!(access.proof.clone()),
+				Value::Null,
+			],
+			&[5],
+			&[0, 1, 3],
+		),
+		(
+			"city_accessAnchors",
+			vec![json!(access.holder), json!(0), json!(10), Value::Null],
+			&[1, 2, 3],
+			&[0, 1],
+		),
 	];
 	let mut calls = 0;
 	for (method, params, optional, numbers) in &methods {
@@ -192,8 +221,9 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 				let valid_null = bad.is_null() && optional.contains(&position);
 				let any_number = bad.as_u64().is_some() && numbers.contains(&position);
 				// An empty proof is well formed: it proves nothing (`{"valid": false}`).
-				let empty_proof =
-					*method == "city_verifyReading" && position == 4 && bad == json!([]);
+				let empty_proof = matches!(*method, "city_verifyReading" | "city_verifyAccess")
+					&& position == 4
+					&& bad == json!([]);
 				let mut call = params.clone();
 				if let Some(slot) = call.get_mut(position) {
 					*slot = bad;
@@ -244,6 +274,28 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 	assert_eq!(answered(port, "city_ride", &json!([unknown])), Some(4004));
 	assert_eq!(answered(port, "city_ridesOf", &json!([alice, null, 101])), Some(4001));
 	assert_eq!(answered(port, "city_ridesOf", &json!([alice, null, 0])), Some(4001));
+	// Data access: unknown holders and batches, pages out of range, proofs too long.
+	let holder = access.holder;
+	assert_eq!(answered(port, "city_holder", &json!([unknown as u32])), Some(4004));
+	assert_eq!(answered(port, "city_accessAnchors", &json!([unknown as u32])), Some(4004));
+	assert_eq!(answered(port, "city_accessAnchors", &json!([holder, 0, 0])), Some(4001));
+	assert_eq!(answered(port, "city_accessAnchors", &json!([holder, 0, 1001])), Some(4001));
+	let entry = access.entry.clone();
+	assert_eq!(
+		answered(port, "city_verifyAccess", &json!([unknown as u32, 0, entry, 0, []])),
+		Some(4004)
+	);
+	assert_eq!(
+		answered(port, "city_verifyAccess", &json!([holder, unknown as u32, entry, 0, []])),
+		Some(4004)
+	);
+	let long_proof = vec![json!(format!("0x{}", "00".repeat(32))); 33];
+	assert_eq!(
+		answered(port, "city_verifyAccess", &json!([holder, access.batch, entry, 0, long_proof])),
+		Some(4001)
+	);
+	// An account without grants has none.
+	assert_eq!(answered(port, "city_grantsOf", &json!([alice.clone()])), None);
 	// Alice has never driven nor been rated.
 	assert_eq!(answered(port, "city_driver", &json!([alice])), Some(4004));
 	println!("FIGURE bad input: {calls} malformed city_* calls, every one answered within 1 s");

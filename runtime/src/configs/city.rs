@@ -348,10 +348,10 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1_000;
 
 parameter_types! {
 	/// A grant's deposit: its record and its entry in the citizen's history, at
-	/// [`DEPOSIT_PER_BYTE`] (about 0.02 CITY), held until it is revoked or released.
+	/// [`DEPOSIT_PER_BYTE`] (about 0.015 CITY), held until it is revoked or released.
 	pub DataGrantDeposit: Balance = DEPOSIT_PER_BYTE
 		.saturating_mul(Balance::from(pallet_data_access::Pallet::<Runtime>::grant_storage_bytes()));
-	/// An anchor's deposit: its record, at [`DEPOSIT_PER_BYTE`] (about 0.01 CITY), held for as
+	/// An anchor's deposit: its record, at [`DEPOSIT_PER_BYTE`] (about 0.008 CITY), held for as
 	/// long as it is stored (anchors stay: they are the log's proof).
 	pub DataAnchorDeposit: Balance = DEPOSIT_PER_BYTE
 		.saturating_mul(Balance::from(pallet_data_access::Pallet::<Runtime>::anchor_storage_bytes()));
