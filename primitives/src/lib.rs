@@ -264,3 +264,45 @@ impl MeterReadings for () {
 		None
 	}
 }
+
+/// Told when a device's readings were attested (single readings or an anchored batch), so that
+/// a pallet can count them (civic credits' data-sharing points).
+pub trait OnReadingsAttested {
+	/// `device` had `readings` readings attested in this block. Must do bounded work.
+	fn readings_attested(device: DeviceId, readings: u32);
+
+	/// The most weight [`Self::readings_attested`] takes.
+	fn weight() -> sp_runtime::Weight;
+}
+
+/// Nobody counts.
+impl OnReadingsAttested for () {
+	fn readings_attested(_: DeviceId, _: u32) {}
+
+	fn weight() -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+}
+
+/// Read access to citizens' consent grants (`data-access` implements it), for pallets that
+/// act only with a citizen's consent.
+pub trait ConsentLookup<AccountId> {
+	/// Whether grant `grant` is `citizen`'s, to data holder `holder`, for data category
+	/// `category`, covers `device` (names it, or names no device) and is live at Unix time
+	/// `at_ms` (started, not expired, not revoked).
+	fn consent_live(
+		grant: u64,
+		citizen: &AccountId,
+		holder: u32,
+		category: u16,
+		device: DeviceId,
+		at_ms: u64,
+	) -> bool;
+}
+
+/// No consents.
+impl<AccountId> ConsentLookup<AccountId> for () {
+	fn consent_live(_: u64, _: &AccountId, _: u32, _: u16, _: DeviceId, _: u64) -> bool {
+		false
+	}
+}

@@ -141,9 +141,9 @@ await inBlock(api.tx.dataAccess.anchorLog(0, accessTree.root, grantStart + 1_000
   .catch((e) => fail(`anchor log: ${e.message}`));
 // What the run's city_verifyAccess example sends instead of the document's (times vary).
 const live = {
-  city_verifyAccess: (params) => [params[0], params[1], accessEntries[0], params[3], accessTree.proof.map(u8aToHex)],
+  city_verifyAccess: (params) => [params[0], params[1], accessEntries[0], params[3], accessTree.proof.map((h) => u8aToHex(h))],
 };
-console.log(`examples' state created: devices 0 and 1, reading, batch root ${u8aToHex(root)}, proof of leaf 4 [${proof.map(u8aToHex)}]; access log root ${u8aToHex(accessTree.root)}`);
+console.log(`examples' state created: devices 0 and 1, reading, batch root ${u8aToHex(root)}, proof of leaf 4 [${proof.map((h) => u8aToHex(h))}]; access log root ${u8aToHex(accessTree.root)}`);
 
 // ---------------------------------------------------------------- the node against the document
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -240,7 +240,7 @@ await expectCode('city_verifyAccess', [0, 99, accessEntries[0], 0, []], 4004);
 await expectCode('city_verifyAccess', [0, 0, { ...accessEntries[0], legalBasis: 1 }, 0, []], 4001);
 // The node hashed the bytes this script laid out from the README, and judged each entry.
 for (const [i, e] of accessEntries.entries()) {
-  const v = await provider.send('city_verifyAccess', [0, 0, e, i, merkle(accessLeaves.map((l) => blake2AsU8a(l)), i).proof.map(u8aToHex)]);
+  const v = await provider.send('city_verifyAccess', [0, 0, e, i, merkle(accessLeaves.map((l) => blake2AsU8a(l)), i).proof.map((h) => u8aToHex(h))]);
   if (v.leaf !== u8aToHex(accessLeaves[i])) fail(`entry ${i}: the node's leaf ${v.leaf}, the README's layout ${u8aToHex(accessLeaves[i])}`);
   const want = [['grant', 0], ['legalBasis', 1], ['notCovered', 'otherDevice']][i];
   if (!v.inBatch || v[want[0]] !== want[1]) fail(`entry ${i}: ${JSON.stringify(v)}`);

@@ -21,7 +21,7 @@ use crate::{
 	governance::Authority,
 	now_ms,
 	rides::step,
-	rpc::hex_encode,
+	rpc::{field, hex_encode},
 	Client, Options, Report,
 };
 
@@ -143,7 +143,7 @@ pub fn holder_of(client: &Client, account: &sr25519::Pair) -> Result<Option<u32>
 	let address = address(account);
 	for id in 0..=u32::MAX {
 		match client.call("city_holder", json!([id])) {
-			Ok(holder) if holder["account"].as_str() == Some(address.as_str()) => {
+			Ok(holder) if field(&holder, "account").as_str() == Some(address.as_str()) => {
 				return Ok(Some(id))
 			}
 			Ok(_) => {}
@@ -248,8 +248,8 @@ pub fn revoke(
 	let grants = rpc(client, "city_grantsOf", json!([address(citizen)]))?;
 	grants
 		.as_array()
-		.and_then(|grants| grants.iter().find(|g| g["id"].as_u64() == Some(id)))
-		.and_then(|g| g["revokedAtMs"].as_u64())
+		.and_then(|grants| grants.iter().find(|g| field(g, "id").as_u64() == Some(id)))
+		.and_then(|g| field(g, "revokedAtMs").as_u64())
 		.ok_or_else(|| format!("grant {id} shows no revocation"))
 }
 
@@ -264,8 +264,9 @@ pub fn anchor(
 	total: &mut Report,
 ) -> Result<AnchoredBatch, String> {
 	let record = rpc(client, "city_holder", json!([holder]))?;
-	let batch = record["batches"].as_u64().and_then(|b| u32::try_from(b).ok()).ok_or("batches")?;
-	let previous: H256 = record["lastRoot"]
+	let batch =
+		field(&record, "batches").as_u64().and_then(|b| u32::try_from(b).ok()).ok_or("batches")?;
+	let previous: H256 = field(&record, "lastRoot")
 		.as_str()
 		.and_then(|r| r.parse().ok())
 		.ok_or("city_holder: lastRoot")?;
@@ -323,12 +324,8 @@ pub fn verify_batch(client: &Client, batch: &AnchoredBatch) -> Result<Vec<Verdic
 	let mut verdicts = Vec::new();
 	for (index, entry) in batch.entries.iter().enumerate() {
 		let leaf_index = index as u32;
-		let proof: Vec<String> = batch
-			.proof(leaf_index)
-			.ok_or("no proof")?
-			.iter()
-			.map(|h| format!("{h:?}"))
-			.collect();
+		let proof: Vec<String> =
+			batch.proof(leaf_index).ok_or("no proof")?.iter().map(|h| format!("{h:?}")).collect();
 		let answer = rpc(
 			client,
 			"city_verifyAccess",
@@ -342,18 +339,18 @@ pub fn verify_batch(client: &Client, batch: &AnchoredBatch) -> Result<Vec<Verdic
 			]),
 		)?;
 		let leaf = hex_encode(&entry.leaf());
-		if answer["leaf"].as_str() != Some(leaf.as_str()) {
+		if field(&answer, "leaf").as_str() != Some(leaf.as_str()) {
 			return Err(format!(
 				"the node encodes entry {index} as {}, the README's layout gives {leaf}",
-				answer["leaf"]
+				field(&answer, "leaf")
 			));
 		}
 		verdicts.push(Verdict {
 			leaf_index,
 			time_ms: entry.time_ms,
-			in_batch: answer["inBatch"].as_bool() == Some(true),
-			covered: answer["covered"].as_bool() == Some(true),
-			not_covered: answer["notCovered"].as_str().map(str::to_owned),
+			in_batch: field(&answer, "inBatch").as_bool() == Some(true),
+			covered: field(&answer, "covered").as_bool() == Some(true),
+			not_covered: field(&answer, "notCovered").as_str().map(str::to_owned),
 		});
 	}
 	Ok(verdicts)
@@ -431,7 +428,7 @@ pub fn grant_log_revoke_verify(
 		holder,
 		category,
 		purpose,
-		terms_hash: H256(sp_core::blake2_256(b"city-sim consent terms v1")),
+		terms_hash: H256(city_device::blake2_256(b"city-sim consent terms v1")),
 		lead: Duration::from_secs(30),
 		duration: Duration::from_secs(30 * 24 * 3600),
 	};
@@ -443,7 +440,7 @@ pub fn grant_log_revoke_verify(
 		device: None,
 		basis: Basis::Grant(grant_id),
 		time_ms,
-		data_hash: H256(sp_core::blake2_256(&(b"query", time_ms, n).encode())),
+		data_hash: H256(city_device::blake2_256(&(b"query", time_ms, n).encode())),
 	};
 	// The accesses while the grant is live: a second apart from its start.
 	let mut entries: Vec<Entry> =
@@ -454,8 +451,9 @@ pub fn grant_log_revoke_verify(
 	}
 	let revoked_at_ms = revoke(client, citizen, grant_id, options, &mut submissions)?;
 	entries.extend(
-		(0..after_revocation)
-			.map(|n| entry(revoked_at_ms.max(last_covered) + 1_000 * u64::from(n + 1), covered + n)),
+		(0..after_revocation).map(|n| {
+			entry(revoked_at_ms.max(last_covered) + 1_000 * u64::from(n + 1), covered + n)
+		}),
 	);
 	// The chain takes a period that ends at most a minute past its own time.
 	let last = entries.iter().map(|e| e.time_ms).max().unwrap_or(0);

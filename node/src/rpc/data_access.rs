@@ -335,7 +335,8 @@ where
 		proof: Vec<String>,
 		at: Option<H256>,
 	) -> RpcResult<AccessVerdictJson> {
-		let entry = params::access_entry(&entry).map_err(|e| invalid_param(format!("entry: {e}")))?;
+		let entry =
+			params::access_entry(&entry).map_err(|e| invalid_param(format!("entry: {e}")))?;
 		if proof.len() > MAX_PROOF_LEN as usize {
 			return Err(invalid_param(format!(
 				"a proof has at most {MAX_PROOF_LEN} sibling hashes, got {}",

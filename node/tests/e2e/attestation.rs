@@ -279,8 +279,9 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	// One ride settles and one is cancelled on this node (before the bad input, which asks
 	// about that ride and its driver).
 	let (ride, driver) = crate::rides::one_ride_settles_and_one_is_cancelled(&client, rpc_port);
-	let access =
-		crate::data_access::a_citizen_flags_the_access_made_after_revoking_consent(&client, rpc_port);
+	let access = crate::data_access::a_citizen_flags_the_access_made_after_revoking_consent(
+		&client, rpc_port,
+	);
 	crate::bad_input::every_city_method_refuses_bad_input(
 		&mut node,
 		crate::bad_input::Fixture {

@@ -71,11 +71,8 @@ pub fn a_citizen_flags_the_access_made_after_revoking_consent(
 	)
 	.unwrap();
 	println!("{}", report.to_json());
-	let verdicts: Vec<(bool, bool, Option<&str>)> = report
-		.verdicts
-		.iter()
-		.map(|v| (v.in_batch, v.covered, v.not_covered.as_deref()))
-		.collect();
+	let verdicts: Vec<(bool, bool, Option<&str>)> =
+		report.verdicts.iter().map(|v| (v.in_batch, v.covered, v.not_covered.as_deref())).collect();
 	assert_eq!(
 		verdicts,
 		vec![(true, true, None), (true, true, None), (true, false, Some("revoked"))],
@@ -95,7 +92,10 @@ pub fn a_citizen_flags_the_access_made_after_revoking_consent(
 	assert_eq!(grant["open"], json!(false));
 	assert_eq!(grant["revokedAtMs"], json!(report.revoked_at_ms));
 	assert_eq!(grant["endMs"], json!(report.revoked_at_ms));
-	assert_eq!((grant["holder"].clone(), grant["category"].clone()), (json!(report.holder), json!(ENERGY)));
+	assert_eq!(
+		(grant["holder"].clone(), grant["category"].clone()),
+		(json!(report.holder), json!(ENERGY))
+	);
 	let (head, _) = finalized(rpc_port).unwrap();
 	let eve_after = account_info(rpc_port, &eve_account, head).unwrap().data;
 	let ferdie_after = account_info(rpc_port, &ferdie_account, head).unwrap().data;
@@ -124,7 +124,10 @@ pub fn a_citizen_flags_the_access_made_after_revoking_consent(
 		json!([report.holder, report.batch.batch, tampered.to_json(), 0, proof.clone()]),
 	)
 	.unwrap();
-	assert_eq!((verdict["inBatch"].clone(), verdict["notInBatch"].clone()), (json!(false), json!("badProof")));
+	assert_eq!(
+		(verdict["inBatch"].clone(), verdict["notInBatch"].clone()),
+		(json!(false), json!("badProof"))
+	);
 	let holder = rpc(rpc_port, "city_holder", json!([report.holder])).unwrap();
 	assert_eq!(holder["status"], json!("approved"));
 	assert_eq!(holder["lastRoot"], json!(format!("{:?}", report.batch.root)));

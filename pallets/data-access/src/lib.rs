@@ -356,6 +356,27 @@ pub struct AnchorPage<BlockNumber, Balance> {
 	pub next: Option<BatchSeq>,
 }
 
+/// Other pallets ask whether a citizen consented (civic credits' data-sharing rewards).
+impl<T: Config> city_primitives::ConsentLookup<T::AccountId> for Pallet<T> {
+	fn consent_live(
+		grant: GrantId,
+		citizen: &T::AccountId,
+		holder: HolderId,
+		category: TermCode,
+		device: DeviceId,
+		at_ms: u64,
+	) -> bool {
+		Grants::<T>::get(grant).is_some_and(|g| {
+			&g.citizen == citizen
+				&& g.holder == holder
+				&& g.category == category
+				&& (g.devices.is_empty() || g.devices.contains(&device))
+				&& g.start_ms <= at_ms
+				&& at_ms < g.end_ms()
+		})
+	}
+}
+
 /// What the benchmarks need from the runtime: devices, and the chain's clock.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
