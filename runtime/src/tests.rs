@@ -1278,9 +1278,32 @@ mod governance {
 				}),
 				confirm,
 				change_key,
+				// Nor consent in the account's name, nor a holder's permanent log entries.
+				RuntimeCall::DataAccess(pallet_data_access::Call::grant {
+					holder: 0,
+					category: 1,
+					purpose: 1,
+					terms_hash: Default::default(),
+					start_ms: 0,
+					expiry_ms: 1,
+					devices: Default::default(),
+				}),
+				RuntimeCall::DataAccess(pallet_data_access::Call::anchor_log {
+					batch: 0,
+					root: Default::default(),
+					period_start_ms: 0,
+					period_end_ms: 0,
+					count: 1,
+					previous_root: Default::default(),
+				}),
 			] {
 				assert!(filtered_for_proxy(ProxyType::NonTransfer, call.clone()), "{call:?}");
 			}
+			// It may withdraw consent.
+			assert!(!filtered_for_proxy(
+				ProxyType::NonTransfer,
+				RuntimeCall::DataAccess(pallet_data_access::Call::revoke { grant: 0 })
+			));
 			assert!(!filtered_for_proxy(
 				ProxyType::NonTransfer,
 				RuntimeCall::Council(pallet_collective::Call::vote {

@@ -136,17 +136,23 @@ fn rpc(client: &Client, method: &str, params: Value) -> Result<Value, String> {
 	client.call(method, params).map_err(|e| format!("{method}: {e}"))
 }
 
-/// The id of the data holder whose account is `account`'s, if the registrar approved one
-/// (read through `city_holder`, id by id: holders are few, at most the runtime's
-/// `MaxHolders`).
+/// The id of the approved data holder whose account is `account`'s, if the registrar approved
+/// one (read through `city_holder`, id by id: holders are few, at most the runtime's
+/// `MaxHolders`). Addresses are compared as accounts: the node answers in the chain's SS58
+/// prefix.
 pub fn holder_of(client: &Client, account: &sr25519::Pair) -> Result<Option<u32>, String> {
-	let address = address(account);
+	let wanted = sp_runtime::AccountId32::from(account.public());
 	for id in 0..=u32::MAX {
 		match client.call("city_holder", json!([id])) {
-			Ok(holder) if field(&holder, "account").as_str() == Some(address.as_str()) => {
-				return Ok(Some(id))
+			Ok(holder) => {
+				let same = field(&holder, "account")
+					.as_str()
+					.and_then(|a| sp_runtime::AccountId32::from_ss58check_with_version(a).ok())
+					.is_some_and(|(a, _)| a == wanted);
+				if same && field(&holder, "status").as_str() == Some("approved") {
+					return Ok(Some(id));
+				}
 			}
-			Ok(_) => {}
 			Err(crate::RpcError::Rpc { code: 4004, .. }) => return Ok(None),
 			Err(e) => return Err(format!("city_holder: {e}")),
 		}
@@ -429,7 +435,7 @@ pub fn grant_log_revoke_verify(
 		category,
 		purpose,
 		terms_hash: H256(city_device::blake2_256(b"city-sim consent terms v1")),
-		lead: Duration::from_secs(30),
+		lead: Duration::from_secs(45),
 		duration: Duration::from_secs(30 * 24 * 3600),
 	};
 	let (grant_id, start_ms) = grant(client, citizen, &terms, options, &mut submissions)?;

@@ -376,7 +376,9 @@ impl pallet_data_access::Config for Runtime {
 	/// Every utility, office, planner and research group the city approves, ever.
 	type MaxHolders = ConstU32<1_000>;
 	/// Open and closed grants in one account's history (pseudonyms are separate accounts).
-	type MaxGrantsPerCitizen = ConstU32<64>;
+	/// Closed grants keep their record without a deposit (README, "Who pays"): the bound
+	/// keeps that small.
+	type MaxGrantsPerCitizen = ConstU32<32>;
 	type MaxDevicesPerGrant = ConstU32<16>;
 	/// Consent lasts at most two years; the citizen renews it.
 	type MaxGrantDurationMs = ConstU64<{ 2 * 366 * DAY_MS }>;
@@ -384,8 +386,9 @@ impl pallet_data_access::Config for Runtime {
 	type MaxEntriesPerBatch = ConstU32<1_048_576>;
 	/// A holder's clock may be a minute off the chain's.
 	type MaxClockDriftMs = ConstU64<60_000>;
-	/// Accesses are anchored within a week.
-	type MaxAnchorDelayMs = ConstU64<{ 7 * DAY_MS }>;
+	/// Accesses are anchored within a day: for at most a day after a revocation, a holder
+	/// could still log reads with times from before it.
+	type MaxAnchorDelayMs = ConstU64<DAY_MS>;
 	type WeightInfo = pallet_data_access::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = DataAccessBenchmarkHelper;
@@ -402,7 +405,7 @@ impl pallet_data_access::BenchmarkHelper<AccountId> for DataAccessBenchmarkHelpe
 			pallet_sensor_attestation::BENCHMARK_KEY_TYPE,
 			None,
 		));
-		// A failed registration shows as the benchmark's `NotDeviceOwner`.
+		// A failed registration shows as the benchmark's `UnknownDevice`.
 		register_benchmark_device(owner, key, 1, city_primitives::DeviceClass::SmartMeter)
 			.unwrap_or(city_primitives::DeviceId::MAX)
 	}

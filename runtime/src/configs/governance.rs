@@ -201,8 +201,9 @@ pub enum ProxyType {
 	#[default]
 	Any,
 	/// What moves no value: validator keys (`session`, `validatorSet`), devices (but not
-	/// `transferOwnership`), readings, data-access grants and log anchors (their deposits stay
-	/// the account's), council votes and motions, batches of these, remarks.
+	/// `transferOwnership`), readings, revoking data-access grants (not granting: consent is
+	/// the citizen's own; not anchoring: a holder's log is permanent), council votes and
+	/// motions, batches of these, remarks.
 	/// Not balances, treasury, multisig, proxies, preimages, the energy market or rides.
 	NonTransfer,
 	/// A gateway acting for a device owner: sensor attestation, and registering, describing,
@@ -233,10 +234,15 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				RuntimeCall::DeviceRegistry(call) => {
 					!matches!(call, pallet_device_registry::Call::transfer_ownership { .. })
 				}
+				// Withdrawing consent, never giving it or anchoring a holder's log.
+				RuntimeCall::DataAccess(call) => matches!(
+					call,
+					pallet_data_access::Call::revoke { .. }
+						| pallet_data_access::Call::release_expired { .. }
+				),
 				RuntimeCall::Session(..)
 				| RuntimeCall::ValidatorSet(..)
 				| RuntimeCall::SensorAttestation(..)
-				| RuntimeCall::DataAccess(..)
 				| RuntimeCall::Council(..)
 				| RuntimeCall::Utility(..) => true,
 				_ => false,
