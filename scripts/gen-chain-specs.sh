@@ -43,6 +43,9 @@ patch["energyMarket"]["params"].update(
 # Rides: the dispute window of a day (14,400 blocks) and a week (100,800) for the arbiter; fares
 # and fees as in the test presets (runtime: genesis_config_presets::test_ride_tariff).
 patch["rideSettlement"]["tariff"].update({"disputeWindow": 14400, "arbitrationTimeout": 100800})
+# Civic credits: data-sharing reward periods of a day (14,400 blocks); expiry, quotas and
+# consent as in the test presets (runtime: genesis_config_presets::test_credit_params).
+patch["civicCredits"]["params"].update({"rewardPeriodBlocks": 14400})
 # The treasury keeps its existential deposit; the council members and each validator need
 # funds (validators hold the session key deposit; members pay for motions and votes).
 treasury = patch["balances"]["balances"][-1]

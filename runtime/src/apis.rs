@@ -33,7 +33,7 @@ use pallet_sensor_attestation::{
 };
 
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, DataAccess,
+	genesis_config_presets, AccountId, Aura, Balance, Block, BlockNumber, CivicCredits, DataAccess,
 	DeviceRegistry, EnergyMarket, Executive, Grandpa, InherentDataExt, Nonce, RideSettlement,
 	Runtime, RuntimeCall, RuntimeGenesisConfig, SensorAttestation, SessionKeys, System,
 	TransactionPayment, VERSION,
@@ -359,6 +359,28 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> pallet_data_access::AnchorPage<BlockNumber, Balance> {
 			DataAccess::anchor_page(holder, from, limit)
+		}
+	}
+
+	impl pallet_civic_credits::runtime_api::CivicCreditsApi<Block, AccountId, Balance> for Runtime {
+		fn credits_of(account: AccountId) -> Vec<pallet_civic_credits::Lot<Balance>> {
+			CivicCredits::lots_of(&account)
+		}
+
+		fn issuer(account: AccountId) -> Option<pallet_civic_credits::runtime_api::IssuerView<Balance>> {
+			CivicCredits::issuer_view(&account)
+		}
+
+		fn merchant(account: AccountId) -> Option<pallet_civic_credits::Merchant<Vec<u8>, Balance>> {
+			CivicCredits::merchant_view(&account)
+		}
+
+		fn rewards_of(account: AccountId, period: pallet_civic_credits::PeriodIndex) -> pallet_civic_credits::runtime_api::RewardsView<Balance> {
+			CivicCredits::rewards_view(&account, period)
+		}
+
+		fn credit_stats() -> pallet_civic_credits::runtime_api::StatsView<Balance> {
+			CivicCredits::stats_view()
 		}
 	}
 

@@ -13,9 +13,10 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{consensus::TEST_SESSION_PERIOD, CityTreasuryAccount},
-	AccountId, Balance, BalancesConfig, BlockNumber, CouncilMembershipConfig, DataAccessConfig,
-	EnergyMarketConfig, RideSettlementConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
+	AccountId, Balance, BalancesConfig, BlockNumber, CivicCreditsConfig, CouncilMembershipConfig,
+	DataAccessConfig, EnergyMarketConfig, RideSettlementConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, DAYS, EXISTENTIAL_DEPOSIT,
+	MILLI_UNIT, UNIT,
 };
 
 /// Balance given to each endowed dev account: one million CITY.
@@ -107,6 +108,30 @@ pub fn data_access_vocabulary() -> Vec<(pallet_data_access::TermKind, u16, Vec<u
 	.collect()
 }
 
+/// The deed list every preset (and the city template) starts with (codes are permanent; the
+/// registrar adds and retires deeds by motion).
+pub fn civic_deeds() -> Vec<(u16, Vec<u8>)> {
+	[(1, "volunteering"), (2, "care"), (3, "clean-up"), (4, "tutoring")]
+		.into_iter()
+		.map(|(code, name)| (code, name.as_bytes().to_vec()))
+		.collect()
+}
+
+/// The civic credit parameters of the presets: credits expire after 90 days, quotas per 30
+/// days, data-sharing reward periods of 10 blocks (a minute; the city template has a day), 100
+/// points per device and period; consent is a grant to data holder 0 (the first the registrar
+/// approves: the city's own data office) for category 1 (energy meter readings).
+pub fn test_credit_params() -> pallet_civic_credits::Params {
+	pallet_civic_credits::Params {
+		expiry_blocks: 90 * DAYS,
+		quota_period_blocks: 30 * DAYS,
+		reward_period_blocks: 10,
+		points_cap_per_device: 100,
+		consent_holder: 0,
+		consent_category: 1,
+	}
+}
+
 /// Builds the genesis JSON patch for a network with the given validators (and minimum set
 /// size), session length, council, sudo key (`None`: none; a city network has none) and
 /// endowed accounts. Validators' session keys go into pallet-session, which
@@ -148,6 +173,10 @@ pub fn city_genesis(
 		energy_market: EnergyMarketConfig { params: Some(test_market_params()) },
 		ride_settlement: RideSettlementConfig { tariff: Some(test_ride_tariff()) },
 		data_access: DataAccessConfig { terms: data_access_vocabulary() },
+		civic_credits: CivicCreditsConfig {
+			deeds: civic_deeds(),
+			params: Some(test_credit_params())
+		},
 	})
 }
 

@@ -9,6 +9,8 @@
 //! genesis presets (`development`, `local_testnet`) in [`genesis_config_presets`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// The runtime macros over two dozen pallets expand deeper than the default limit (128).
+#![recursion_limit = "256"]
 
 #[cfg(all(feature = "std", feature = "build-wasm"))]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
@@ -80,7 +82,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -363,6 +365,11 @@ mod runtime {
 	#[runtime::pallet_index(24)]
 	pub type DataAccess = pallet_data_access;
 
+	/// City credits: issued by agencies for deeds, spent at local merchants, expiring; and
+	/// rewards for consented data sharing.
+	#[runtime::pallet_index(25)]
+	pub type CivicCredits = pallet_civic_credits;
+
 	#[runtime::pallet_index(30)]
 	pub type Council = pallet_collective<Instance1>;
 
@@ -407,6 +414,7 @@ mod benches {
 		[pallet_energy_market, EnergyMarket]
 		[pallet_ride_settlement, RideSettlement]
 		[pallet_data_access, DataAccess]
+		[pallet_civic_credits, CivicCredits]
 		[pallet_collective, Council]
 		[pallet_membership, CouncilMembership]
 		[pallet_multisig, Multisig]

@@ -945,6 +945,58 @@ fn assert_ok(result: sp_runtime::DispatchResult) {
 
 // ------------------------------------------------------------------ governance (issue 13)
 
+/// The whole data-sharing path through the real pallets: Alice consents (a data-access grant to
+/// holder 0 for energy readings), enrolls her certified meter, the city funds the period, the
+/// meter's fee-less readings earn points through sensor attestation's hook, and after the
+/// period Alice, the only earner, claims the whole pool.
+#[test]
+fn a_consenting_meters_fee_less_readings_earn_its_owner_the_reward_pool() {
+	use pallet_civic_credits::{OwnerPoints, RewardPools};
+	ext_from_preset("development").execute_with(|| {
+		let genesis_hash = start_block_one();
+		pallet_timestamp::Now::<Runtime>::put(1_000_000);
+		let meter = certified_meter(genesis_hash);
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		DataAccess::approve_holder(
+			RuntimeOrigin::root(),
+			Sr25519Keyring::Ferdie.to_account_id(),
+			b"City data office".to_vec().try_into().unwrap(),
+			Default::default(),
+		)
+		.unwrap();
+		DataAccess::grant(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			1,
+			2,
+			Default::default(),
+			1_000_000,
+			1_000_000 + 86_400_000,
+			Default::default(),
+		)
+		.unwrap();
+		// Without the owner's consent grant, no enrollment.
+		assert!(CivicCredits::enroll(RuntimeOrigin::signed(alice.clone()), 0, 1).is_err());
+		CivicCredits::enroll(RuntimeOrigin::signed(alice.clone()), 0, 0).unwrap();
+		const CREDIT: Balance = UNIT;
+		CivicCredits::fund_rewards(RuntimeOrigin::root(), 0, 1_000 * CREDIT).unwrap();
+		for seq in 1..=3 {
+			assert!(matches!(
+				Executive::apply_extrinsic(bare_reading(&meter, genesis_hash, seq)),
+				Ok(Ok(()))
+			));
+		}
+		assert_eq!(OwnerPoints::<Runtime>::get(0, &alice), 3);
+		assert_eq!(RewardPools::<Runtime>::get(0).points, 3);
+		// Period 0 ends at block 10 in the presets.
+		System::set_block_number(10);
+		CivicCredits::claim_reward(RuntimeOrigin::signed(alice.clone()), 0).unwrap();
+		let credits: Balance = CivicCredits::lots_of(&alice).iter().map(|lot| lot.amount).sum();
+		assert_eq!(credits, 1_000 * CREDIT);
+		assert_eq!(CivicCredits::stats_view().outstanding, 1_000 * CREDIT);
+	});
+}
+
 mod governance {
 	use super::*;
 	use frame_support::{assert_noop, assert_ok, traits::fungible::Mutate};
@@ -1546,6 +1598,53 @@ mod governance {
 			let page = DataAccess::anchor_page(holder, 0, 10);
 			assert_eq!(page.anchors.len(), 1);
 			assert!(page.breaks.is_empty());
+		});
+	}
+
+	/// Issuers and merchants are the registrar's (more than half of the council); reward pools
+	/// the treasury spender's.
+	#[test]
+	fn the_council_approves_credit_issuers_and_funds_reward_pools() {
+		local().execute_with(|| {
+			let set_issuer = RuntimeCall::CivicCredits(pallet_civic_credits::Call::set_issuer {
+				issuer: account(Sr25519Keyring::Ferdie),
+				name: b"Food bank".to_vec().try_into().unwrap(),
+				quota: 1_000 * UNIT,
+				deeds: vec![2].try_into().unwrap(),
+				active: true,
+			});
+			assert_noop!(
+				set_issuer.clone().dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+				DispatchError::BadOrigin
+			);
+			assert_eq!(motion(set_issuer.clone(), 2), Some(Err(DispatchError::BadOrigin)));
+			assert_eq!(motion(set_issuer, 3), Some(Ok(())));
+			assert!(pallet_civic_credits::Issuers::<Runtime>::contains_key(account(
+				Sr25519Keyring::Ferdie
+			)));
+			let fund = RuntimeCall::CivicCredits(pallet_civic_credits::Call::fund_rewards {
+				period: 5,
+				amount: 100 * UNIT,
+			});
+			assert_eq!(motion(fund.clone(), 2), Some(Err(DispatchError::BadOrigin)));
+			assert_eq!(motion(fund, 3), Some(Ok(())));
+			assert_eq!(pallet_civic_credits::RewardPools::<Runtime>::get(5).funded, 100 * UNIT);
+			// Citizens cannot pay each other: only merchants take credits.
+			assert_ok!(CivicCredits::issue(
+				signed(Sr25519Keyring::Ferdie),
+				account(Sr25519Keyring::Eve),
+				10 * UNIT,
+				2,
+				Default::default()
+			));
+			assert_noop!(
+				CivicCredits::spend(
+					signed(Sr25519Keyring::Eve),
+					account(Sr25519Keyring::Dave),
+					UNIT
+				),
+				pallet_civic_credits::Error::<Runtime>::NotMerchant
+			);
 		});
 	}
 }

@@ -139,6 +139,19 @@ const accessLeaves = accessEntries.map(entryLeaf);
 const accessTree = merkle(accessLeaves.map((l) => blake2AsU8a(l)), 0);
 await inBlock(api.tx.dataAccess.anchorLog(0, accessTree.root, grantStart + 1_000, grantStart + 3_000, 3, '0x' + '00'.repeat(32)), charlie)
   .catch((e) => fail(`anchor log: ${e.message}`));
+// Civic credits: Dave's food bank may issue 1,000 credits per period for volunteering and care;
+// Charlie's corner shop takes credits (5 % discount); Dave issues Eve 100 credits for care, Eve
+// spends 40 at the shop, the shop redeems 30.
+const dave = keyring.addFromUri('//Dave');
+const eve = keyring.addFromUri('//Eve');
+const credit = 1_000_000_000_000n;
+await inBlock(api.tx.sudo.sudo(api.tx.utility.batchAll([
+  api.tx.civicCredits.setIssuer(dave.address, 'Food bank', 1000n * credit, [1, 2], true),
+  api.tx.civicCredits.setMerchant(charlie.address, 'Corner shop', 500, true),
+])), alice).catch((e) => fail(`issuer and merchant: ${e.message}`));
+await inBlock(api.tx.civicCredits.issue(eve.address, 100n * credit, 2, '0x' + '0c'.repeat(32)), dave).catch((e) => fail(`issue: ${e.message}`));
+await inBlock(api.tx.civicCredits.spend(charlie.address, 40n * credit), eve).catch((e) => fail(`spend: ${e.message}`));
+await inBlock(api.tx.civicCredits.redeem(30n * credit), charlie).catch((e) => fail(`redeem: ${e.message}`));
 // What the run's city_verifyAccess example sends instead of the document's (times vary).
 const live = {
   city_verifyAccess: (params) => [params[0], params[1], accessEntries[0], params[3], accessTree.proof.map((h) => u8aToHex(h))],
@@ -181,6 +194,11 @@ const stable = {
   city_grantsOf: (r) => r.map((g) => [g.id, g.citizen, g.holder, g.category, g.purpose, g.termsHash, g.devices, g.deposit, g.open, g.revokedAtMs, g.expiryMs - g.startMs]),
   city_holder: (r) => ({ id: r.id, account: r.account, name: r.name, description: r.description, status: r.status, batches: r.batches }),
   city_verifyAccess: (r) => ({ inBatch: r.inBatch, notInBatch: r.notInBatch, covered: r.covered, grant: r.grant, legalBasis: r.legalBasis, notCovered: r.notCovered }),
+  city_creditsOf: (r) => r.balance,
+  city_issuer: (r) => r,
+  city_merchant: (r) => r,
+  city_rewardsOf: (r) => ({ ...r, currentPeriod: undefined }),
+  city_creditStats: (r) => r,
   city_accessAnchors: (r) => ({ anchors: r.anchors.map((a) => [a.batch, a.count, a.previousRoot, a.deposit, a.periodEndMs - a.periodStartMs]), breaks: r.breaks, intact: r.intact, next: r.next }),
 };
 const errorCodes = (method) => method.errors.map((e) => {
@@ -233,6 +251,10 @@ await expectCode('city_ridesOf', ['not an address'], 4001);
 await expectCode('city_ridesOf', [alice.address, null, 101], 4001);
 await expectCode('city_driver', [keyring.addFromUri('//Charlie').address], 4004);
 await expectCode('city_holder', [987654321], 4004);
+await expectCode('city_issuer', [eve.address], 4004);
+await expectCode('city_merchant', [eve.address], 4004);
+await expectCode('city_creditsOf', ['not an address'], 4001);
+await expectCode('city_rewardsOf', [eve.address, -1], -32602);
 await expectCode('city_accessAnchors', [987654321], 4004);
 await expectCode('city_accessAnchors', [0, 0, 1001], 4001);
 await expectCode('city_grantsOf', ['not an address'], 4001);

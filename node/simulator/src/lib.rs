@@ -29,6 +29,7 @@
 
 pub mod access;
 pub mod chain;
+pub mod credits;
 pub mod device;
 pub mod energy;
 pub mod governance;

@@ -7,6 +7,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 pub mod attestation;
+pub mod credits;
 pub mod data_access;
 pub mod device;
 pub mod energy;
@@ -93,9 +94,11 @@ where
 		BlockNumber,
 	>,
 	C::Api: pallet_data_access::runtime_api::DataAccessApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_civic_credits::runtime_api::CivicCreditsApi<Block, AccountId, Balance>,
 	P: TransactionPool + 'static,
 {
 	use attestation::{CityAttestation, CityAttestationApiServer};
+	use credits::{CityCredits, CityCreditsApiServer};
 	use data_access::{CityDataAccess, CityDataAccessApiServer};
 	use device::{CityDevice, CityDeviceApiServer};
 	use energy::{CityEnergy, CityEnergyApiServer};
@@ -114,6 +117,7 @@ where
 	module.merge(CityEnergy::new(client.clone()).into_rpc())?;
 	module.merge(CityRides::new(client.clone()).into_rpc())?;
 	module.merge(CityDataAccess::new(client.clone()).into_rpc())?;
+	module.merge(CityCredits::new(client.clone()).into_rpc())?;
 	module.merge(CityServices::new(client).into_rpc())?;
 
 	Ok(module)

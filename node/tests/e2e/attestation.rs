@@ -282,12 +282,18 @@ fn simulated_devices_attest_readings_and_batches_through_a_lossy_pool() {
 	let access = crate::data_access::a_citizen_flags_the_access_made_after_revoking_consent(
 		&client, rpc_port,
 	);
+	let credits = crate::credits::credits_for_deeds_and_for_shared_readings(
+		&client,
+		rpc_port,
+		&mut devices[0],
+	);
 	crate::bad_input::every_city_method_refuses_bad_input(
 		&mut node,
 		crate::bad_input::Fixture {
 			ride,
 			driver,
 			access,
+			credits,
 			device: ids[0],
 			owner: alice_account.to_string(),
 			key,

@@ -13,10 +13,12 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 /// The `city_*` methods this scenario covers: `rpc_methods` must list exactly these.
-pub const CITY_METHODS: [&str; 21] = [
+pub const CITY_METHODS: [&str; 26] = [
 	"city_accessAnchors",
 	"city_anchors",
 	"city_attestationCounters",
+	"city_creditStats",
+	"city_creditsOf",
 	"city_device",
 	"city_deviceByKey",
 	"city_devicesByOwner",
@@ -27,10 +29,13 @@ pub const CITY_METHODS: [&str; 21] = [
 	"city_energySchedule",
 	"city_grantsOf",
 	"city_holder",
+	"city_issuer",
 	"city_latestReadings",
+	"city_merchant",
 	"city_parkingAvailability",
 	"city_ride",
 	"city_rideQuote",
+	"city_rewardsOf",
 	"city_rideStats",
 	"city_ridesOf",
 	"city_verifyAccess",
@@ -109,13 +114,26 @@ pub struct Fixture {
 	pub proof: Vec<String>,
 	/// A citizen's grant and an anchored access-log entry.
 	pub access: crate::data_access::AccessFixture,
+	/// A credit issuer's and a merchant's addresses.
+	pub credits: (String, String),
 }
 
 /// Sends every kind of garbage in every parameter position of every `city_*` method; checks
 /// the node still answers.
 pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
-	let Fixture { device, owner, key, batch_seq, reading, leaf_index, proof, ride, driver, access } =
-		fixture;
+	let Fixture {
+		device,
+		owner,
+		key,
+		batch_seq,
+		reading,
+		leaf_index,
+		proof,
+		ride,
+		driver,
+		access,
+		credits: (issuer, merchant),
+	} = fixture;
 	let alice = owner.clone();
 	let port = node.rpc_port;
 	let listed = rpc(port, "rpc_methods", json!([])).expect("rpc_methods");
@@ -208,6 +226,11 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 			&[1, 2, 3],
 			&[0, 1],
 		),
+		("city_creditsOf", vec![json!(access.citizen.clone()), Value::Null], &[1], &[]),
+		("city_issuer", vec![json!(issuer), Value::Null], &[1], &[]),
+		("city_merchant", vec![json!(merchant), Value::Null], &[1], &[]),
+		("city_rewardsOf", vec![json!(owner.clone()), json!(0), Value::Null], &[2], &[1]),
+		("city_creditStats", vec![Value::Null], &[0], &[]),
 	];
 	let mut calls = 0;
 	for (method, params, optional, numbers) in &methods {
@@ -294,6 +317,9 @@ pub fn every_city_method_refuses_bad_input(node: &mut Node, fixture: Fixture) {
 		answered(port, "city_verifyAccess", &json!([holder, access.batch, entry, 0, long_proof])),
 		Some(4001)
 	);
+	// Accounts that are neither issuers nor merchants.
+	assert_eq!(answered(port, "city_issuer", &json!([alice.clone()])), Some(4004));
+	assert_eq!(answered(port, "city_merchant", &json!([alice.clone()])), Some(4004));
 	// An account without grants has none.
 	assert_eq!(answered(port, "city_grantsOf", &json!([alice.clone()])), None);
 	// Alice has never driven nor been rated.

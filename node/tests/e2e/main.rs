@@ -10,6 +10,7 @@ mod common;
 mod attestation;
 mod bad_input;
 mod chain_spec;
+mod credits;
 mod data_access;
 mod dev_node;
 mod device_registry;

@@ -1095,6 +1095,40 @@ pub mod pallet {
 			u32::try_from(AnchorOf::<T>::max_encoded_len().saturating_add(56)).unwrap_or(u32::MAX)
 		}
 
+		/// A live grant of `citizen` covering `device`, to a holder made for it (with a
+		/// category and a purpose of its own): (holder, category, grant). For other pallets'
+		/// benchmarks (civic credits' consent).
+		#[cfg(feature = "runtime-benchmarks")]
+		pub fn benchmark_consent(
+			citizen: &T::AccountId,
+			device: DeviceId,
+		) -> (HolderId, TermCode, GrantId) {
+			let account: T::AccountId = frame_benchmarking::account("consent-holder", 0, 0);
+			let holder = HolderOfAccount::<T>::get(&account).unwrap_or_else(|| {
+				let id = NextHolderId::<T>::get();
+				let _ = Self::do_approve_holder(account, Default::default(), Default::default());
+				id
+			});
+			let code = TermCode::MAX;
+			let _ = Self::do_add_term(TermKind::Category, code, Default::default(), 0);
+			let _ = Self::do_add_term(TermKind::Purpose, code, Default::default(), 0);
+			let grant = NextGrantId::<T>::get();
+			let now = Self::now_ms();
+			let devices = BoundedVec::truncate_from(alloc::vec![device]);
+			let day = 24 * 60 * 60 * 1_000;
+			let _ = Self::do_grant(
+				citizen.clone(),
+				holder,
+				code,
+				code,
+				H256::zero(),
+				now,
+				now.saturating_add(day),
+				devices,
+			);
+			(holder, code, grant)
+		}
+
 		// ------------------------------------------------------------ runtime API helpers
 
 		/// A citizen's grants (open and closed), oldest first.

@@ -865,3 +865,48 @@ mod conservation {
 		}
 	}
 }
+
+/// What other pallets ask (civic credits' consent): the citizen's grant to that holder for that
+/// category, covering the device, live at that time.
+#[test]
+fn other_pallets_see_a_consent_only_while_it_is_live_and_only_as_granted() {
+	use city_primitives::ConsentLookup;
+	new_test_ext().execute_with(|| {
+		let holder = approve(UTILITY);
+		let (citizen, other) = (account(CITIZEN), account(OTHER));
+		add_device(5, &citizen);
+		let id = NextGrantId::<Test>::get();
+		let devices: DevicesOf<Test> = vec![5].try_into().unwrap();
+		assert_ok!(DataAccess::grant(
+			origin(CITIZEN),
+			holder,
+			ENERGY,
+			BILLING,
+			H256::zero(),
+			now() + 10,
+			now() + DAY,
+			devices,
+		));
+		let live = |grant, who: &AccountId, holder, category, device, at| {
+			<DataAccess as ConsentLookup<AccountId>>::consent_live(
+				grant, who, holder, category, device, at,
+			)
+		};
+		let t = now() + 10;
+		assert!(live(id, &citizen, holder, ENERGY, 5, t));
+		// Before its start, at its expiry, for another citizen, holder, category or device, or
+		// an unknown grant: no.
+		assert!(!live(id, &citizen, holder, ENERGY, 5, t - 1));
+		assert!(!live(id, &citizen, holder, ENERGY, 5, now() + DAY));
+		assert!(!live(id, &other, holder, ENERGY, 5, t));
+		assert!(!live(id, &citizen, holder + 1, ENERGY, 5, t));
+		assert!(!live(id, &citizen, holder, RIDES, 5, t));
+		assert!(!live(id, &citizen, holder, ENERGY, 6, t));
+		assert!(!live(id + 1, &citizen, holder, ENERGY, 5, t));
+		// Revoked: not from the revocation on.
+		set_now(t + 100);
+		assert_ok!(DataAccess::revoke(origin(CITIZEN), id));
+		assert!(live(id, &citizen, holder, ENERGY, 5, t + 99));
+		assert!(!live(id, &citizen, holder, ENERGY, 5, t + 100));
+	});
+}

@@ -286,6 +286,10 @@ pub mod pallet {
 		/// Weights of the calls (from `benchmarking.rs`).
 		type WeightInfo: WeightInfo;
 
+		/// Told how many readings each device had attested (civic credits' data-sharing
+		/// points); its weight is part of `submit_reading`'s and `anchor_batch`'s.
+		type OnReadings: city_primitives::OnReadingsAttested;
+
 		/// Creates devices for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
@@ -434,7 +438,8 @@ pub mod pallet {
 		/// certified devices only, validated in the pool) or signed by the device's owner or
 		/// operator (who pays).
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::submit_reading())]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_reading()
+			.saturating_add(<T::OnReadings as city_primitives::OnReadingsAttested>::weight()))]
 		pub fn submit_reading(
 			origin: OriginFor<T>,
 			reading: Reading,
@@ -448,7 +453,8 @@ pub mod pallet {
 		/// Anchor a Merkle root of a batch of readings, signed by the device's current key.
 		/// Bare or signed by the owner or operator, like `submit_reading`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::anchor_batch())]
+		#[pallet::weight(<T as Config>::WeightInfo::anchor_batch()
+			.saturating_add(<T::OnReadings as city_primitives::OnReadingsAttested>::weight()))]
 		pub fn anchor_batch(
 			origin: OriginFor<T>,
 			anchor: BatchAnchor,
@@ -752,6 +758,10 @@ pub mod pallet {
 			}
 			Counters::<T>::insert(reading.device, counters);
 			Self::record_counter(&reading);
+			<T::OnReadings as city_primitives::OnReadingsAttested>::readings_attested(
+				reading.device,
+				1,
+			);
 			Self::deposit_event(Event::ReadingAttested { reading, key_epoch, payer });
 			Ok(())
 		}
@@ -836,6 +846,10 @@ pub mod pallet {
 					key_epoch,
 					anchored_at: frame_system::Pallet::<T>::block_number(),
 				},
+			);
+			<T::OnReadings as city_primitives::OnReadingsAttested>::readings_attested(
+				anchor.device,
+				anchor.count,
 			);
 			Self::deposit_event(Event::BatchAnchored { anchor, key_epoch, payer });
 			Ok(())

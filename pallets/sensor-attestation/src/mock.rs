@@ -129,6 +129,7 @@ parameter_types! {
 }
 
 impl pallet_sensor_attestation::Config for Test {
+	type OnReadings = ();
 	type Devices = Registry;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxClockAhead = MaxClockAhead;

@@ -95,6 +95,8 @@ impl frame_support::traits::Get<u64> for CounterSpacing {
 
 /// Sensor attestation over the device registry.
 impl pallet_sensor_attestation::Config for Runtime {
+	/// Civic credits count enrolled devices' readings as data-sharing points.
+	type OnReadings = crate::CivicCredits;
 	type Devices = DeviceRegistry;
 	/// The registrar also governs attestation (the free share of blocks).
 	type AdminOrigin = RegistrarOrigin;
@@ -412,5 +414,61 @@ impl pallet_data_access::BenchmarkHelper<AccountId> for DataAccessBenchmarkHelpe
 
 	fn set_time(ms: u64) {
 		pallet_timestamp::Now::<Runtime>::put(ms);
+	}
+}
+
+parameter_types! {
+	/// An enrollment's CITY deposit: its record, the device's points and the owner's points
+	/// records of the claimable periods, at [`DEPOSIT_PER_BYTE`].
+	pub CreditsEnrollDeposit: Balance = DEPOSIT_PER_BYTE.saturating_mul(Balance::from(
+		pallet_civic_credits::Pallet::<Runtime>::enrollment_storage_bytes(),
+	));
+	/// The smallest issue, refund or spend: a hundredth of a credit.
+	pub const CreditsMinAmount: Balance = 10 * crate::MILLI_UNIT;
+}
+
+/// City credits: the registrar approves issuers and merchants and keeps the deed list; the
+/// treasury spender funds the data-sharing reward pools; consent is a data-access grant.
+impl pallet_civic_credits::Config for Runtime {
+	type Credits = Balance;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Devices = DeviceRegistry;
+	type Consent = crate::DataAccess;
+	type UnixTime = Timestamp;
+	type CityOrigin = RegistrarOrigin;
+	type RewardsOrigin = crate::configs::governance::TreasurySpenderOrigin;
+	type EnrollDeposit = CreditsEnrollDeposit;
+	/// Lots by week: credits reaching a citizen in the same week expire together.
+	type LotBlocks = ConstU32<{ 7 * DAYS }>;
+	/// An expiry of at most 58 weeks.
+	type MaxLots = ConstU32<60>;
+	type MinAmount = CreditsMinAmount;
+	type MaxNameLen = ConstU32<64>;
+	type MaxDeeds = ConstU32<64>;
+	type MaxDeedsPerIssuer = ConstU32<16>;
+	/// A period's reward may be claimed for 30 periods after it.
+	type ClaimPeriods = ConstU32<30>;
+	type WeightInfo = pallet_civic_credits::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = CreditsBenchmarkHelper;
+}
+
+/// Registers benchmark meters and gives them a consent grant to a benchmark data holder.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct CreditsBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_civic_credits::BenchmarkHelper<AccountId> for CreditsBenchmarkHelper {
+	fn device(owner: &AccountId) -> city_primitives::DeviceId {
+		<DataAccessBenchmarkHelper as pallet_data_access::BenchmarkHelper<AccountId>>::device(
+			owner, 0,
+		)
+	}
+
+	fn consent(citizen: &AccountId, device: city_primitives::DeviceId) -> (u32, u16, u64) {
+		let (holder, category, grant) =
+			pallet_data_access::Pallet::<Runtime>::benchmark_consent(citizen, device);
+		(holder, category, grant)
 	}
 }
