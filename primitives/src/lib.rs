@@ -265,8 +265,9 @@ impl MeterReadings for () {
 	}
 }
 
-/// Told when a device's readings were attested (single readings or an anchored batch), so that
-/// a pallet can count them (civic credits' data-sharing points).
+/// Told when a device's readings were attested, so that a pallet can count them (civic
+/// credits' data-sharing points; sensor attestation reports single readings, each checked
+/// on its own, not the self-declared counts of anchored batches).
 pub trait OnReadingsAttested {
 	/// `device` had `readings` readings attested in this block. Must do bounded work.
 	fn readings_attested(device: DeviceId, readings: u32);

@@ -951,7 +951,7 @@ fn assert_ok(result: sp_runtime::DispatchResult) {
 /// period Alice, the only earner, claims the whole pool.
 #[test]
 fn a_consenting_meters_fee_less_readings_earn_its_owner_the_reward_pool() {
-	use pallet_civic_credits::{OwnerPoints, RewardPools};
+	use pallet_civic_credits::RewardPools;
 	ext_from_preset("development").execute_with(|| {
 		let genesis_hash = start_block_one();
 		pallet_timestamp::Now::<Runtime>::put(1_000_000);
@@ -986,7 +986,7 @@ fn a_consenting_meters_fee_less_readings_earn_its_owner_the_reward_pool() {
 				Ok(Ok(()))
 			));
 		}
-		assert_eq!(OwnerPoints::<Runtime>::get(0, &alice), 3);
+		assert_eq!(CivicCredits::points_of(&alice, 0), 3);
 		assert_eq!(RewardPools::<Runtime>::get(0).points, 3);
 		// Period 0 ends at block 10 in the presets.
 		System::set_block_number(10);

@@ -31,6 +31,7 @@ pub fn amount(value: &Value) -> Result<u128, String> {
 
 /// The city approves `agency` to issue up to `quota` per period for `deeds`, and `merchant`
 /// (advertising `discount_bps`), in one batch.
+#[allow(clippy::too_many_arguments)]
 pub fn approve_agency_and_merchant(
 	client: &Client,
 	city: &Authority,

@@ -3,8 +3,9 @@
 //! approves Dave's food bank as an issuer and Charlie's corner shop as a merchant; the food bank
 //! issues Eve 100 credits for care; Eve spends 40 at the shop; the shop redeems them. Alice
 //! grants the city's data holder consent for her meter's readings, enrolls the meter, the city
-//! funds the next reward period's pool with 1,000 credits, the meter attests readings during
-//! that period, and Alice, the only earner, claims the whole pool. Every balance and total must
+//! funds the next two reward periods' pools with 1,000 credits each, the meter attests three
+//! readings (one point each), and Alice, the only earner, claims the whole pool of every period
+//! her readings landed in. Every balance and total must
 //! add up to the unit.
 
 use std::time::Duration;
@@ -116,8 +117,11 @@ pub fn credits_for_deeds_and_for_shared_readings(
 		std::thread::sleep(Duration::from_millis(500));
 	}
 	credits::enroll(client, &alice, meter.id, grant, &options, &mut total).unwrap();
+	// The next period and the one after are funded, so a reading that lands a block late (a
+	// dropped and resubmitted one) still earns in a funded period.
 	let period = credits::current_period(client, &alice).unwrap() + 1;
 	credits::fund(client, &city, period, 1_000 * CREDIT, &options).unwrap();
+	credits::fund(client, &city, period + 1, 1_000 * CREDIT, &options).unwrap();
 	wait_for("the funded reward period", Duration::from_secs(120), || {
 		(credits::current_period(client, &alice).ok()? >= period).then_some(())
 	});
@@ -132,28 +136,40 @@ pub fn credits_for_deeds_and_for_shared_readings(
 	.unwrap();
 	let (report, _) = city_sim::tracker::run(client, submissions, &options).unwrap();
 	assert_eq!(report.finalized, 3);
-	let rewards = rpc(rpc_port, "city_rewardsOf", json!([address(&alice), period])).unwrap();
-	let points = rewards["points"].as_u64().unwrap();
-	assert!(points >= 1, "{rewards}");
-	assert_eq!(rewards["totalPoints"], json!(points), "Alice's meter is the only earner");
-	assert_eq!(amount(&rewards["pool"]), 1_000 * CREDIT);
-	wait_for("the reward period's end", Duration::from_secs(120), || {
-		(credits::current_period(client, &alice).ok()? > period).then_some(())
+	let rewards_in = |p: u32| rpc(rpc_port, "city_rewardsOf", json!([address(&alice), p])).unwrap();
+	let earned: Vec<(u32, u64)> = [period, period + 1]
+		.into_iter()
+		.map(|p| (p, rewards_in(p)["points"].as_u64().unwrap()))
+		.filter(|(_, points)| *points > 0)
+		.collect();
+	let points: u64 = earned.iter().map(|(_, points)| points).sum();
+	assert_eq!(points, 3, "every reading earned a point: {earned:?}");
+	let last = earned.iter().map(|(p, _)| *p).max().unwrap();
+	wait_for("the reward periods' end", Duration::from_secs(180), || {
+		(credits::current_period(client, &alice).ok()? > last).then_some(())
 	});
-	let claimable = rpc(rpc_port, "city_rewardsOf", json!([address(&alice), period])).unwrap();
-	assert_eq!(amount(&claimable["claimable"]), 1_000 * CREDIT);
-	let gained = credits::claim(client, &alice, period, &options, &mut total).unwrap();
-	assert_eq!(gained, 1_000 * CREDIT, "the only earner gets the whole pool");
-	let claimed = rpc(rpc_port, "city_rewardsOf", json!([address(&alice), period])).unwrap();
-	assert_eq!(
-		(claimed["points"].clone(), amount(&claimed["claimed"])),
-		(json!(0), 1_000 * CREDIT)
-	);
+	let mut gained = 0;
+	for (p, points) in &earned {
+		let rewards = rewards_in(*p);
+		assert_eq!(rewards["totalPoints"], json!(points), "Alice's meter is the only earner");
+		assert_eq!(amount(&rewards["claimable"]), 1_000 * CREDIT);
+		gained += credits::claim(client, &alice, *p, &options, &mut total).unwrap();
+		let claimed = rewards_in(*p);
+		assert_eq!(
+			(claimed["points"].clone(), amount(&claimed["claimed"])),
+			(json!(0), 1_000 * CREDIT)
+		);
+	}
+	let pools = earned.len() as u128;
+	assert_eq!(gained, pools * 1_000 * CREDIT, "the only earner gets every pool it earned in");
 	let end = stats(rpc_port);
-	assert_eq!(amount(&end["rewarded"]) - amount(&before["rewarded"]), 1_000 * CREDIT);
-	assert_eq!(amount(&end["outstanding"]) - amount(&before["outstanding"]), 1_060 * CREDIT);
+	assert_eq!(amount(&end["rewarded"]) - amount(&before["rewarded"]), pools * 1_000 * CREDIT);
+	assert_eq!(
+		amount(&end["outstanding"]) - amount(&before["outstanding"]),
+		60 * CREDIT + pools * 1_000 * CREDIT
+	);
 	println!(
-		"FIGURE civic credits: issue, spend, redeem; {points} points in period {period}, the pool of 1,000 credits claimed"
+		"FIGURE civic credits: issue, spend, redeem; {points} points in {pools} funded period(s) from {period}, every pool claimed whole"
 	);
 	(address(&dave), address(&charlie))
 }

@@ -171,7 +171,9 @@ mod benches {
 			}
 		});
 		let citizen = funded::<T>("citizen", 0);
-		lots::<T>(&citizen, Credits::<T>::expiry_from_now(&params), credits::<T>(1));
+		let expiry = Credits::<T>::expiry_from_now(&params);
+		lots::<T>(&citizen, expiry, credits::<T>(1));
+		Refundable::<T>::insert(&shop, &citizen, (credits::<T>(10), expiry));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(shop.clone()), citizen.clone(), credits::<T>(1));
 		assert_eq!(Merchants::<T>::get(&shop).unwrap().balance, credits::<T>(9));
@@ -254,7 +256,7 @@ mod benches {
 		lots::<T>(&owner, Credits::<T>::expiry_from_now(&params), credits::<T>(1));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), 0);
-		assert_eq!(OwnerPoints::<T>::get(0, &owner), 0);
+		assert_eq!(Credits::<T>::points_of(&owner, 0), 0);
 		assert_eq!(RewardPools::<T>::get(0).claimed, credits::<T>(100));
 	}
 
@@ -269,7 +271,7 @@ mod benches {
 		frame_system::Pallet::<T>::set_block_number(late.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), 0, owner.clone());
-		assert_eq!(OwnerPoints::<T>::get(0, &owner), 0);
+		assert_eq!(Credits::<T>::points_of(&owner, 0), 0);
 	}
 
 	#[benchmark]
@@ -282,7 +284,7 @@ mod benches {
 		{
 			Credits::<T>::count_readings(device, 1);
 		}
-		assert_eq!(OwnerPoints::<T>::get(0, &owner), 2);
+		assert_eq!(Credits::<T>::points_of(&owner, 0), 2);
 	}
 
 	impl_benchmark_test_suite!(Credits, crate::mock::new_test_ext(), crate::mock::Test);

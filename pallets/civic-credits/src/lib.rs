@@ -318,8 +318,8 @@ pub mod pallet {
 		/// Keeps the deed list, approves issuers and merchants, sets the parameters.
 		type CityOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// Funds the data-sharing reward pools.
-		type RewardsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Funds the data-sharing reward pools, up to the amount it yields per call.
+		type RewardsOrigin: EnsureOrigin<Self::RuntimeOrigin, Success = Self::Credits>;
 
 		/// The CITY deposit an enrollment holds (its record and its points records).
 		#[pallet::constant]
@@ -426,15 +426,31 @@ pub mod pallet {
 	pub type DevicePoints<T: Config> =
 		StorageMap<_, Twox64Concat, DeviceId, (PeriodIndex, u32), ValueQuery>;
 
-	/// An owner's unclaimed points per reward period.
+	/// An owner's unclaimed points, in `ClaimPeriods + 2` slots (period modulo the slot count):
+	/// slot -> (period, points). A period's slot is reused only after its claim window, so an
+	/// owner never keeps more than that many records.
 	#[pallet::storage]
 	pub type OwnerPoints<T: Config> = StorageDoubleMap<
 		_,
-		Twox64Concat,
-		PeriodIndex,
 		Blake2_128Concat,
 		T::AccountId,
-		u64,
+		Twox64Concat,
+		u32,
+		(PeriodIndex, u64),
+		ValueQuery,
+	>;
+
+	/// What a merchant may still refund a citizen: (credits the citizen spent there and were
+	/// not refunded, the soonest expiry among them). A refund gives them back with that expiry,
+	/// so spending and refunding cannot move credits between citizens nor renew them.
+	#[pallet::storage]
+	pub type Refundable<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		(T::Credits, u32),
 		ValueQuery,
 	>;
 
@@ -581,7 +597,7 @@ pub mod pallet {
 		AlreadyEnrolled,
 		/// The device is not enrolled.
 		NotEnrolled,
-		/// Only the owner may end a live enrollment.
+		/// Only the owner may end an enrollment that could still earn.
 		NotEnrollmentOwner,
 		/// The enrollment deposit could not be held.
 		CannotHoldDeposit,
@@ -597,6 +613,20 @@ pub mod pallet {
 		ClaimWindowOpen,
 		/// A citizen cannot be their own merchant.
 		SelfPayment,
+		/// Only devices the registrar certified earn data-sharing points.
+		DeviceNotCertified,
+		/// The merchant may refund the citizen at most what the citizen spent there.
+		NotRefundable,
+		/// The credits to refund have expired.
+		RefundExpired,
+		/// The reward and quota periods cannot change once set (their numbering would).
+		PeriodsFixed,
+		/// Issuers and merchants do not receive issued credits.
+		RecipientNotCitizen,
+		/// An account is an issuer or a merchant, not both.
+		DualRole,
+		/// Above what the rewards origin may fund at once.
+		FundingTooLarge,
 	}
 
 	#[pallet::call]
@@ -624,13 +654,20 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets the parameters (expiry, quota and reward periods, the points cap, and which
-		/// consent grants count).
+		/// Sets the parameters (expiry, the points cap, which consent grants count; the quota
+		/// and reward periods only the first time: changing their lengths would renumber them).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: Params) -> DispatchResult {
 			T::CityOrigin::ensure_origin(origin)?;
 			Self::check_params(&params)?;
+			if let Some(old) = Parameters::<T>::get() {
+				ensure!(
+					old.reward_period_blocks == params.reward_period_blocks
+						&& old.quota_period_blocks == params.quota_period_blocks,
+					Error::<T>::PeriodsFixed
+				);
+			}
 			Parameters::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
@@ -693,8 +730,8 @@ pub mod pallet {
 			Self::do_spend(citizen, merchant, amount)
 		}
 
-		/// A merchant refunds `amount` credits to a citizen (they expire a full expiry period
-		/// from now).
+		/// A merchant refunds `amount` credits to a citizen, at most what the citizen spent there
+		/// and was not refunded; they expire when the soonest of the spent credits did.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::refund())]
 		pub fn refund(
@@ -755,7 +792,8 @@ pub mod pallet {
 			period: PeriodIndex,
 			amount: T::Credits,
 		) -> DispatchResult {
-			T::RewardsOrigin::ensure_origin(origin)?;
+			let most = T::RewardsOrigin::ensure_origin(origin)?;
+			ensure!(amount <= most, Error::<T>::FundingTooLarge);
 			Self::do_fund(period, amount)
 		}
 
@@ -784,8 +822,9 @@ pub mod pallet {
 				period.saturating_add(T::ClaimPeriods::get()) < current,
 				Error::<T>::ClaimWindowOpen
 			);
-			let points = OwnerPoints::<T>::take(period, &owner);
+			let points = Self::points_of(&owner, period);
 			ensure!(points > 0, Error::<T>::NothingToClaim);
+			OwnerPoints::<T>::remove(&owner, Self::slot_of(period));
 			Self::deposit_event(Event::PointsForgotten { period, owner, points });
 			Ok(())
 		}
@@ -834,6 +873,7 @@ pub mod pallet {
 			deeds: DeedsOf<T>,
 			active: bool,
 		) -> DispatchResult {
+			ensure!(!Merchants::<T>::contains_key(&account), Error::<T>::DualRole);
 			for deed in deeds.iter() {
 				ensure!(Deeds::<T>::contains_key(deed), Error::<T>::UnknownDeed);
 			}
@@ -861,6 +901,7 @@ pub mod pallet {
 			active: bool,
 		) -> DispatchResult {
 			ensure!(discount_bps <= 10_000, Error::<T>::BadDiscount);
+			ensure!(!Issuers::<T>::contains_key(&account), Error::<T>::DualRole);
 			let record = match Merchants::<T>::get(&account) {
 				Some(old) => Merchant { name, discount_bps, active, ..old },
 				None => Merchant {
@@ -941,6 +982,10 @@ pub mod pallet {
 			ensure!(amount >= T::MinAmount::get(), Error::<T>::BelowMinimum);
 			let mut record = Issuers::<T>::get(&issuer).ok_or(Error::<T>::NotIssuer)?;
 			ensure!(record.active, Error::<T>::IssuerInactive);
+			ensure!(
+				!Issuers::<T>::contains_key(&to) && !Merchants::<T>::contains_key(&to),
+				Error::<T>::RecipientNotCitizen
+			);
 			ensure!(record.deeds.contains(&deed), Error::<T>::DeedNotAllowed);
 			let word = Deeds::<T>::get(deed).ok_or(Error::<T>::UnknownDeed)?;
 			ensure!(!word.retired, Error::<T>::DeedRetired);
@@ -974,7 +1019,7 @@ pub mod pallet {
 			amount: T::Credits,
 		) -> DispatchResult {
 			ensure!(citizen != merchant, Error::<T>::SelfPayment);
-			ensure!(amount >= T::MinAmount::get(), Error::<T>::BelowMinimum);
+			ensure!(!amount.is_zero(), Error::<T>::BelowMinimum);
 			let mut shop = Merchants::<T>::get(&merchant).ok_or(Error::<T>::NotMerchant)?;
 			ensure!(shop.active, Error::<T>::MerchantInactive);
 			let mut lots = Lots::<T>::get(&citizen);
@@ -985,6 +1030,9 @@ pub mod pallet {
 			let held =
 				lots.iter().fold(T::Credits::zero(), |sum, lot| sum.saturating_add(lot.amount));
 			ensure!(held >= amount, Error::<T>::InsufficientCredits);
+			// Below the minimum only to spend what is left (a small reward, say).
+			ensure!(amount >= T::MinAmount::get() || amount == held, Error::<T>::BelowMinimum);
+			let soonest = lots.first().map_or(u32::MAX, |lot| lot.expires_at);
 			let mut due = amount;
 			for lot in lots.iter_mut() {
 				let take = due.min(lot.amount);
@@ -999,6 +1047,10 @@ pub mod pallet {
 			shop.received_total = shop.received_total.saturating_add(amount);
 			Self::store_lots(&citizen, lots);
 			Merchants::<T>::insert(&merchant, shop);
+			Refundable::<T>::mutate(&merchant, &citizen, |(open, expiry)| {
+				*expiry = if open.is_zero() { soonest } else { (*expiry).min(soonest) };
+				*open = open.saturating_add(amount);
+			});
 			Stats::<T>::mutate(|s| s.spent = s.spent.saturating_add(amount));
 			Self::deposit_event(Event::Spent { citizen, merchant, amount });
 			Ok(())
@@ -1009,14 +1061,21 @@ pub mod pallet {
 			citizen: T::AccountId,
 			amount: T::Credits,
 		) -> DispatchResult {
-			let params = Parameters::<T>::get().ok_or(Error::<T>::NoParams)?;
 			ensure!(merchant != citizen, Error::<T>::SelfPayment);
-			ensure!(amount >= T::MinAmount::get(), Error::<T>::BelowMinimum);
+			ensure!(!amount.is_zero(), Error::<T>::BelowMinimum);
 			let mut shop = Merchants::<T>::get(&merchant).ok_or(Error::<T>::NotMerchant)?;
+			let (open, expires_at) = Refundable::<T>::get(&merchant, &citizen);
+			let left = open.checked_sub(&amount).ok_or(Error::<T>::NotRefundable)?;
+			ensure!(expires_at > Self::now(), Error::<T>::RefundExpired);
 			shop.balance =
 				shop.balance.checked_sub(&amount).ok_or(Error::<T>::InsufficientMerchantBalance)?;
-			Self::credit(&citizen, amount, Self::expiry_from_now(&params))?;
+			Self::credit(&citizen, amount, expires_at)?;
 			Merchants::<T>::insert(&merchant, shop);
+			if left.is_zero() {
+				Refundable::<T>::remove(&merchant, &citizen);
+			} else {
+				Refundable::<T>::insert(&merchant, &citizen, (left, expires_at));
+			}
 			Stats::<T>::mutate(|s| s.refunded = s.refunded.saturating_add(amount));
 			Self::deposit_event(Event::Refunded { merchant, citizen, amount });
 			Ok(())
@@ -1038,20 +1097,38 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Whether `enrollment` of `device` still earns: the owner still owns the active device
-		/// and the consent grant is live now.
+		/// Whether `enrollment` of `device` still earns: the owner still owns the active,
+		/// certified device and the consent grant is live now.
 		fn earning(device: DeviceId, enrollment: &EnrollmentOf<T>, params: &Params) -> bool {
 			let owned = T::Devices::device(device)
-				.is_some_and(|d| d.owner == enrollment.owner && d.is_active());
-			owned
-				&& T::Consent::consent_live(
-					enrollment.grant,
-					&enrollment.owner,
-					params.consent_holder,
-					params.consent_category,
-					device,
-					Self::now_ms(),
-				)
+				.is_some_and(|d| d.owner == enrollment.owner && d.is_active() && d.certified);
+			owned && Self::consented(device, enrollment, params)
+		}
+
+		/// Whether the enrollment's consent grant is live now.
+		fn consented(device: DeviceId, enrollment: &EnrollmentOf<T>, params: &Params) -> bool {
+			T::Consent::consent_live(
+				enrollment.grant,
+				&enrollment.owner,
+				params.consent_holder,
+				params.consent_category,
+				device,
+				Self::now_ms(),
+			)
+		}
+
+		/// Whether `enrollment` can never earn again: the device is gone, changed hands or left
+		/// service for good, or the consent is over (a suspension is not).
+		fn void(device: DeviceId, enrollment: &EnrollmentOf<T>, params: &Params) -> bool {
+			let kept = T::Devices::device(device).is_some_and(|d| {
+				d.owner == enrollment.owner
+					&& !matches!(
+						d.status,
+						city_primitives::DeviceStatus::Revoked
+							| city_primitives::DeviceStatus::Decommissioned
+					)
+			});
+			!kept || !Self::consented(device, enrollment, params)
 		}
 
 		fn now_ms() -> u64 {
@@ -1068,6 +1145,7 @@ pub mod pallet {
 			let summary = T::Devices::device(device).ok_or(Error::<T>::UnknownDevice)?;
 			ensure!(summary.owner == owner, Error::<T>::NotDeviceOwner);
 			ensure!(summary.is_active(), Error::<T>::DeviceInactive);
+			ensure!(summary.certified, Error::<T>::DeviceNotCertified);
 			let enrollment = Enrollment { owner, grant, deposit: T::EnrollDeposit::get() };
 			ensure!(Self::earning(device, &enrollment, &params), Error::<T>::NoConsent);
 			T::Currency::hold(
@@ -1085,10 +1163,7 @@ pub mod pallet {
 			let enrollment = Enrolled::<T>::get(device).ok_or(Error::<T>::NotEnrolled)?;
 			if who != enrollment.owner {
 				let params = Parameters::<T>::get().ok_or(Error::<T>::NoParams)?;
-				ensure!(
-					!Self::earning(device, &enrollment, &params),
-					Error::<T>::NotEnrollmentOwner
-				);
+				ensure!(Self::void(device, &enrollment, &params), Error::<T>::NotEnrollmentOwner);
 			}
 			// Best effort: a deposit the governance slashed cannot be released twice.
 			let _ = T::Currency::release(
@@ -1123,6 +1198,21 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// The slot of `period` in an owner's points records.
+		pub fn slot_of(period: PeriodIndex) -> u32 {
+			period.checked_rem(T::ClaimPeriods::get().saturating_add(2)).unwrap_or(0)
+		}
+
+		/// `owner`'s unclaimed points of `period`.
+		pub fn points_of(owner: &T::AccountId, period: PeriodIndex) -> u64 {
+			let (at, points) = OwnerPoints::<T>::get(owner, Self::slot_of(period));
+			if at == period {
+				points
+			} else {
+				0
+			}
+		}
+
 		/// `pool.funded x points / pool.points`, rounded down (0 without points).
 		pub fn share_of(pool: &RewardPool<T::Credits>, points: u64) -> T::Credits {
 			if pool.points == 0 {
@@ -1147,7 +1237,7 @@ pub mod pallet {
 				period.saturating_add(T::ClaimPeriods::get()) >= current,
 				Error::<T>::ClaimWindowOver
 			);
-			let points = OwnerPoints::<T>::get(period, &owner);
+			let points = Self::points_of(&owner, period);
 			ensure!(points > 0, Error::<T>::NothingToClaim);
 			let mut pool = RewardPools::<T>::get(period);
 			let amount = Self::share_of(&pool, points);
@@ -1158,7 +1248,7 @@ pub mod pallet {
 			if !amount.is_zero() {
 				Self::credit(&owner, amount, Self::expiry_from_now(&params))?;
 			}
-			OwnerPoints::<T>::remove(period, &owner);
+			OwnerPoints::<T>::remove(&owner, Self::slot_of(period));
 			RewardPools::<T>::insert(period, pool);
 			Stats::<T>::mutate(|s| s.rewarded = s.rewarded.saturating_add(amount));
 			Self::deposit_event(Event::RewardClaimed { period, owner, points, amount });
@@ -1187,8 +1277,13 @@ pub mod pallet {
 			if earned == 0 {
 				return;
 			}
-			OwnerPoints::<T>::mutate(period, &enrollment.owner, |p| {
-				*p = p.saturating_add(u64::from(earned))
+			OwnerPoints::<T>::mutate(&enrollment.owner, Self::slot_of(period), |(at, points)| {
+				// The slot's older period is past its claim window.
+				if *at != period {
+					*at = period;
+					*points = 0;
+				}
+				*points = points.saturating_add(u64::from(earned))
 			});
 			RewardPools::<T>::mutate(period, |pool| {
 				pool.points = pool.points.saturating_add(u64::from(earned))
@@ -1264,7 +1359,7 @@ pub mod pallet {
 				.map(|p| Self::period_of(Self::now(), p.reward_period_blocks))
 				.unwrap_or(0);
 			let pool = RewardPools::<T>::get(period);
-			let points = OwnerPoints::<T>::get(period, account);
+			let points = Self::points_of(account, period);
 			let open = period < current && period.saturating_add(T::ClaimPeriods::get()) >= current;
 			crate::runtime_api::RewardsView {
 				period,
@@ -1285,9 +1380,10 @@ pub mod pallet {
 				.saturating_add(stats.rewarded)
 				.saturating_sub(stats.redeemed)
 				.saturating_sub(stats.expired);
-			let by_deed = Deeds::<T>::iter()
+			let mut by_deed: Vec<_> = Deeds::<T>::iter()
 				.map(|(code, deed)| (code, deed.name.into_inner(), IssuedForDeed::<T>::get(code)))
 				.collect();
+			by_deed.sort_by_key(|(code, _, _)| *code);
 			crate::runtime_api::StatsView { stats, outstanding, by_deed }
 		}
 
@@ -1298,7 +1394,7 @@ pub mod pallet {
 			let key = 48usize;
 			let record = key.saturating_add(EnrollmentOf::<T>::max_encoded_len());
 			let device_points = key.saturating_add(8);
-			let owner_points = key.saturating_add(32).saturating_add(8);
+			let owner_points = key.saturating_add(32).saturating_add(12).saturating_add(12);
 			let periods = (T::ClaimPeriods::get() as usize).saturating_add(2);
 			let total = record
 				.saturating_add(device_points)

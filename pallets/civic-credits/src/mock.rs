@@ -50,8 +50,8 @@ impl pallet_balances::Config for Test {
 type Consent = (u64, AccountId, u32, u16, DeviceId);
 
 thread_local! {
-	/// Device id -> (owner, active).
-	static DEVICES: RefCell<BTreeMap<DeviceId, (AccountId, bool)>> = const { RefCell::new(BTreeMap::new()) };
+	/// Device id -> (owner, active, certified).
+	static DEVICES: RefCell<BTreeMap<DeviceId, (AccountId, bool, bool)>> = const { RefCell::new(BTreeMap::new()) };
 	/// Live consents: (grant, citizen, holder, category, device).
 	static CONSENTS: RefCell<BTreeSet<Consent>> = const { RefCell::new(BTreeSet::new()) };
 	static NOW_MS: RefCell<u64> = const { RefCell::new(0) };
@@ -71,15 +71,17 @@ pub struct TestDevices;
 
 impl DeviceLookup<AccountId> for TestDevices {
 	fn device(id: DeviceId) -> Option<DeviceSummary<AccountId>> {
-		DEVICES.with(|d| d.borrow().get(&id).cloned()).map(|(owner, active)| DeviceSummary {
-			owner,
-			operator: None,
-			class: DeviceClass::SmartMeter,
-			zone: 1,
-			status: if active { DeviceStatus::Active } else { DeviceStatus::Decommissioned },
-			certified: true,
-			key_epoch: 0,
-			key: DeviceKey::Ed25519(sp_core::ed25519::Public::from_raw([id as u8; 32])),
+		DEVICES.with(|d| d.borrow().get(&id).cloned()).map(|(owner, active, certified)| {
+			DeviceSummary {
+				owner,
+				operator: None,
+				class: DeviceClass::SmartMeter,
+				zone: 1,
+				status: if active { DeviceStatus::Active } else { DeviceStatus::Decommissioned },
+				certified,
+				key_epoch: 0,
+				key: DeviceKey::Ed25519(sp_core::ed25519::Public::from_raw([id as u8; 32])),
+			}
 		})
 	}
 
@@ -104,9 +106,18 @@ impl ConsentLookup<AccountId> for TestConsents {
 	}
 }
 
-/// Registers `device` to `owner` (active).
+/// Registers `device` to `owner` (active, certified).
 pub fn add_device(device: DeviceId, owner: &AccountId) {
-	DEVICES.with(|d| d.borrow_mut().insert(device, (owner.clone(), true)));
+	DEVICES.with(|d| d.borrow_mut().insert(device, (owner.clone(), true, true)));
+}
+
+/// Withdraws `device`'s certification.
+pub fn uncertify(device: DeviceId) {
+	DEVICES.with(|d| {
+		if let Some(entry) = d.borrow_mut().get_mut(&device) {
+			entry.2 = false;
+		}
+	});
 }
 
 /// Takes `device` out of service.
@@ -143,6 +154,8 @@ pub const LOT_BLOCKS: u32 = 10;
 pub const MAX_LOTS: u32 = 12;
 pub const MIN_AMOUNT: Balance = 10;
 pub const CLAIM_PERIODS: u32 = 3;
+/// The most one `fund_rewards` may add.
+pub const MAX_FUNDING: Balance = 1_000_000;
 
 impl pallet_civic_credits::Config for Test {
 	type Credits = Balance;
@@ -152,7 +165,7 @@ impl pallet_civic_credits::Config for Test {
 	type Consent = TestConsents;
 	type UnixTime = TestTime;
 	type CityOrigin = frame_system::EnsureRoot<AccountId>;
-	type RewardsOrigin = frame_system::EnsureRoot<AccountId>;
+	type RewardsOrigin = frame_system::EnsureRootWithSuccess<AccountId, ConstU128<MAX_FUNDING>>;
 	type EnrollDeposit = ConstU128<ENROLL_DEPOSIT>;
 	type LotBlocks = ConstU32<LOT_BLOCKS>;
 	type MaxLots = ConstU32<MAX_LOTS>;

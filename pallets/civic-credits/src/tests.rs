@@ -12,7 +12,7 @@ use sp_runtime::DispatchError;
 
 use crate::{
 	mock::*, CreditStats, Error, Event, HoldReason, IssuedBy, IssuedForDeed, Issuers, Lot, Lots,
-	Merchants, OwnerPoints, Parameters, Params, RewardPools, Stats,
+	Merchants, Parameters, Params, Refundable, RewardPools, Stats,
 };
 
 fn root() -> RuntimeOrigin {
@@ -119,6 +119,15 @@ fn parameters_must_be_positive_and_fit_the_lots() {
 		] {
 			assert_noop!(Credits::set_params(root(), bad), Error::<Test>::BadParams);
 		}
+		// The periods' lengths are fixed once set (their numbering depends on them).
+		assert_noop!(
+			Credits::set_params(root(), Params { reward_period_blocks: 20, ..PARAMS }),
+			Error::<Test>::PeriodsFixed
+		);
+		assert_noop!(
+			Credits::set_params(root(), Params { quota_period_blocks: 10, ..PARAMS }),
+			Error::<Test>::PeriodsFixed
+		);
 		let longest = Params { expiry_blocks: 109, ..PARAMS };
 		assert_ok!(Credits::set_params(root(), longest));
 		assert_eq!(Parameters::<Test>::get(), Some(longest));
@@ -181,6 +190,24 @@ fn an_issuer_issues_within_its_quota_for_its_deeds_and_every_issue_is_counted() 
 		assert_noop!(
 			Credits::issue(signed(AGENCY), account(CITIZEN), 50, CLEAN_UP, evidence(3)),
 			Error::<Test>::DeedNotAllowed
+		);
+		// Issuers and merchants receive no issued credits; no account is both.
+		approve_shop(SHOP);
+		assert_noop!(
+			Credits::issue(signed(AGENCY), account(SHOP), 50, CARE, evidence(3)),
+			Error::<Test>::RecipientNotCitizen
+		);
+		assert_noop!(
+			Credits::issue(signed(AGENCY), account(AGENCY), 50, CARE, evidence(3)),
+			Error::<Test>::RecipientNotCitizen
+		);
+		assert_noop!(
+			Credits::set_merchant(root(), account(AGENCY), name("x"), 0, true),
+			Error::<Test>::DualRole
+		);
+		assert_noop!(
+			Credits::set_issuer(root(), account(SHOP), name("x"), 1, Default::default(), true),
+			Error::<Test>::DualRole
 		);
 		let record = Issuers::<Test>::get(account(AGENCY)).unwrap();
 		assert_eq!((record.issued_in_period, record.issued_total), (900, 900));
@@ -292,10 +319,6 @@ fn citizens_spend_only_at_merchants_soonest_expiring_first() {
 			Error::<Test>::SelfPayment
 		);
 		assert_noop!(
-			Credits::spend(signed(CITIZEN), account(SHOP), MIN_AMOUNT - 1),
-			Error::<Test>::BelowMinimum
-		);
-		assert_noop!(
 			Credits::spend(signed(CITIZEN), account(SHOP), 301),
 			Error::<Test>::InsufficientCredits
 		);
@@ -329,6 +352,19 @@ fn citizens_spend_only_at_merchants_soonest_expiring_first() {
 		);
 		// Updating keeps the balance.
 		assert_eq!(Merchants::<Test>::get(account(SHOP)).unwrap().balance, 150);
+		// Below the minimum only to spend what is left.
+		approve_shop(CAFE);
+		assert_ok!(Credits::spend(signed(CITIZEN), account(CAFE), 145));
+		assert_noop!(
+			Credits::spend(signed(CITIZEN), account(CAFE), 3),
+			Error::<Test>::BelowMinimum
+		);
+		assert_noop!(
+			Credits::spend(signed(CITIZEN), account(CAFE), 0),
+			Error::<Test>::BelowMinimum
+		);
+		assert_ok!(Credits::spend(signed(CITIZEN), account(CAFE), 5));
+		assert!(!Lots::<Test>::contains_key(account(CITIZEN)));
 	});
 }
 
@@ -339,18 +375,40 @@ fn merchants_refund_and_redeem_what_they_hold() {
 		approve_shop(SHOP);
 		assert_ok!(Credits::issue(signed(AGENCY), account(CITIZEN), 300, CARE, evidence(1)));
 		assert_ok!(Credits::spend(signed(CITIZEN), account(SHOP), 200));
+		assert_eq!(Refundable::<Test>::get(account(SHOP), account(CITIZEN)), (200, 60));
 		assert_noop!(
 			Credits::refund(signed(CAFE), account(CITIZEN), 50),
 			Error::<Test>::NotMerchant
 		);
+		// At most what that citizen spent there: no refund to another citizen.
 		assert_noop!(
 			Credits::refund(signed(SHOP), account(CITIZEN), 201),
-			Error::<Test>::InsufficientMerchantBalance
+			Error::<Test>::NotRefundable
+		);
+		assert_noop!(
+			Credits::refund(signed(SHOP), account(NEIGHBOUR), 50),
+			Error::<Test>::NotRefundable
 		);
 		assert_noop!(Credits::refund(signed(SHOP), account(SHOP), 50), Error::<Test>::SelfPayment);
 		assert_noop!(
-			Credits::refund(signed(SHOP), account(CITIZEN), MIN_AMOUNT - 1),
+			Credits::refund(signed(SHOP), account(CITIZEN), 0),
 			Error::<Test>::BelowMinimum
+		);
+		assert_noop!(Credits::redeem(signed(CAFE), 10), Error::<Test>::NotMerchant);
+		assert_noop!(
+			Credits::redeem(signed(SHOP), 201),
+			Error::<Test>::InsufficientMerchantBalance
+		);
+		assert_noop!(Credits::redeem(signed(SHOP), 0), Error::<Test>::BelowMinimum);
+		assert_ok!(Credits::redeem(signed(SHOP), 150));
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Credits(Event::Redeemed { merchant: account(SHOP), amount: 150 })
+		);
+		// Refundable, but redeemed already.
+		assert_noop!(
+			Credits::refund(signed(SHOP), account(CITIZEN), 100),
+			Error::<Test>::InsufficientMerchantBalance
 		);
 		run_to(12);
 		assert_ok!(Credits::refund(signed(SHOP), account(CITIZEN), 50));
@@ -362,22 +420,12 @@ fn merchants_refund_and_redeem_what_they_hold() {
 				amount: 50
 			})
 		);
-		// The refund expires a full expiry from now: a lot of its own.
+		// The refund keeps the spent credits' expiry: it joins the lot expiring at 60.
 		assert_eq!(
 			Lots::<Test>::get(account(CITIZEN)).into_inner(),
-			vec![Lot { expires_at: 60, amount: 100 }, Lot { expires_at: 70, amount: 50 }]
+			vec![Lot { expires_at: 60, amount: 150 }]
 		);
-		assert_noop!(Credits::redeem(signed(CAFE), 10), Error::<Test>::NotMerchant);
-		assert_noop!(
-			Credits::redeem(signed(SHOP), 151),
-			Error::<Test>::InsufficientMerchantBalance
-		);
-		assert_noop!(Credits::redeem(signed(SHOP), 0), Error::<Test>::BelowMinimum);
-		assert_ok!(Credits::redeem(signed(SHOP), 150));
-		assert_eq!(
-			last_event(),
-			RuntimeEvent::Credits(Event::Redeemed { merchant: account(SHOP), amount: 150 })
-		);
+		assert_eq!(Refundable::<Test>::get(account(SHOP), account(CITIZEN)), (150, 60));
 		let shop = Merchants::<Test>::get(account(SHOP)).unwrap();
 		assert_eq!((shop.balance, shop.redeemed_total), (0, 150));
 		assert_eq!(
@@ -392,6 +440,25 @@ fn merchants_refund_and_redeem_what_they_hold() {
 			}
 		);
 		assert_eq!(Credits::stats_view().outstanding, 150);
+	});
+}
+
+#[test]
+fn a_refund_of_expired_credits_is_refused() {
+	new_test_ext().execute_with(|| {
+		approve_agency();
+		approve_shop(SHOP);
+		assert_ok!(Credits::issue(signed(AGENCY), account(CITIZEN), 100, CARE, evidence(1)));
+		assert_ok!(Credits::spend(signed(CITIZEN), account(SHOP), 100));
+		run_to(60);
+		assert_noop!(
+			Credits::refund(signed(SHOP), account(CITIZEN), 100),
+			Error::<Test>::RefundExpired
+		);
+		// Refunding all of it clears the record.
+		run_to(1);
+		assert_ok!(Credits::refund(signed(SHOP), account(CITIZEN), 100));
+		assert!(!Refundable::<Test>::contains_key(account(SHOP), account(CITIZEN)));
 	});
 }
 
@@ -470,6 +537,8 @@ fn enrolling_needs_the_owners_live_consent_and_a_deposit() {
 		assert_noop!(Credits::enroll(signed(POOR), 2, 3), Error::<Test>::CannotHoldDeposit);
 		add_device(3, &account(CITIZEN));
 		consent(4, &account(CITIZEN), 3);
+		uncertify(3);
+		assert_noop!(Credits::enroll(signed(CITIZEN), 3, 4), Error::<Test>::DeviceNotCertified);
 		retire_device(3);
 		assert_noop!(Credits::enroll(signed(CITIZEN), 3, 4), Error::<Test>::DeviceInactive);
 	});
@@ -484,22 +553,28 @@ fn readings_earn_points_up_to_the_cap_only_while_consent_lasts() {
 		Credits::count_readings(2, 4);
 		Credits::count_readings(2, 4);
 		// Capped at 5 per device and period.
-		assert_eq!(OwnerPoints::<Test>::get(0, account(CITIZEN)), 3);
-		assert_eq!(OwnerPoints::<Test>::get(0, account(NEIGHBOUR)), 5);
+		assert_eq!(Credits::points_of(&account(CITIZEN), 0), 3);
+		assert_eq!(Credits::points_of(&account(NEIGHBOUR), 0), 5);
 		assert_eq!(RewardPools::<Test>::get(0).points, 8);
 		// Devices not enrolled earn nothing.
 		add_device(9, &account(CITIZEN));
 		Credits::count_readings(9, 5);
 		assert_eq!(RewardPools::<Test>::get(0).points, 8);
+		// A device whose certification was withdrawn earns nothing, and its enrollment stays
+		// (the registrar may certify it again).
+		uncertify(2);
+		Credits::count_readings(2, 1);
+		assert_eq!(Credits::points_of(&account(NEIGHBOUR), 0), 5);
+		assert_noop!(Credits::unenroll(signed(CITIZEN), 2), Error::<Test>::NotEnrollmentOwner);
 		// Revoked consent: nothing more.
 		revoke_consent(1, &account(CITIZEN), 1);
 		Credits::count_readings(1, 1);
-		assert_eq!(OwnerPoints::<Test>::get(0, account(CITIZEN)), 3);
+		assert_eq!(Credits::points_of(&account(CITIZEN), 0), 3);
 		// A device given away earns nothing for the old owner, and anyone may end the
 		// enrollment (the deposit goes back to the enrolling owner).
 		transfer_device(2, &account(CITIZEN));
 		Credits::count_readings(2, 1);
-		assert_eq!(OwnerPoints::<Test>::get(0, account(NEIGHBOUR)), 5);
+		assert_eq!(Credits::points_of(&account(NEIGHBOUR), 0), 5);
 		assert_ok!(Credits::unenroll(signed(CITIZEN), 2));
 		let reason = RuntimeHoldReason::Credits(HoldReason::EnrollDeposit);
 		assert_eq!(Balances::balance_on_hold(&reason, &account(NEIGHBOUR)), 0);
@@ -507,7 +582,7 @@ fn readings_earn_points_up_to_the_cap_only_while_consent_lasts() {
 		run_to(10);
 		consent(1, &account(CITIZEN), 1);
 		Credits::count_readings(1, 9);
-		assert_eq!(OwnerPoints::<Test>::get(1, account(CITIZEN)), 5);
+		assert_eq!(Credits::points_of(&account(CITIZEN), 1), 5);
 	});
 }
 
@@ -520,7 +595,7 @@ fn enrolling_again_does_not_reset_the_periods_cap() {
 		assert_eq!(last_event(), RuntimeEvent::Credits(Event::Unenrolled { device: 1 }));
 		assert_ok!(Credits::enroll(signed(CITIZEN), 1, 1));
 		Credits::count_readings(1, 5);
-		assert_eq!(OwnerPoints::<Test>::get(0, account(CITIZEN)), 5);
+		assert_eq!(Credits::points_of(&account(CITIZEN), 0), 5);
 	});
 }
 
@@ -547,6 +622,10 @@ fn owners_claim_pro_rata_once_after_the_period_and_the_pool_is_never_overspent()
 		Credits::count_readings(1, 3);
 		Credits::count_readings(2, 5);
 		assert_noop!(Credits::fund_rewards(root(), 0, 0), Error::<Test>::BelowMinimum);
+		assert_noop!(
+			Credits::fund_rewards(root(), 0, MAX_FUNDING + 1),
+			Error::<Test>::FundingTooLarge
+		);
 		assert_ok!(Credits::fund_rewards(root(), 0, 100));
 		assert_eq!(
 			last_event(),

@@ -286,8 +286,9 @@ pub mod pallet {
 		/// Weights of the calls (from `benchmarking.rs`).
 		type WeightInfo: WeightInfo;
 
-		/// Told how many readings each device had attested (civic credits' data-sharing
-		/// points); its weight is part of `submit_reading`'s and `anchor_batch`'s.
+		/// Told of each single reading attested (civic credits' data-sharing points; a batch's
+		/// count is the device's own claim, so batches earn none); its weight is part of
+		/// `submit_reading`'s.
 		type OnReadings: city_primitives::OnReadingsAttested;
 
 		/// Creates devices for the benchmarks.
@@ -453,8 +454,7 @@ pub mod pallet {
 		/// Anchor a Merkle root of a batch of readings, signed by the device's current key.
 		/// Bare or signed by the owner or operator, like `submit_reading`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::anchor_batch()
-			.saturating_add(<T::OnReadings as city_primitives::OnReadingsAttested>::weight()))]
+		#[pallet::weight(<T as Config>::WeightInfo::anchor_batch())]
 		pub fn anchor_batch(
 			origin: OriginFor<T>,
 			anchor: BatchAnchor,
@@ -846,10 +846,6 @@ pub mod pallet {
 					key_epoch,
 					anchored_at: frame_system::Pallet::<T>::block_number(),
 				},
-			);
-			<T::OnReadings as city_primitives::OnReadingsAttested>::readings_attested(
-				anchor.device,
-				anchor.count,
 			);
 			Self::deposit_event(Event::BatchAnchored { anchor, key_epoch, payer });
 			Ok(())
