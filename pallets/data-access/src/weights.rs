@@ -61,8 +61,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataAccess::TermCount` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn set_term() -> Weight {
 		// Proof size: measured `329`, estimated `3567` bytes.
-		// Minimum execution time: 23_190_000 ps.
-		Weight::from_parts(25_706_000, 3567)
+		// Minimum execution time: 23_686_000 ps.
+		Weight::from_parts(25_832_000, 3567)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn remove_term() -> Weight {
 		// Proof size: measured `385`, estimated `3567` bytes.
-		// Minimum execution time: 17_056_000 ps.
-		Weight::from_parts(19_602_000, 3567)
+		// Minimum execution time: 18_040_000 ps.
+		Weight::from_parts(19_791_000, 3567)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataAccess::Holders` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	fn approve_holder() -> Weight {
 		// Proof size: measured `114`, estimated `3517` bytes.
-		// Minimum execution time: 15_459_000 ps.
-		Weight::from_parts(17_176_000, 3517)
+		// Minimum execution time: 15_242_000 ps.
+		Weight::from_parts(17_171_000, 3517)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataAccess::HolderOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn set_holder_status() -> Weight {
 		// Proof size: measured `613`, estimated `3882` bytes.
-		// Minimum execution time: 14_816_000 ps.
-		Weight::from_parts(17_222_000, 3882)
+		// Minimum execution time: 15_711_000 ps.
+		Weight::from_parts(17_361_000, 3882)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -110,21 +110,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DeviceRegistry::Devices` (r:16 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	/// Storage: `DataAccess::GrantsOf` (r:1 w:1)
-	/// Proof: `DataAccess::GrantsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `DataAccess::Grants` (r:64 w:2)
+	/// Proof: `DataAccess::GrantsOf` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
+	/// Storage: `DataAccess::Grants` (r:32 w:2)
 	/// Proof: `DataAccess::Grants` (`max_values`: None, `max_size`: Some(259), added: 2734, mode: `MaxEncodedLen`)
 	/// Storage: `DataAccess::NextGrantId` (r:1 w:1)
 	/// Proof: `DataAccess::NextGrantId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	fn grant(d: u32, ) -> Weight {
-		// Proof size: measured `5610`, estimated `175966` bytes.
-		// Minimum execution time: 278_186_000 ps.
-		Weight::from_parts(302_735_617, 175966)
-			.saturating_add(Weight::from_parts(5_175_438, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(72_u64))
+		// Proof size: measured `3707`, estimated `88478` bytes.
+		// Minimum execution time: 193_138_000 ps.
+		Weight::from_parts(204_393_107, 88478)
+			.saturating_add(Weight::from_parts(5_681_837, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 2873).saturating_mul(d.into()))
@@ -136,11 +136,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
-		// Proof size: measured `638`, estimated `3730` bytes.
-		// Minimum execution time: 47_499_000 ps.
-		Weight::from_parts(54_920_000, 3730)
+		// Proof size: measured `638`, estimated `3748` bytes.
+		// Minimum execution time: 48_263_000 ps.
+		Weight::from_parts(54_898_000, 3748)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -151,11 +151,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	fn release_expired() -> Weight {
-		// Proof size: measured `638`, estimated `3730` bytes.
-		// Minimum execution time: 46_132_000 ps.
-		Weight::from_parts(53_257_000, 3730)
+		// Proof size: measured `638`, estimated `3748` bytes.
+		// Minimum execution time: 51_070_000 ps.
+		Weight::from_parts(55_165_000, 3748)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -168,13 +168,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(283), added: 2758, mode: `MaxEncodedLen`)
 	/// Storage: `DataAccess::Anchors` (r:0 w:1)
 	/// Proof: `DataAccess::Anchors` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn anchor_log() -> Weight {
 		// Proof size: measured `857`, estimated `3882` bytes.
-		// Minimum execution time: 61_477_000 ps.
-		Weight::from_parts(70_633_000, 3882)
+		// Minimum execution time: 66_713_000 ps.
+		Weight::from_parts(70_944_000, 3882)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -183,43 +183,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures with ParityDB's database weights.
 impl WeightInfo for () {
 	fn set_term() -> Weight {
-		Weight::from_parts(25_706_000, 3567)
+		Weight::from_parts(25_832_000, 3567)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_term() -> Weight {
-		Weight::from_parts(19_602_000, 3567)
+		Weight::from_parts(19_791_000, 3567)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn approve_holder() -> Weight {
-		Weight::from_parts(17_176_000, 3517)
+		Weight::from_parts(17_171_000, 3517)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_holder_status() -> Weight {
-		Weight::from_parts(17_222_000, 3882)
+		Weight::from_parts(17_361_000, 3882)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn grant(d: u32, ) -> Weight {
-		Weight::from_parts(302_735_617, 175966)
-			.saturating_add(Weight::from_parts(5_175_438, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(72_u64))
+		Weight::from_parts(204_393_107, 88478)
+			.saturating_add(Weight::from_parts(5_681_837, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(40_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(54_920_000, 3730)
+		Weight::from_parts(54_898_000, 3748)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn release_expired() -> Weight {
-		Weight::from_parts(53_257_000, 3730)
+		Weight::from_parts(55_165_000, 3748)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn anchor_log() -> Weight {
-		Weight::from_parts(70_633_000, 3882)
+		Weight::from_parts(70_944_000, 3882)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
