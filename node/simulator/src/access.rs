@@ -17,6 +17,7 @@ use sp_core::{
 };
 
 use crate::{
+	account_bytes, address, call_method as rpc,
 	chain::arg,
 	governance::Authority,
 	now_ms,
@@ -122,18 +123,6 @@ impl AnchoredBatch {
 		let leaves: Vec<Vec<u8>> = self.entries.iter().map(Entry::leaf).collect();
 		city_device::merkle_proof_of(&leaves, index)
 	}
-}
-
-fn address(pair: &sr25519::Pair) -> String {
-	sp_runtime::AccountId32::from(pair.public()).to_ss58check()
-}
-
-fn account_bytes(pair: &sr25519::Pair) -> [u8; 32] {
-	sp_runtime::AccountId32::from(pair.public()).into()
-}
-
-fn rpc(client: &Client, method: &str, params: Value) -> Result<Value, String> {
-	client.call(method, params).map_err(|e| format!("{method}: {e}"))
 }
 
 /// The id of the approved data holder whose account is `account`'s, if the registrar approved

@@ -4,30 +4,15 @@
 //! data holder consent for the device's readings, enrolls the device, the city funds a reward
 //! period's pool, the device attests readings during the period and the owner claims.
 
-use serde_json::{json, Value};
-use sp_core::{
-	crypto::{Pair as _, Ss58Codec},
-	sr25519, H256,
+use serde_json::json;
+use sp_core::{sr25519, H256};
+
+/// A decimal amount string of a `city_*` answer (the crate's, for the e2e tests).
+pub use crate::amount;
+use crate::{
+	account_bytes, address, call_method as rpc, chain::arg, governance::Authority, rides::step,
+	rpc::field, Client, Options, Report,
 };
-
-use crate::{chain::arg, governance::Authority, rides::step, rpc::field, Client, Options, Report};
-
-fn address(pair: &sr25519::Pair) -> String {
-	sp_runtime::AccountId32::from(pair.public()).to_ss58check()
-}
-
-fn account_bytes(pair: &sr25519::Pair) -> [u8; 32] {
-	sp_runtime::AccountId32::from(pair.public()).into()
-}
-
-fn rpc(client: &Client, method: &str, params: Value) -> Result<Value, String> {
-	client.call(method, params).map_err(|e| format!("{method}: {e}"))
-}
-
-/// A decimal amount string of a `city_*` answer.
-pub fn amount(value: &Value) -> Result<u128, String> {
-	value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| format!("not an amount: {value}"))
-}
 
 /// The city approves `agency` to issue up to `quota` per period for `deeds`, and `merchant`
 /// (advertising `discount_bps`), in one batch.

@@ -20,6 +20,7 @@ use sp_core::{
 };
 
 use crate::{
+	amount,
 	chain::{arg, PairSigner},
 	next_nonce, resigner,
 	rpc::field,
@@ -212,10 +213,6 @@ impl SlotReport {
 			"agents": agents,
 		})
 	}
-}
-
-fn amount(value: &Value) -> Result<u128, String> {
-	value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| format!("not an amount: {value}"))
 }
 
 fn number(value: &Value) -> Result<u64, String> {

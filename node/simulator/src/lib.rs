@@ -52,6 +52,31 @@ use rpc::field;
 pub use rpc::{Client, RpcError};
 pub use tracker::{Options, Outcome, Report, Submission};
 
+/// An account's SS58 address (the default prefix; the node takes any).
+pub fn address(pair: &sr25519::Pair) -> String {
+	use sp_core::crypto::Ss58Codec;
+	sp_runtime::AccountId32::from(pair.public()).to_ss58check()
+}
+
+/// An account's 32 bytes, as calls take it.
+pub fn account_bytes(pair: &sr25519::Pair) -> [u8; 32] {
+	sp_runtime::AccountId32::from(pair.public()).into()
+}
+
+/// A decimal amount string of a `city_*` answer.
+pub fn amount(value: &serde_json::Value) -> Result<u128, String> {
+	value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| format!("not an amount: {value}"))
+}
+
+/// `method(params)` on the node, its error naming the method.
+pub fn call_method(
+	client: &Client,
+	method: &str,
+	params: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+	client.call(method, params).map_err(|e| format!("{method}: {e}"))
+}
+
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)

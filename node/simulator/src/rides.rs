@@ -13,12 +13,10 @@ use city_device::TripSummary;
 use city_primitives::{DeviceClass, ZoneId};
 use codec::Encode;
 use serde_json::{json, Value};
-use sp_core::{
-	crypto::{Pair as _, Ss58Codec},
-	sr25519, H256,
-};
+use sp_core::{crypto::Pair as _, sr25519, H256};
 
 use crate::{
+	address, amount,
 	chain::{arg, Call, PairSigner},
 	next_nonce, now_ms, resigner,
 	rpc::field,
@@ -172,14 +170,6 @@ impl RoundReport {
 			"rides": if self.rides.len() <= 20 { Value::Array(rides) } else { Value::Null },
 		})
 	}
-}
-
-fn amount(value: &Value) -> Result<u128, String> {
-	value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| format!("not an amount: {value}"))
-}
-
-fn address(pair: &sr25519::Pair) -> String {
-	sp_runtime::AccountId32::from(pair.public()).to_ss58check()
 }
 
 /// Where a finalized transaction of a step went, and what it paid.
